@@ -1,0 +1,46 @@
+/* bounds.h — every hard limit of sessionwrap, in one place.
+ *
+ * Each parser refuses input beyond these; each has a test at its limit.
+ * The environment limits are chosen so that whatever a commit accepted can
+ * always be passed to execve(): Linux refuses one string over
+ * MAX_ARG_STRLEN (32 pages = 128 KiB) and the whole over ARG_MAX/4 of the
+ * stack limit (2 MiB with the usual 8 MiB stack). */
+#ifndef SW_BOUNDS_H
+#define SW_BOUNDS_H
+
+/* CGI response header block (child stdout up to the blank line). */
+#define MAX_HEADER_BLOCK   (64 * 1024)
+#define MAX_HEADERS        128
+
+/* Child environment. */
+#define MAX_ENV_STRING     (128 * 1024 - 1)   /* one "NAME=value", without NUL */
+#define MAX_ENV_TOTAL      (1024 * 1024)      /* all strings, with NULs      */
+#define MAX_ENV_COUNT      4096
+#define MAX_PARAMS_TOTAL   (256 * 1024)       /* FastCGI params we accept    */
+#define MAX_PARAM_NAME     256
+
+/* Session contents.  max_size counts the form-encoded session plus its
+ * pending flash messages, so SESSION, HTTP_SESSION and SESSIONWRAP_FLASH
+ * each stay below it and below MAX_ENV_STRING. */
+#define MAX_SESSION_SIZE_LIMIT (120 * 1024)   /* highest max_size accepted  */
+#define DEFAULT_SESSION_SIZE   (64 * 1024)
+#define MAX_KEY_LEN        256
+#define MAX_KEYS           1024
+#define MAX_FLASHES        64
+#define ENV_KEY_MAX        64                 /* SESSION_<key> name part     */
+
+/* Cookie header. */
+#define MAX_COOKIE_HEADER  (16 * 1024)
+#define MAX_COOKIES        128
+
+/* Directive headers from the child. */
+#define MAX_DIRECTIVES     256
+
+/* Child stderr is forwarded line by line; longer lines are split. */
+#define MAX_STDERR_LINE    4096
+
+/* Config. */
+#define MAX_ROOTS          16
+#define MAX_PASS_ENV       32
+
+#endif

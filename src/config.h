@@ -1,0 +1,73 @@
+/* config.h — the parsed INI configuration. */
+#ifndef SW_CONFIG_H
+#define SW_CONFIG_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "bounds.h"
+#include "log.h"
+
+enum tristate { TRI_OFF = 0, TRI_ON = 1, TRI_AUTO = 2 };
+enum samesite { SAMESITE_LAX, SAMESITE_STRICT, SAMESITE_NONE };
+
+struct config {
+	char *path;                 /* the file it came from */
+
+	/* [server] */
+	char *listen;               /* unix:/path, tcp:host:port, or NULL */
+	mode_t socket_mode;
+	int workers;
+	char *user, *group;
+	enum log_level log_level;
+	long gc_interval;           /* seconds, 0 = master runs no GC */
+
+	/* [handler] */
+	char *roots[MAX_ROOTS];     /* realpath'd at load */
+	int nroots;
+	char *program;              /* single-script mode */
+	long timeout;               /* seconds */
+	long long max_body;         /* bytes, 0 = no limit */
+	char *path_env;             /* PATH given to the child */
+	char *pass_env[MAX_PASS_ENV];
+	int npass_env;
+
+	/* [session] — sessions are on when secret_file is set */
+	char *secret_file;
+	char *secret_fallbacks[8];
+	int nsecret_fallbacks;
+	char *store;                /* "file" */
+	char *dir;
+	long idle_timeout, lifetime, absolute_timeout, touch_interval;
+	long tombstone_grace;
+	int refresh_each_request;
+	size_t max_size;
+	char *login_key;
+	int compat_mod_session;
+	int fsync;
+
+	/* [cookie] */
+	char *cookie_name, *cookie_path, *cookie_domain;
+	enum tristate cookie_secure;
+	int cookie_httponly;
+	enum samesite cookie_samesite;
+	int cookie_partitioned;
+};
+
+/* Fill *cfg with every default. */
+void config_defaults(struct config *cfg);
+
+/* Load FILE over the defaults.  Every problem found is written to errs
+ * (one line each, "FILE: [section] key: problem"), and the count of problems
+ * is returned: 0 means *cfg is usable. */
+int config_load(struct config *cfg, const char *file, char *errs, size_t errlen);
+
+void config_free(struct config *cfg);
+
+/* Strict value parsers, exposed for unit tests.  0 on success, -1 if the
+ * text is not exactly a value of that kind. */
+int parse_duration(const char *s, long *out);
+int parse_size(const char *s, long long *out);
+int parse_bool(const char *s, int *out);
+
+#endif

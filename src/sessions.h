@@ -1,0 +1,80 @@
+/* sessions.h — the worker's whole view of sessions (DESIGN.md section 2).
+ *
+ * The worker calls, for each request when sessions are on:
+ *   sess_begin()       before the child runs: verify the cookie, load
+ *   sess_env()         to add the session variables to the child's env
+ *   sess_directive()   for every header of the child's header block
+ *   sess_commit()      once the header block is valid and status < 500
+ *   sess_end()         always, last
+ * No lock is held between sess_begin and sess_commit. */
+#ifndef SW_SESSIONS_H
+#define SW_SESSIONS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "config.h"
+
+struct sessions;                 /* per worker: keys + store */
+struct sess_request;             /* per request */
+
+/* Load the secret(s), derive keys, open the store.  On error returns -1 and
+ * writes a message naming the file at fault into err. */
+int sessions_open(struct sessions **out, const struct config *cfg,
+    char *err, size_t errlen);
+void sessions_close(struct sessions *s);
+
+/* Start a request.  cookie_header is the raw Cookie header (HTTP_COOKIE
+ * param) or NULL; https says whether the request came over HTTPS; script
+ * names the script for log lines.  Never fails for bad client input (a bad
+ * cookie just means a new session); returns NULL only on a store error or
+ * out of memory, after logging it: the worker then answers 500. */
+struct sess_request *sess_begin(struct sessions *s, const char *cookie_header,
+    int https, const char *script, time_t now);
+
+/* Add the child's session variables through add(): SESSION, SESSION_<key>,
+ * SESSIONWRAP_NEW, SESSIONWRAP_CSRF_TOKEN, SESSIONWRAP_FLASH, REMOTE_USER
+ * and AUTH_TYPE when logged in, HTTP_SESSION under compat_mod_session, and
+ * HTTP_COOKIE minus the session cookie (omitted when nothing is left).
+ * The worker has already dropped every param named SESSION*, HTTP_COOKIE,
+ * REMOTE_USER and AUTH_TYPE.  Returns 0, or the first non-zero add() result. */
+typedef int (*env_add_fn)(void *ctx, const char *name, const char *value,
+    size_t vlen);
+int sess_env(struct sess_request *r, env_add_fn add, void *ctx);
+
+/* Offer one response header of the child.  Returns 1 if it was a session
+ * directive (it is consumed: never forwarded), 0 if it is not one, and -1
+ * if it is a malformed directive (err then names the header and the fault;
+ * the worker answers 500 and nothing is committed). */
+int sess_directive(struct sess_request *r, const char *name, size_t nlen,
+    const char *value, size_t vlen, char *err, size_t errlen);
+
+/* Headers the worker adds to the response after a commit (or after a
+ * failed response, to add only Vary/cache headers). */
+struct sess_headers {
+	char set_cookie[1024];    /* full value for "Set-Cookie: ", or "" */
+	int vary_cookie;          /* add "Vary: Cookie" */
+	int no_store;             /* add Cache-Control: private, no-store (our
+	                             Set-Cookie must never reach a shared cache) */
+};
+
+/* Commit the request's changes (merge under a short lock).  Returns 0 and
+ * fills *h, or -1 on a store error or a limit broken at merge (logged,
+ * err names the fault; nothing stored changed; the worker answers 500). */
+int sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
+    char *err, size_t errlen);
+
+/* For responses that commit nothing (5xx, crash, bad headers): the headers
+ * that must still be added (Vary: Cookie). */
+void sess_headers_nocommit(struct sess_request *r, struct sess_headers *h);
+
+void sess_end(struct sess_request *r);
+
+/* Garbage collection of the whole store: returns the number of records and
+ * tombstones removed, or -1 on error (logged). */
+long sessions_gc(struct sessions *s, time_t now);
+
+/* Write a new random secret file of mode 0600 (sessionwrap --keygen). */
+int secret_generate(const char *path, char *err, size_t errlen);
+
+#endif
