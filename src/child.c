@@ -1,0 +1,300 @@
+/* child.c — spawns the CGI program and moves its bytes.  No parsing here:
+ * output goes to the caller's callbacks as it arrives. */
+#include "child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PUMP_CHUNK (64 * 1024)
+
+long long
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+int
+child_spawn(struct child *c, const char *path, char *const envp[],
+    const char *cwd, char *err, size_t errlen)
+{
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	char *argv[2] = { (char *)path, NULL };
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->pid = -1;
+	c->pidfd = c->in_fd = c->out_fd = c->err_fd = -1;
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+	    pipe2(er, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	/* posix_spawn (vfork-like, fast) with the glibc extensions that give
+	 * the child its own session, its directory, and nothing but 0, 1, 2:
+	 * every other descriptor we hold is O_CLOEXEC, and closefrom is the
+	 * belt to those braces. */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, er[1], 2);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	posix_spawn_file_actions_addchdir_np(&fa, cwd);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID |
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawn(&c->pid, path, &fa, &attr, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc != 0) {
+		c->pid = -1;
+		snprintf(err, errlen, "cannot execute: %s", strerror(rc));
+		goto fail;
+	}
+	c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+	close(in[0]);
+	close(out[1]);
+	close(er[1]);
+	c->in_fd = in[1];
+	c->out_fd = out[0];
+	c->err_fd = er[0];
+	fcntl(c->in_fd, F_SETFL, O_NONBLOCK);
+	fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
+	fcntl(c->err_fd, F_SETFL, O_NONBLOCK);
+	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		close_fd(&in[i]);
+		close_fd(&out[i]);
+		close_fd(&er[i]);
+	}
+	return -1;
+}
+
+void
+child_kill(struct child *c)
+{
+	if (c->pid > 0 && !c->reaped)
+		kill(-c->pid, SIGKILL);
+}
+
+/* Has the web server closed the connection or sent more than the body
+ * (an abort)?  Only asked once the body is complete. */
+static int
+peer_gave_up(int fd)
+{
+	char b;
+	ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	if (n == 0)
+		return 1;
+	if (n < 0)
+		return errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOTSOCK;
+	return 1;
+}
+
+enum pump_result
+child_pump(struct child *c, struct pump_io *io, long long deadline_ms)
+{
+	char body[PUMP_CHUNK], buf[PUMP_CHUNK];
+	size_t bstart = 0, blen = 0;
+	int discard = 0;   /* the child closed stdin: drain the body to nowhere */
+	int body_eof = 0;  /* the transport reported the end of the body */
+	enum pump_result res = PUMP_DONE;
+
+	if (io->body_left <= 0)
+		close_fd(&c->in_fd);
+	while (c->out_fd >= 0 || c->err_fd >= 0) {
+		struct pollfd pfd[4];
+		int n = 0, i_body = -1, i_in = -1, i_out = -1, i_err = -1;
+		long long now = monotonic_ms();
+		int want_body;
+
+		if (now >= deadline_ms) {
+			res = PUMP_TIMEOUT;
+			break;
+		}
+		/* Pull body bytes already buffered by the transport first: poll
+		 * cannot see them. */
+		want_body = io->body_left > 0 && blen == 0;
+		if (want_body && io->body_buffered(io->body_ctx) > 0) {
+			size_t want = io->body_buffered(io->body_ctx);
+			long got;
+			if (want > sizeof(body))
+				want = sizeof(body);
+			if ((long long)want > io->body_left)
+				want = (size_t)io->body_left;
+			got = io->body_read(io->body_ctx, body, want);
+			if (got <= 0) {
+				res = PUMP_ERROR;
+				break;
+			}
+			io->body_left -= got;
+			bstart = 0;
+			blen = discard ? 0 : (size_t)got;
+			continue;
+		}
+		if (want_body && io->body_fd >= 0) {
+			i_body = n;
+			pfd[n++] = (struct pollfd){ io->body_fd, POLLIN, 0 };
+		} else if (io->body_left <= 0 && io->watch_abort && io->body_fd >= 0) {
+			i_body = n;
+			pfd[n++] = (struct pollfd){ io->body_fd, POLLIN | POLLRDHUP, 0 };
+		}
+		if (blen > 0 && c->in_fd >= 0) {
+			i_in = n;
+			pfd[n++] = (struct pollfd){ c->in_fd, POLLOUT, 0 };
+		}
+		if (c->out_fd >= 0) {
+			i_out = n;
+			pfd[n++] = (struct pollfd){ c->out_fd, POLLIN, 0 };
+		}
+		if (c->err_fd >= 0) {
+			i_err = n;
+			pfd[n++] = (struct pollfd){ c->err_fd, POLLIN, 0 };
+		}
+		long long wait = deadline_ms - now;
+		int rc = poll(pfd, (nfds_t)n, wait > 60000 ? 60000 : (int)wait);
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			res = PUMP_ERROR;
+			break;
+		}
+		if (i_body >= 0 && pfd[i_body].revents) {
+			if (io->body_left > 0) {
+				size_t want = sizeof(body);
+				long got;
+				if ((long long)want > io->body_left)
+					want = (size_t)io->body_left;
+				got = io->body_read(io->body_ctx, body, want);
+				if (got <= 0) {
+					res = PUMP_ERROR;
+					break;
+				}
+				io->body_left -= got;
+				bstart = 0;
+				blen = discard ? 0 : (size_t)got;
+			} else if (!body_eof) {
+				/* Whatever follows the body: normally the end
+				 * marker of the stream (FastCGI's empty stdin
+				 * record); bytes past CONTENT_LENGTH are dropped. */
+				long got = io->body_read(io->body_ctx, body, 1);
+				if (got < 0) {
+					res = PUMP_ABORTED;
+					break;
+				}
+				body_eof = got == 0;
+			} else if (peer_gave_up(io->body_fd)) {
+				res = PUMP_ABORTED;
+				break;
+			}
+		}
+		if (i_in >= 0 && pfd[i_in].revents) {
+			ssize_t w = write(c->in_fd, body + bstart, blen);
+			if (w > 0) {
+				bstart += (size_t)w;
+				blen -= (size_t)w;
+			} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+				/* EPIPE: the child wants no more input.  That is
+				 * its right; keep reading what it says. */
+				close_fd(&c->in_fd);
+				discard = 1;
+				blen = 0;
+			}
+		}
+		if (c->in_fd >= 0 && io->body_left <= 0 && blen == 0)
+			close_fd(&c->in_fd);
+		if (i_out >= 0 && pfd[i_out].revents) {
+			ssize_t r = read(c->out_fd, buf, sizeof(buf));
+			if (r > 0) {
+				if (io->on_stdout(io->ctx, buf, (size_t)r) < 0) {
+					res = PUMP_STOPPED;
+					break;
+				}
+			} else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+				close_fd(&c->out_fd);
+			}
+		}
+		if (i_err >= 0 && pfd[i_err].revents) {
+			ssize_t r = read(c->err_fd, buf, sizeof(buf));
+			if (r > 0)
+				io->on_stderr(io->ctx, buf, (size_t)r);
+			else if (r == 0 || (errno != EAGAIN && errno != EINTR))
+				close_fd(&c->err_fd);
+		}
+	}
+	close_fd(&c->in_fd);
+	if (res != PUMP_DONE)
+		child_kill(c);
+	return res;
+}
+
+int
+child_reap(struct child *c, long long deadline_ms)
+{
+	int killed = 0;
+
+	if (c->pid <= 0 || c->reaped)
+		return 0;
+	if (c->pidfd >= 0) {
+		struct pollfd p = { c->pidfd, POLLIN, 0 };
+		long long left;
+		while ((left = deadline_ms - monotonic_ms()) > 0) {
+			int rc = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+			if (rc > 0 || (rc < 0 && errno != EINTR))
+				break;
+		}
+		if (!(p.revents & POLLIN)) {
+			child_kill(c);
+			killed = 1;
+		}
+	}
+	while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)
+		;
+	c->reaped = 1;
+	return killed ? -1 : 0;
+}
+
+void
+child_cleanup(struct child *c)
+{
+	close_fd(&c->in_fd);
+	close_fd(&c->out_fd);
+	close_fd(&c->err_fd);
+	if (c->pid > 0 && !c->reaped) {
+		child_kill(c);
+		while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)
+			;
+		c->reaped = 1;
+	}
+	close_fd(&c->pidfd);
+}

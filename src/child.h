@@ -1,0 +1,70 @@
+/* child.h — run the CGI program: spawn, pump, timeout, kill, reap. */
+#ifndef SW_CHILD_H
+#define SW_CHILD_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct child {
+	pid_t pid;               /* also its process group id */
+	int pidfd;               /* readable when the child has exited */
+	int in_fd, out_fd, err_fd;
+	int status;              /* wait status, once reaped */
+	int reaped;
+};
+
+/* Start path with the given environment in its own process group, working
+ * directory cwd, and exactly fds 0, 1, 2 (pipes to us).  0 or -1 (err). */
+int child_spawn(struct child *c, const char *path, char *const envp[],
+    const char *cwd, char *err, size_t errlen);
+
+/* Where the request body comes from (callbacks get body_ctx) and where
+ * the output goes (callbacks get ctx). */
+struct pump_io {
+	void *ctx, *body_ctx;
+	/* Request body: poll body_fd for POLLIN; body_buffered() bytes can be
+	 * read without blocking.  body_read() returns 1..n bytes, 0 at the
+	 * end, -1 on error; when body_fd is readable it blocks at most for
+	 * one fill of the transport's buffer. */
+	int body_fd;
+	size_t (*body_buffered)(void *ctx);
+	long (*body_read)(void *ctx, char *buf, size_t n);
+	long long body_left;     /* CONTENT_LENGTH still to pass on */
+	/* After the body, body_fd becoming readable means the web server
+	 * gave up on the request (connection closed or abort): the child is
+	 * killed.  Set watch_abort to 0 where that does not hold (plain CGI). */
+	int watch_abort;
+	/* Child output.  on_stdout returns -1 to stop (client gone, or the
+	 * response is already decided): the child is then killed. */
+	int (*on_stdout)(void *ctx, const char *buf, size_t n);
+	void (*on_stderr)(void *ctx, const char *buf, size_t n);
+};
+
+enum pump_result {
+	PUMP_DONE,               /* stdout and stderr closed */
+	PUMP_TIMEOUT,            /* deadline passed: child killed */
+	PUMP_STOPPED,            /* on_stdout asked to stop: child killed */
+	PUMP_ABORTED,            /* web server gave up: child killed */
+	PUMP_ERROR,              /* body read error or poll failure: killed */
+};
+
+/* Move bytes both ways until the child closes stdout and stderr, in one
+ * poll loop, never blocking on one direction while the other waits.
+ * deadline_ms is CLOCK_MONOTONIC milliseconds. */
+enum pump_result child_pump(struct child *c, struct pump_io *io,
+    long long deadline_ms);
+
+/* Wait for the child to exit until deadline_ms; then kill its group.
+ * Fills c->status.  Returns 0 if it exited by itself, -1 if killed. */
+int child_reap(struct child *c, long long deadline_ms);
+
+/* Kill the child's whole process group (SIGKILL). */
+void child_kill(struct child *c);
+
+/* Close whatever pipes are open and reap a killed child.  Safe to call
+ * twice. */
+void child_cleanup(struct child *c);
+
+long long monotonic_ms(void);
+
+#endif

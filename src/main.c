@@ -1,0 +1,223 @@
+/* main.c — sessionwrap: command line, config, logging, the socket, the
+ * privilege drop, then the master (or, run as a CGI program, one request).
+ *
+ * Read top to bottom, this is the security design: parse the command line,
+ * load and check the config, bind (as root if need be), drop privileges,
+ * open the session store as the unprivileged user, serve. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "listen.h"
+#include "log.h"
+#include "prefork.h"
+#include "sessions.h"
+#include "transport.h"
+#include "worker.h"
+
+extern char **environ;
+
+#define DEFAULT_CONFIG "/etc/sessionwrap/sessionwrap.ini"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: sessionwrap [-f FILE] [-s unix:/path|tcp:host:port] [-c N] [-d]\n"
+	    "       sessionwrap -t -f FILE      check a configuration and exit\n"
+	    "       sessionwrap --gc -f FILE    remove expired sessions and exit\n"
+	    "       sessionwrap --keygen FILE   write a new secret file (mode 0600)\n"
+	    "\n"
+	    "Without -s or [server] listen, serves a listening socket inherited on\n"
+	    "fd 0 (web server spawner) or fd 3 (systemd), or, started as a CGI\n"
+	    "program, the one request in its environment.\n");
+}
+
+static int
+drop_privileges(const struct config *cfg)
+{
+	struct passwd *pw;
+	struct group *gr = NULL;
+	gid_t gid;
+
+	if (!cfg->user || geteuid() != 0)
+		return 0;
+	pw = getpwnam(cfg->user);
+	if (!pw) {
+		log_error("%s: [server] user: no such user '%s'", cfg->path, cfg->user);
+		return -1;
+	}
+	gid = pw->pw_gid;
+	if (cfg->group) {
+		gr = getgrnam(cfg->group);
+		if (!gr) {
+			log_error("%s: [server] group: no such group '%s'", cfg->path,
+			    cfg->group);
+			return -1;
+		}
+		gid = gr->gr_gid;
+	}
+	if (setgroups(0, NULL) < 0 || setgid(gid) < 0 ||
+	    initgroups(pw->pw_name, gid) < 0 || setuid(pw->pw_uid) < 0) {
+		log_error("dropping privileges to %s: %s", cfg->user, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		log_error("dropping privileges to %s did not stick", cfg->user);
+		return -1;
+	}
+	return 0;
+}
+
+/* Run as a CGI program: serve the request in our environment, then exit. */
+static int
+serve_cgi(const struct config *cfg)
+{
+	struct sessions *sessions = NULL;
+	struct worker_ctx w;
+	struct transport t;
+	char err[512];
+
+	if (cfg->secret_file && sessions_open(&sessions, cfg, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		printf("Status: 500 Internal Server Error\r\nContent-Type: text/plain\r\n\r\n"
+		    "500 Internal Server Error\n");
+		return 1;
+	}
+	if (worker_init(&w, cfg, sessions, environ) < 0)
+		return 1;
+	transport_cgi(&t, environ);
+	worker_handle(&w, &t);
+	worker_free(&w);
+	if (sessions)
+		sessions_close(sessions);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'f' },
+		{ "test", no_argument, NULL, 't' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "workers", required_argument, NULL, 'c' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "gc", no_argument, NULL, 'G' },
+		{ "keygen", required_argument, NULL, 'K' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct config cfg;
+	const char *file = getenv("SESSIONWRAP_CONFIG");
+	char *sock = NULL;
+	char errs[8192], err[512];
+	int opt, test = 0, gc = 0, debug = 0, workers = 0, fd;
+
+	if (!file)
+		file = DEFAULT_CONFIG;
+	while ((opt = getopt_long(argc, argv, "f:ts:c:dhV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f': file = optarg; break;
+		case 't': test = 1; break;
+		case 's': sock = optarg; break;
+		case 'c':
+			workers = atoi(optarg);
+			if (workers < 1 || workers > 256) {
+				fprintf(stderr, "sessionwrap: -c wants 1 to 256 workers\n");
+				return 1;
+			}
+			break;
+		case 'd': debug = 1; break;
+		case 'G': gc = 1; break;
+		case 'K':
+			if (secret_generate(optarg, err, sizeof(err)) < 0) {
+				fprintf(stderr, "sessionwrap: %s\n", err);
+				return 1;
+			}
+			printf("wrote a new secret to %s\n", optarg);
+			return 0;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("sessionwrap %s\n", PACKAGE_VERSION); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	/* Run by mod_cgi, we get the script as an argument: ignore it, the
+	 * request's SCRIPT_FILENAME names it. */
+
+	config_defaults(&cfg);
+	if (config_load(&cfg, file, errs, sizeof(errs)) != 0) {
+		fputs(errs, stderr);
+		if (test)
+			fprintf(stderr, "%s: configuration has errors\n", file);
+		return 1;
+	}
+	if (workers)
+		cfg.workers = workers;
+	log_setup(debug ? LOG_LVL_DEBUG : cfg.log_level, 0);
+
+	if (test || gc) {
+		struct sessions *s = NULL;
+		if (cfg.secret_file && sessions_open(&s, &cfg, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			return 1;
+		}
+		if (test) {
+			printf("%s: configuration ok\n", file);
+		} else if (!s) {
+			fprintf(stderr, "%s: sessions are off (no [session] secret_file)\n", file);
+			return 1;
+		} else {
+			long n = sessions_gc(s, time(NULL));
+			if (n < 0)
+				return 1;
+			printf("removed %ld expired records and tombstones\n", n);
+		}
+		if (s)
+			sessions_close(s);
+		config_free(&cfg);
+		return 0;
+	}
+
+	if (!sock && cfg.listen)
+		sock = strdup(cfg.listen);    /* cfg may be replaced on reload */
+	if (sock) {
+		fd = listen_open(sock, cfg.socket_mode, err, sizeof(err));
+		if (fd < 0) {
+			fprintf(stderr, "sessionwrap: cannot listen on %s\n", err);
+			return 1;
+		}
+	} else if ((fd = listen_inherited()) < 0) {
+		if (getenv("GATEWAY_INTERFACE"))
+			return serve_cgi(&cfg);
+		fprintf(stderr, "sessionwrap: nothing to serve: give -s unix:/path or "
+		    "tcp:host:port, set [server] listen, or run under a web server\n");
+		return 1;
+	}
+	if (fd == 0) {
+		/* Keep the socket off fd 0: stdin is not where requests come from. */
+		int moved = fcntl(0, F_DUPFD_CLOEXEC, 3), nul = open("/dev/null", O_RDONLY);
+		if (moved < 0 || nul < 0 || dup2(nul, 0) < 0) {
+			fprintf(stderr, "sessionwrap: cannot move the inherited socket\n");
+			return 1;
+		}
+		close(nul);
+		fd = moved;
+	}
+	if (drop_privileges(&cfg) < 0)
+		return 1;
+	opt = prefork_run(&cfg, fd, environ);
+	if (sock && strncmp(sock, "unix:", 5) == 0)
+		unlink(sock + 5);
+	config_free(&cfg);
+	return opt;
+}

@@ -1,0 +1,343 @@
+/* prefork.c — master and workers.
+ *
+ * The master only forks, reaps and handles signals; all requests are
+ * served by workers, each one request at a time on the shared listening
+ * socket.  A worker blocks SIGTERM except while it waits for a
+ * connection, so a stop never cuts a request short: an idle worker exits
+ * at once, a busy one after its request. */
+#include "prefork.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "log.h"
+#include "sessions.h"
+#include "transport.h"
+#include "worker.h"
+
+#define MAX_WORKERS 256
+#define STOP_GRACE_EXTRA 5      /* seconds past [handler] timeout */
+
+static volatile sig_atomic_t worker_stop;
+
+static void
+on_worker_term(int sig)
+{
+	(void)sig;
+	worker_stop = 1;
+}
+
+/* Wait for a connection with SIGTERM deliverable, accept it. */
+static int
+accept_one(int listen_fd, const sigset_t *waitmask)
+{
+	struct pollfd p = { listen_fd, POLLIN, 0 };
+
+	while (!worker_stop) {
+		int rc = ppoll(&p, 1, NULL, waitmask);
+		if (rc < 0 && errno != EINTR)
+			return -1;
+		if (rc <= 0 || worker_stop)
+			continue;
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		/* Another worker took it, or the peer gave up already. */
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+		    errno != ECONNABORTED && errno != EPROTO) {
+			log_error("accept: %s", strerror(errno));
+			sleep(1);
+		}
+	}
+	return -1;
+}
+
+static void
+worker_main(const struct config *cfg, int listen_fd, char **wrapper_env)
+{
+	struct sigaction sa;
+	sigset_t blocked, waitmask;
+	struct sessions *sessions = NULL;
+	struct worker_ctx w;
+	FCGX_Request req;
+	char err[512];
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_worker_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGTERM);
+	sigaddset(&blocked, SIGINT);
+	sigprocmask(SIG_SETMASK, &blocked, NULL);
+	sigemptyset(&waitmask);
+
+	if (cfg->secret_file && sessions_open(&sessions, cfg, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		_exit(2);
+	}
+	if (worker_init(&w, cfg, sessions, wrapper_env) < 0) {
+		log_error("out of memory");
+		_exit(2);
+	}
+	FCGX_Init();
+	/* listen_sock -1: libfcgi never accepts by itself (it would block in
+	 * accept(), out of reach of our signal handling); we hand it each
+	 * connection we accepted. */
+	FCGX_InitRequest(&req, -1, 0);
+	while (!worker_stop) {
+		int fd = accept_one(listen_fd, &waitmask);
+		if (fd < 0)
+			break;
+		req.ipcFd = fd;
+		req.keepConnection = 1;   /* so Accept_r does not close it first */
+		if (FCGX_Accept_r(&req) == 0) {
+			struct transport t;
+			transport_fcgi(&t, &req);
+			worker_handle(&w, &t);
+		}
+		/* One request per connection: a kept-open connection would tie
+		 * a worker to one idle web server thread. */
+		req.keepConnection = 0;
+		FCGX_Finish_r(&req);
+	}
+	worker_free(&w);
+	if (sessions)
+		sessions_close(sessions);
+	_exit(0);
+}
+
+struct proc {
+	pid_t pid;
+	unsigned gen;
+	time_t started;
+};
+
+struct master {
+	struct config *cfg;
+	int listen_fd;
+	char **wrapper_env;
+	struct proc procs[MAX_WORKERS * 2];
+	int nprocs;
+	unsigned gen;
+	pid_t gc_pid;
+	int stopping;
+};
+
+static void
+spawn_worker(struct master *m)
+{
+	pid_t pid;
+
+	if (m->nprocs >= (int)(sizeof(m->procs) / sizeof(m->procs[0]))) {
+		log_error("too many worker processes; not spawning");
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_error("fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0)
+		worker_main(m->cfg, m->listen_fd, m->wrapper_env);
+	m->procs[m->nprocs++] = (struct proc){ pid, m->gen, time(NULL) };
+}
+
+static int
+count_current(const struct master *m)
+{
+	int n = 0;
+
+	for (int i = 0; i < m->nprocs; i++)
+		n += m->procs[i].gen == m->gen;
+	return n;
+}
+
+static void
+signal_generation(struct master *m, int sig, int old_only)
+{
+	for (int i = 0; i < m->nprocs; i++)
+		if (!old_only || m->procs[i].gen != m->gen)
+			kill(m->procs[i].pid, sig);
+}
+
+/* Reap every exited child; note which workers need a successor. */
+static void
+reap(struct master *m, int *fast_deaths)
+{
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == m->gc_pid) {
+			m->gc_pid = 0;
+			continue;
+		}
+		for (int i = 0; i < m->nprocs; i++) {
+			if (m->procs[i].pid != pid)
+				continue;
+			if (m->procs[i].gen == m->gen && !m->stopping) {
+				if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)
+					log_warn("worker %ld died (%s %d); respawning",
+					    (long)pid, WIFSIGNALED(status) ? "signal" :
+					    "exit status", WIFSIGNALED(status) ?
+					    WTERMSIG(status) : WEXITSTATUS(status));
+				if (time(NULL) - m->procs[i].started < 1)
+					(*fast_deaths)++;
+			}
+			m->procs[i] = m->procs[--m->nprocs];
+			break;
+		}
+	}
+}
+
+static void
+run_gc(struct master *m)
+{
+	struct sessions *s;
+	char err[512];
+	pid_t pid;
+
+	if (m->gc_pid > 0)
+		return;           /* the last run is still going */
+	pid = fork();
+	if (pid < 0) {
+		log_error("fork for gc: %s", strerror(errno));
+		return;
+	}
+	if (pid > 0) {
+		m->gc_pid = pid;
+		return;
+	}
+	signal(SIGTERM, SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (sessions_open(&s, m->cfg, err, sizeof(err)) < 0) {
+		log_error("gc: %s", err);
+		_exit(1);
+	}
+	long n = sessions_gc(s, time(NULL));
+	if (n > 0)
+		log_info("gc: removed %ld expired records and tombstones", n);
+	sessions_close(s);
+	_exit(n < 0);
+}
+
+static void
+reload(struct master *m)
+{
+	struct config fresh;
+	char errs[4096];
+
+	config_defaults(&fresh);
+	if (config_load(&fresh, m->cfg->path, errs, sizeof(errs)) != 0) {
+		log_error("reload refused, keeping the running configuration:\n%s", errs);
+		config_free(&fresh);
+		return;
+	}
+	config_free(m->cfg);
+	*m->cfg = fresh;
+	m->gen++;
+	for (int i = 0; i < m->cfg->workers; i++)
+		spawn_worker(m);
+	signal_generation(m, SIGTERM, 1);
+	log_info("configuration reloaded; %d new workers", m->cfg->workers);
+}
+
+int
+prefork_run(struct config *cfg, int listen_fd, char **wrapper_env)
+{
+	static struct master m;
+	sigset_t set;
+	time_t next_gc, stop_deadline = 0;
+	int fast_deaths = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.cfg = cfg;
+	m.listen_fd = listen_fd;
+	m.wrapper_env = wrapper_env;
+	fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	for (int i = 0; i < cfg->workers; i++)
+		spawn_worker(&m);
+	log_info("started %d workers", cfg->workers);
+	next_gc = cfg->secret_file && cfg->gc_interval > 0 ?
+	    time(NULL) + cfg->gc_interval : 0;
+
+	for (;;) {
+		struct timespec ts = { 1, 0 };
+		siginfo_t info;
+		time_t now = time(NULL);
+		int sig;
+
+		if (m.stopping && m.nprocs == 0 && m.gc_pid == 0)
+			break;
+		if (m.stopping && now >= stop_deadline) {
+			log_warn("workers still busy after the grace period; killing them");
+			signal_generation(&m, SIGKILL, 0);
+			if (m.gc_pid > 0)
+				kill(m.gc_pid, SIGKILL);
+			stop_deadline = now + 3600;
+		}
+		if (!m.stopping && next_gc && now >= next_gc) {
+			run_gc(&m);
+			next_gc = now + m.cfg->gc_interval;
+		}
+		sig = sigtimedwait(&set, &info, &ts);
+		switch (sig) {
+		case SIGCHLD:
+			reap(&m, &fast_deaths);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			if (!m.stopping) {
+				log_info("stopping: waiting for requests in flight");
+				m.stopping = 1;
+				stop_deadline = time(NULL) + m.cfg->timeout + STOP_GRACE_EXTRA;
+				signal_generation(&m, SIGTERM, 0);
+				if (m.gc_pid > 0)
+					kill(m.gc_pid, SIGTERM);
+			}
+			break;
+		case SIGHUP:
+			if (!m.stopping)
+				reload(&m);
+			break;
+		default:
+			break;
+		}
+		/* Reap here too: SIGCHLDs merge while we were busy. */
+		reap(&m, &fast_deaths);
+		if (fast_deaths > 0) {
+			/* Workers that die at birth (bad secret, store) must not
+			 * turn the master into a fork bomb. */
+			sleep(1);
+			fast_deaths = 0;
+		}
+		while (!m.stopping && count_current(&m) < m.cfg->workers)
+			spawn_worker(&m);
+	}
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,13 @@
+/* prefork.h — the master and its workers. */
+#ifndef SW_PREFORK_H
+#define SW_PREFORK_H
+
+#include "config.h"
+
+/* Run the master: fork cfg->workers workers on listen_fd, respawn the ones
+ * that die, reload the config on SIGHUP, stop gracefully on SIGTERM or
+ * SIGINT, and run the session GC every gc_interval.  *cfg may be replaced
+ * on reload.  Returns the process exit status. */
+int prefork_run(struct config *cfg, int listen_fd, char **wrapper_env);
+
+#endif

@@ -1,0 +1,519 @@
+/* worker.c — one request end to end: resolve the script, load the session,
+ * build the environment, run the child, turn its header block into our
+ * answer, commit, stream.  Glue only: parsing lives in cgi_response.c,
+ * cgi_env.c and the session layer, the bytes move in child.c. */
+#include "worker.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "bounds.h"
+#include "cgi_env.h"
+#include "cgi_response.h"
+#include "child.h"
+#include "log.h"
+#include "script.h"
+
+/* Response body kept back while the session commit waits for the child to
+ * end: a child that crashes within this much output commits nothing.  A
+ * longer body commits when this fills, and streams. */
+#define HOLD_MAX (64 * 1024)
+
+enum rstate { R_HEAD, R_HOLD, R_STREAM, R_FAILED };
+
+struct response {
+	struct worker_ctx *w;
+	struct transport *t;
+	const char *script;
+	struct sess_request *sr;
+	enum rstate state;
+	size_t hlen, holdlen;
+	struct cgi_header hdrs[MAX_HEADERS];
+	unsigned char consumed[MAX_HEADERS];
+	size_t nh;
+	int status;
+	const char *reason;
+	size_t rlen;
+	int fail_status;             /* error decided while the child ran */
+	int sent_headers;
+	char errline[MAX_STDERR_LINE];
+	size_t errlen;
+};
+
+int
+worker_init(struct worker_ctx *w, const struct config *cfg,
+    struct sessions *sessions, char **wrapper_env)
+{
+	memset(w, 0, sizeof(*w));
+	w->cfg = cfg;
+	w->sessions = sessions;
+	w->wrapper_env = wrapper_env;
+	w->head = malloc(MAX_HEADER_BLOCK);
+	w->hold = malloc(HOLD_MAX);
+	return w->head && w->hold ? 0 : -1;
+}
+
+void
+worker_free(struct worker_ctx *w)
+{
+	free(w->head);
+	free(w->hold);
+}
+
+/* A short error answer that says nothing about our insides. */
+static void
+send_error(struct response *r, int status)
+{
+	char buf[256];
+	int n;
+
+	if (r->sent_headers)
+		return;
+	n = snprintf(buf, sizeof(buf),
+	    "Status: %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	    "Cache-Control: no-store\r\n\r\n%d %s\n",
+	    status, http_reason(status), status, http_reason(status));
+	r->sent_headers = 1;
+	transport_write(r->t, buf, (size_t)n);
+}
+
+static int
+is_our_cookie(const struct response *r, const struct cgi_header *h)
+{
+	const char *name = r->w->cfg->cookie_name;
+	size_t n = strlen(name);
+
+	return r->sr && header_is(h, "Set-Cookie") && h->vlen > n &&
+	    strncmp(h->value, name, n) == 0 && h->value[n] == '=';
+}
+
+/* Write the status line and headers: the child's, in order, less the
+ * directives, plus ours. */
+static int
+emit_headers(struct response *r, const struct sess_headers *sh)
+{
+	char line[1200];
+	int n, have_cc = 0;
+
+	n = snprintf(line, sizeof(line), "Status: %d %.*s\r\n", r->status,
+	    (int)r->rlen, r->reason);
+	if (transport_write(r->t, line, (size_t)n) < 0)
+		return -1;
+	for (size_t i = 0; i < r->nh; i++) {
+		const struct cgi_header *h = &r->hdrs[i];
+
+		if (r->consumed[i] || header_is(h, "Status"))
+			continue;
+		if (header_is(h, "Cache-Control")) {
+			if (sh && sh->no_store)
+				continue;    /* ours below is stricter */
+			have_cc = 1;
+		}
+		if (is_our_cookie(r, h)) {
+			log_warn("script %s: dropped its Set-Cookie for the session cookie '%s'",
+			    r->script, r->w->cfg->cookie_name);
+			continue;
+		}
+		if (transport_write(r->t, h->name, h->nlen) < 0 ||
+		    transport_write(r->t, ": ", 2) < 0 ||
+		    transport_write(r->t, h->value, h->vlen) < 0 ||
+		    transport_write(r->t, "\r\n", 2) < 0)
+			return -1;
+	}
+	if (sh) {
+		n = 0;
+		if (sh->set_cookie[0])
+			n += snprintf(line + n, sizeof(line) - (size_t)n,
+			    "Set-Cookie: %s\r\n", sh->set_cookie);
+		if (sh->vary_cookie)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "Vary: Cookie\r\n");
+		/* A page built from a session is never for a shared cache;
+		 * one that sets our cookie is for no cache at all. */
+		if (sh->no_store)
+			n += snprintf(line + n, sizeof(line) - (size_t)n,
+			    "Cache-Control: no-store, private\r\n");
+		else if (!have_cc && sh->vary_cookie)
+			n += snprintf(line + n, sizeof(line) - (size_t)n,
+			    "Cache-Control: private\r\n");
+		if (n > 0 && transport_write(r->t, line, (size_t)n) < 0)
+			return -1;
+	}
+	r->sent_headers = 1;
+	return transport_write(r->t, "\r\n", 2);
+}
+
+/* Status, Location and session directives of a parsed header block.
+ * Returns 0, or the HTTP status to fail with. */
+static int
+read_headers(struct response *r)
+{
+	char err[300];
+	int have_status = 0, have_location = 0;
+
+	r->status = 200;
+	r->reason = "OK";
+	r->rlen = 2;
+	for (size_t i = 0; i < r->nh; i++) {
+		const struct cgi_header *h = &r->hdrs[i];
+		int rc;
+
+		r->consumed[i] = 0;
+		if (header_is(h, "Status")) {
+			if (have_status || cgi_status_parse(h->value, h->vlen,
+			    &r->status, &r->reason, &r->rlen) < 0) {
+				log_error("script %s: bad Status header '%.*s'",
+				    r->script, (int)(h->vlen > 80 ? 80 : h->vlen), h->value);
+				return 502;
+			}
+			have_status = 1;
+			if (r->rlen == 0) {
+				r->reason = http_reason(r->status);
+				r->rlen = strlen(r->reason);
+			}
+		} else if (header_is(h, "Location")) {
+			have_location = 1;
+		} else if (r->sr) {
+			rc = sess_directive(r->sr, h->name, h->nlen, h->value,
+			    h->vlen, err, sizeof(err));
+			if (rc < 0) {
+				log_error("script %s: %s", r->script, err);
+				return 500;
+			}
+			r->consumed[i] = (unsigned char)rc;
+		}
+	}
+	if (have_location && !have_status) {
+		r->status = 302;
+		r->reason = "Found";
+		r->rlen = 5;
+	}
+	return 0;
+}
+
+/* Commit the session (if this answer commits) and send the headers. */
+static int
+commit_and_emit(struct response *r)
+{
+	struct sess_headers sh;
+	char err[300];
+
+	if (!r->sr)
+		return emit_headers(r, NULL);
+	memset(&sh, 0, sizeof(sh));
+	if (r->status < 500) {
+		if (sess_commit(r->sr, time(NULL), &sh, err, sizeof(err)) < 0) {
+			log_error("script %s: session not saved: %s", r->script, err);
+			r->state = R_FAILED;
+			send_error(r, 500);
+			return -1;
+		}
+	} else {
+		sess_headers_nocommit(r->sr, &sh);
+	}
+	return emit_headers(r, &sh);
+}
+
+static int
+on_stdout(void *ctx, const char *buf, size_t n)
+{
+	struct response *r = ctx;
+
+	switch (r->state) {
+	case R_HEAD: {
+		size_t take = MAX_HEADER_BLOCK - r->hlen;
+		int used, st;
+
+		if (take > n)
+			take = n;
+		memcpy(r->w->head + r->hlen, buf, take);
+		r->hlen += take;
+		r->nh = MAX_HEADERS;
+		used = cgi_headers_parse(r->w->head, r->hlen, r->hdrs, &r->nh);
+		if (used == CGI_INCOMPLETE)
+			return 0;
+		if (used < 0) {
+			log_error("script %s: %s", r->script,
+			    used == CGI_TOO_LARGE ? "header block over 64 KiB" :
+			    used == CGI_TOO_MANY ? "too many response headers" :
+			    "malformed response header block");
+			r->fail_status = 502;
+			return -1;
+		}
+		if ((st = read_headers(r)) != 0) {
+			r->fail_status = st;
+			return -1;
+		}
+		/* What came after the blank line is body: the part of this
+		 * read that was not copied, plus the copied rest. */
+		{
+			size_t rest = r->hlen - (size_t)used;
+			const char *after = buf + take;
+			size_t after_n = n - take;
+
+			if (r->sr && r->status < 500) {
+				r->state = R_HOLD;
+				r->holdlen = 0;
+				if (rest && on_stdout(r, r->w->head + used, rest) < 0)
+					return -1;
+				return after_n ? on_stdout(r, after, after_n) : 0;
+			}
+			if (commit_and_emit(r) < 0)
+				return -1;
+			r->state = R_STREAM;
+			if (rest && transport_write(r->t, r->w->head + used, rest) < 0)
+				return -1;
+			return after_n ? on_stdout(r, after, after_n) : 0;
+		}
+	}
+	case R_HOLD:
+		if (r->holdlen + n <= HOLD_MAX) {
+			memcpy(r->w->hold + r->holdlen, buf, n);
+			r->holdlen += n;
+			return 0;
+		}
+		if (commit_and_emit(r) < 0)
+			return -1;
+		r->state = R_STREAM;
+		if (transport_write(r->t, r->w->hold, r->holdlen) < 0)
+			return -1;
+		r->holdlen = 0;
+		/* fall through */
+	case R_STREAM:
+		return transport_write(r->t, buf, n);
+	case R_FAILED:
+		return -1;
+	}
+	return -1;
+}
+
+/* One complete line, prefixed with the script, in one write: the web
+ * server logs each FastCGI stderr record as a line of its own. */
+static void
+stderr_line(struct response *r)
+{
+	char line[MAX_STDERR_LINE + 600];
+	int n = snprintf(line, sizeof(line), "%s: %.*s\n", r->script,
+	    (int)r->errlen, r->errline);
+
+	transport_log(r->t, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	r->errlen = 0;
+}
+
+static void
+on_stderr(void *ctx, const char *buf, size_t n)
+{
+	struct response *r = ctx;
+
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			stderr_line(r);
+			continue;
+		}
+		r->errline[r->errlen++] = buf[i];
+		if (r->errlen == MAX_STDERR_LINE)
+			stderr_line(r);
+	}
+}
+
+static int
+request_is_https(const struct transport *t)
+{
+	const char *https = transport_param(t, "HTTPS");
+	const char *scheme = transport_param(t, "REQUEST_SCHEME");
+
+	return (https && strcasecmp(https, "on") == 0) ||
+	    (scheme && strcasecmp(scheme, "https") == 0);
+}
+
+static int
+parse_content_length(const char *s, long long *out)
+{
+	long long v = 0;
+
+	*out = 0;
+	if (!s || !*s)
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (1LL << 50))
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+build_env(struct worker_ctx *w, struct transport *t, struct sess_request *sr,
+    struct envbuf *env)
+{
+	struct env_policy pol = { sr != NULL };
+
+	if (env_add_params(env, t->envp, &pol) < 0)
+		return -1;
+	if (env_add(env, "PATH", w->cfg->path_env, strlen(w->cfg->path_env)) < 0)
+		return -1;
+	for (int i = 0; i < w->cfg->npass_env; i++) {
+		const char *v = getenv(w->cfg->pass_env[i]);
+		if (v && env_add(env, w->cfg->pass_env[i], v, strlen(v)) < 0)
+			return -1;
+	}
+	if (sr && sess_env(sr, env_add_cb, env) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+finish(struct response *r, struct child *c, enum pump_result pr,
+    long long deadline)
+{
+	int exited;
+
+	if (r->errlen)
+		stderr_line(r);
+	switch (pr) {
+	case PUMP_DONE:
+		exited = child_reap(c, deadline) == 0;
+		if (!exited)
+			log_error("script %s: closed its output but did not exit "
+			    "within the timeout; killed", r->script);
+		if (r->state == R_HEAD) {
+			if (WIFSIGNALED(c->status))
+				log_error("script %s: killed by signal %d before its "
+				    "header block was complete", r->script,
+				    WTERMSIG(c->status));
+			else
+				log_error("script %s: %s", r->script, r->hlen == 0 ?
+				    "produced no output" :
+				    "output ended inside the header block");
+			send_error(r, 502);
+		} else if (r->state == R_HOLD) {
+			if (WIFSIGNALED(c->status) || !exited) {
+				log_error("script %s: killed by signal %d; session not saved",
+				    r->script, WIFSIGNALED(c->status) ?
+				    WTERMSIG(c->status) : 9);
+				send_error(r, 502);
+			} else if (commit_and_emit(r) == 0) {
+				transport_write(r->t, r->w->hold, r->holdlen);
+			}
+		}
+		if (WIFSIGNALED(c->status) && r->state == R_STREAM)
+			log_error("script %s: killed by signal %d", r->script,
+			    WTERMSIG(c->status));
+		else if (WIFEXITED(c->status) && WEXITSTATUS(c->status) != 0)
+			log_info("script %s: exit status %d", r->script,
+			    WEXITSTATUS(c->status));
+		break;
+	case PUMP_TIMEOUT:
+		log_error("script %s: timed out after %lds; process group killed",
+		    r->script, r->w->cfg->timeout);
+		if (r->state != R_STREAM)
+			send_error(r, 504);
+		break;
+	case PUMP_STOPPED:
+		if (r->fail_status)
+			send_error(r, r->fail_status);
+		else if (r->t->failed)
+			log_info("script %s: client went away; killed", r->script);
+		break;
+	case PUMP_ABORTED:
+		log_info("script %s: request aborted by the web server; killed",
+		    r->script);
+		break;
+	case PUMP_ERROR:
+		log_error("script %s: reading the request body failed; killed",
+		    r->script);
+		send_error(r, 502);
+		break;
+	}
+	child_cleanup(c);
+}
+
+void
+worker_handle(struct worker_ctx *w, struct transport *t)
+{
+	struct response r;
+	struct envbuf env;
+	struct child c;
+	struct pump_io io;
+	char *path = NULL, *cwd = NULL, why[600], *slash;
+	long long body_len, deadline;
+	enum pump_result pr;
+	int st;
+
+	memset(&r, 0, sizeof(r));
+	r.w = w;
+	r.t = t;
+	r.script = transport_param(t, "SCRIPT_NAME");
+	if (!r.script)
+		r.script = "(no SCRIPT_NAME)";
+	env_init(&env);
+	deadline = monotonic_ms() + w->cfg->timeout * 1000;
+
+	st = script_resolve(w->cfg, transport_param(t, "SCRIPT_FILENAME"),
+	    transport_param(t, "DOCUMENT_ROOT"), transport_param(t, "SCRIPT_NAME"),
+	    &path, why, sizeof(why));
+	if (st != 0) {
+		log_error("script %s: refused (%d): %s", r.script, st, why);
+		send_error(&r, st);
+		goto out;
+	}
+	r.script = path;
+	if (parse_content_length(transport_param(t, "CONTENT_LENGTH"), &body_len) < 0) {
+		log_error("script %s: bad CONTENT_LENGTH", r.script);
+		send_error(&r, 400);
+		goto out;
+	}
+	if (w->cfg->max_body > 0 && body_len > w->cfg->max_body) {
+		log_error("script %s: request body of %lld bytes is over max_body %lld",
+		    r.script, body_len, w->cfg->max_body);
+		send_error(&r, 413);
+		goto out;
+	}
+	if (w->sessions) {
+		r.sr = sess_begin(w->sessions, transport_param(t, "HTTP_COOKIE"),
+		    request_is_https(t), r.script, time(NULL));
+		if (!r.sr) {
+			send_error(&r, 500);
+			goto out;
+		}
+	}
+	if (build_env(w, t, r.sr, &env) < 0) {
+		log_error("script %s: cannot build its environment: %s", r.script,
+		    env.err);
+		send_error(&r, 500);
+		goto out;
+	}
+	/* The child runs in its script's directory. */
+	slash = strrchr(path, '/');
+	cwd = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+	if (!cwd || child_spawn(&c, path, env.vec, cwd, why, sizeof(why)) < 0) {
+		log_error("script %s: %s", r.script, cwd ? why : "out of memory");
+		send_error(&r, 502);
+		goto out;
+	}
+	io = (struct pump_io){
+		.ctx = &r,
+		.body_ctx = t,
+		.body_fd = t->body_fd,
+		.body_buffered = transport_body_buffered,
+		.body_read = transport_body_read,
+		.body_left = body_len,
+		.watch_abort = t->watch_abort,
+		.on_stdout = on_stdout,
+		.on_stderr = on_stderr,
+	};
+	pr = child_pump(&c, &io, deadline);
+	finish(&r, &c, pr, deadline);
+out:
+	env_free(&env);
+	if (r.sr)
+		sess_end(r.sr);
+	free(path);
+	free(cwd);
+	transport_flush(t);
+}

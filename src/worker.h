@@ -1,0 +1,25 @@
+/* worker.h — one request, end to end. */
+#ifndef SW_WORKER_H
+#define SW_WORKER_H
+
+#include "config.h"
+#include "sessions.h"
+#include "transport.h"
+
+struct worker_ctx {
+	const struct config *cfg;
+	struct sessions *sessions;   /* NULL when sessions are off */
+	char **wrapper_env;          /* our own environment, for pass_env */
+	char *head;                  /* MAX_HEADER_BLOCK bytes, reused */
+	char *hold;                  /* HOLD_MAX bytes, reused */
+};
+
+int worker_init(struct worker_ctx *w, const struct config *cfg,
+    struct sessions *sessions, char **wrapper_env);
+void worker_free(struct worker_ctx *w);
+
+/* Serve one request on t.  Never fails: every problem becomes an HTTP
+ * error answer and a log line naming the script. */
+void worker_handle(struct worker_ctx *w, struct transport *t);
+
+#endif

@@ -1,0 +1,3 @@
+#!/bin/sh
+# Body before headers: not a CGI response.
+printf 'this is not a header\n\nbody\n'

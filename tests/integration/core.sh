@@ -1,0 +1,125 @@
+#!/bin/sh
+# The wrapper core through a real lighttpd connecting to sessionwrap's own
+# unix socket: environment, bodies, full duplex, streaming, errors, limits.
+. "$SW_SRCDIR/tests/lib.sh"
+
+make_cgi_dir
+ln -s /bin/sh "$T/cgi/escape.cgi"          # symlink leaving the root
+printf '#!/bin/sh\necho hi\n' >"$T/cgi/noexec.cgi"
+chmod 644 "$T/cgi/noexec.cgi"
+mkdir "$T/cgi/dir.cgi"
+export SW_PASS_ME="passed through" SW_HIDE_ME="must not pass"
+TIMEOUT=3s write_config "$T/sw.ini" <<EOF2
+pass_env = SW_PASS_ME
+EOF2
+start_sw "$T/sw.ini" "$T/sw.sock" || notok "sessionwrap started"
+start_lighttpd web socket "$T/sw.sock" </dev/null || notok "lighttpd started"
+
+# --- environment -----------------------------------------------------------
+envout=$(curl -s -H 'Proxy: http://evil.example' -H 'Session: forged=1' \
+	"$URL/env.cgi/extra/path?q=1&r=2")
+expect_match "QUERY_STRING passed" '^QUERY_STRING=q=1&r=2$' "$envout"
+expect_match "PATH_INFO passed" '^PATH_INFO=/extra/path$' "$envout"
+expect_match "SCRIPT_NAME passed" '^SCRIPT_NAME=/env.cgi$' "$envout"
+expect_match "REQUEST_METHOD passed" '^REQUEST_METHOD=GET$' "$envout"
+expect_match "SERVER_PROTOCOL passed" '^SERVER_PROTOCOL=HTTP/1.1$' "$envout"
+expect_match "REMOTE_ADDR passed" '^REMOTE_ADDR=127.0.0.1$' "$envout"
+expect_nomatch "HTTP_PROXY never passed (httpoxy)" '^HTTP_PROXY=' "$envout"
+expect_nomatch "HTTP_SESSION from the client dropped" '^HTTP_SESSION=' "$envout"
+expect_match "safe default PATH" '^PATH=/usr/local/bin:/usr/bin:/bin$' "$envout"
+expect_match "pass_env variable passed" '^SW_PASS_ME=passed through$' "$envout"
+expect_nomatch "wrapper environment not leaked" '^SW_HIDE_ME=' "$envout"
+expect_match "working directory is the script's" "^CWD=$T/cgi\$" "$envout"
+
+# --- bodies ----------------------------------------------------------------
+head -c 10485760 /dev/urandom >"$T/body10m"
+curl -s --data-binary @"$T/body10m" -H 'Content-Type: application/octet-stream' \
+	"$URL/echo.cgi" -o "$T/echoed"
+check "10 MB binary body echoed byte for byte" cmp -s "$T/body10m" "$T/echoed"
+printf 'a\000b\r\n\377' >"$T/small"
+curl -s --data-binary @"$T/small" "$URL/echo.cgi" -o "$T/small.out"
+check "NUL, CR and 0xff bytes survive" cmp -s "$T/small" "$T/small.out"
+expect_eq "empty POST gives an empty body" "0" \
+	"$(curl -s -X POST --data-binary '' "$URL/echo.cgi" | wc -c | tr -d ' ')"
+
+want=$(sha256sum <"$T/body10m" | cut -c1-64)
+curl -s -m 60 --data-binary @"$T/body10m" "$URL/write-first.cgi" -o "$T/wf.out"
+expect_eq "10 MB POST to a script writing 10 MB first completes (no deadlock)" \
+	"$want" "$(tail -c 65 "$T/wf.out" | head -c 64)"
+expect_eq "... and its 10 MB of output arrive" "10485825" "$(wc -c <"$T/wf.out" | tr -d ' ')"
+
+res=$(curl -s -m 30 -w ' %{http_code}' --data-binary @"$T/body10m" "$URL/no-read.cgi")
+expect_eq "a script that never reads its body still gets its answer out" \
+	"answered without reading
+ 200" "$res"
+
+# --- streaming: 100 MB out, flat memory --------------------------------------
+before=$(worker_pids "$SW_PID")
+curl -s "$URL/big.cgi" -o "$T/big.out"
+expect_eq "100 MB response delivered" "104857600" "$(wc -c <"$T/big.out" | tr -d ' ')"
+maxhwm=0
+for p in $before; do
+	h=$(awk '/VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+	[ "${h:-0}" -gt "$maxhwm" ] && maxhwm=$h
+done
+echo "# worker peak RSS after 100 MB: ${maxhwm} kB"
+check "worker memory stays flat (peak RSS ${maxhwm} kB < 16 MB)" [ "$maxhwm" -gt 0 -a "$maxhwm" -lt 16384 ]
+rm -f "$T/big.out" "$T/body10m" "$T/echoed" "$T/wf.out"
+
+# --- headers ---------------------------------------------------------------
+h=$(curl -s -i "$URL/status.cgi")
+expect_match "Status: 201 without reason gets one" '^HTTP/1.1 201 Created' "$h"
+expect_match "headers pass in order, repeated ones kept" 'Set-Cookie: a=1.*Set-Cookie: b=2' "$(echo "$h" | tr -d '\r' | tr '\n' ' ')"
+expect_match "header value trimmed" '^X-Two: padded.$' "$h"
+h=$(curl -s -i "$URL/status.cgi?redirect")
+expect_match "Location without Status is a 302" '^HTTP/1.1 302' "$h"
+expect_match "Location passed" '^Location: /elsewhere' "$h"
+expect_eq "Status with reason" "418" "$(status_of "$URL/status.cgi?teapot")"
+
+# --- errors: each with a log line naming the script ------------------------
+expect_eq "malformed header block -> 502" 502 "$(status_of "$URL/bad-header.cgi")"
+expect_eq "header block over 64 KiB -> 502" 502 "$(status_of "$URL/big-header.cgi")"
+expect_eq "more than 128 headers -> 502" 502 "$(status_of "$URL/many-headers.cgi")"
+expect_eq "no output -> 502" 502 "$(status_of "$URL/no-output.cgi")"
+expect_eq "crash before output -> 502" 502 "$(status_of "$URL/crash.cgi")"
+expect_eq "missing script -> 404" 404 "$(status_of "$URL/missing.cgi")"
+expect_eq "symlink escaping the root -> 403" 403 "$(status_of "$URL/escape.cgi")"
+expect_eq "not executable -> 403" 403 "$(status_of "$URL/noexec.cgi")"
+expect_eq "a directory -> 403" 403 "$(status_of "$URL/dir.cgi")"
+body=$(curl -s "$URL/bad-header.cgi")
+expect_eq "error page is short and leaks nothing" "502 Bad Gateway" "$body"
+
+t0=$(date +%s)
+SLOWPID="$T/slow.pid"
+code=$(status_of "$URL/slow.cgi?30")
+t1=$(date +%s)
+expect_eq "slow script past the timeout -> 504" 504 "$code"
+check "timeout fired near 3s (took $((t1 - t0))s)" [ $((t1 - t0)) -lt 10 ]
+sleep 0.5
+check "the slow script's whole process group was killed" sh -c '! pgrep -f "[s]leep 300" >/dev/null'
+
+sleep 0.3
+log=$(cat "$T/sessionwrap.log")
+expect_match "log names the script: malformed" "bad-header.cgi: malformed response header block" "$log"
+expect_match "log names the script: header over limit" "big-header.cgi: header block over 64 KiB" "$log"
+expect_match "log names the script: no output" "no-output.cgi: produced no output" "$log"
+expect_match "log names the script: crash" "crash.cgi: .*signal 11" "$log"
+expect_match "log names the script: timeout" "slow.cgi: timed out after 3s" "$log"
+expect_match "log names the script: outside root" "escape.cgi.*outside every root" "$log"
+
+# --- stderr to the web server's error log -----------------------------------
+curl -s "$URL/stderr.cgi" >/dev/null
+sleep 0.3
+elog=$(cat "$T/web-error.log")
+expect_match "child stderr line 1 in the server log, prefixed" "stderr.cgi: first complaint" "$elog"
+expect_match "child stderr line 2 in the server log, prefixed" "stderr.cgi: second complaint" "$elog"
+
+# --- descriptors -------------------------------------------------------------
+fds=$(curl -s "$URL/fdcheck.cgi" | sort -n | tr '\n' ' ')
+expect_eq "the child gets exactly fds 0 1 2 (no FastCGI socket leak)" "0 1 2 " "$fds"
+
+# --- client goes away mid-response ------------------------------------------
+curl -s -m 1 "$URL/stream.cgi" >/dev/null
+sleep 2
+check "child killed when the client went away" sh -c '! pgrep -f "[s]tream.cgi" >/dev/null'
+check "sessionwrap still serves after all that" [ "$(status_of "$URL/status.cgi")" = 201 ]

@@ -1,0 +1,138 @@
+# tests/lib.sh — shared by the integration tests: temporary directories,
+# ports chosen at run time, real servers started and always stopped, and
+# TAP-like "ok - " / "not ok - " lines.
+set -u
+: "${SW_SRCDIR:?}" "${SW_BUILDDIR:?}"
+SW="$SW_BUILDDIR/src/sessionwrap"
+T=$(mktemp -d "${TMPDIR:-/tmp}/swtest.XXXXXX")
+chmod 755 "$T"
+PIDS=""
+
+cleanup() {
+	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
+	if [ -n "${SW_TEST_OUTPUT:-}" ]; then
+		mkdir -p "$SW_TEST_OUTPUT/$(basename "$0" .sh)"
+		cp "$T"/*.log "$SW_TEST_OUTPUT/$(basename "$0" .sh)/" 2>/dev/null
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; }
+# check "description" command...: ok if the command succeeds
+check() {
+	d=$1; shift
+	if "$@"; then ok "$d"; else notok "$d"; fi
+}
+# expect_eq "description" expected actual
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1 (expected '$2', got '$3')"; fi
+}
+# expect_match "description" regex text
+expect_match() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then ok "$1"
+	else notok "$1 (no match for /$2/ in: $(printf '%s' "$3" | head -c 300))"; fi
+}
+expect_nomatch() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then
+		notok "$1 (unexpected /$2/ in: $(printf '%s' "$3" | head -c 300))"
+	else ok "$1"; fi
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_for CMD...: up to 10 s
+wait_for() {
+	i=0
+	while ! "$@" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+}
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# sh has no /dev/tcp: use bash for it
+port_up() { bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+
+# The CGI directory of a test: copies of the scripts in tests/cgi and the
+# helper programs built there.
+make_cgi_dir() {
+	mkdir -p "$T/cgi"
+	cp "$SW_SRCDIR"/tests/cgi/*.cgi "$T/cgi/"
+	[ -x "$SW_BUILDDIR/tests/cgi/fdcheck" ] && cp "$SW_BUILDDIR/tests/cgi/fdcheck" "$T/cgi/fdcheck.cgi"
+	chmod 755 "$T"/cgi/*.cgi
+}
+
+# write_config FILE [extra INI lines on stdin]: a config rooted at $T/cgi.
+write_config() {
+	{
+		printf '[server]\nworkers = %s\nlog_level = %s\n' "${WORKERS:-2}" "${LOG_LEVEL:-info}"
+		printf '[handler]\nroot = %s/cgi\ntimeout = %s\n' "$T" "${TIMEOUT:-10s}"
+		cat
+	} >"$1"
+}
+
+# start_sw CONFIG SOCKET: sessionwrap binding its own unix socket.
+start_sw() {
+	"$SW" -f "$1" -s "unix:$2" >>"$T/sessionwrap.log" 2>&1 &
+	SW_PID=$!
+	PIDS="$PIDS $SW_PID"
+	wait_for test -S "$2"
+}
+
+# start_lighttpd NAME MODE ...: lighttpd on a fresh port in front of
+#   MODE socket PATH      mod_fastcgi connecting to a socket
+#   MODE spawn CONFIG     mod_fastcgi bin-path spawning sessionwrap
+#   MODE cgi CONFIG       mod_cgi running sessionwrap as a CGI program
+# Sets PORT and URL.
+start_lighttpd() {
+	name=$1 mode=$2 arg=$3
+	PORT=$(free_port)
+	URL="http://127.0.0.1:$PORT"
+	conf="$T/$name.conf"
+	{
+		echo "server.document-root = \"$T/cgi\""
+		echo "server.bind = \"127.0.0.1\""
+		echo "server.port = $PORT"
+		echo "server.errorlog = \"$T/$name-error.log\""
+		echo "server.max-request-size = 1048576"
+		echo 'server.stream-request-body = 2'
+		echo 'server.stream-response-body = 2'
+		echo 'mimetype.assign = (".html" => "text/html")'
+		case $mode in
+		socket)
+			echo 'server.modules += ("mod_fastcgi")'
+			echo "fastcgi.server = (\".cgi\" => ((\"socket\" => \"$arg\", \"check-local\" => \"disable\")))"
+			;;
+		spawn)
+			echo 'server.modules += ("mod_fastcgi")'
+			echo "fastcgi.server = (\".cgi\" => ((\"socket\" => \"$T/$name-spawn.sock\", \"bin-path\" => \"$SW -f $arg\", \"max-procs\" => 1, \"check-local\" => \"disable\")))"
+			;;
+		cgi)
+			echo 'server.modules += ("mod_cgi", "mod_setenv")'
+			echo "cgi.assign = (\".cgi\" => \"$SW\")"
+			echo "setenv.add-environment = (\"SESSIONWRAP_CONFIG\" => \"$arg\")"
+			;;
+		esac
+		cat
+	} >"$conf"
+	lighttpd -D -f "$conf" >>"$T/$name-stdout.log" 2>&1 &
+	LIGHTTPD_PID=$!
+	PIDS="$PIDS $LIGHTTPD_PID"
+	wait_for port_up "$PORT"
+}
+
+# status_of URL [curl args]: the HTTP status code only
+status_of() {
+	u=$1; shift
+	curl -s -o /dev/null -w '%{http_code}' "$@" "$u"
+}
+
+# worker_pids MASTER: the master's worker processes
+worker_pids() { pgrep -P "$1" | tr '\n' ' '; }

@@ -1,0 +1,203 @@
+/* Unit tests of the config parser: value syntax, unknown names, the
+ * cross-key rules, and that every error names file, section and key. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static char path[64];
+
+static int
+load(const char *text, struct config *cfg, char *errs, size_t errlen)
+{
+	FILE *f;
+
+	strcpy(path, "/tmp/swcfgXXXXXX");
+	close(mkstemp(path));
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	config_defaults(cfg);
+	int n = config_load(cfg, path, errs, errlen);
+	unlink(path);
+	return n;
+}
+
+static void
+test_durations(void **state)
+{
+	long v;
+
+	(void)state;
+	assert_int_equal(parse_duration("30s", &v), 0); assert_int_equal(v, 30);
+	assert_int_equal(parse_duration("15m", &v), 0); assert_int_equal(v, 900);
+	assert_int_equal(parse_duration("2h", &v), 0); assert_int_equal(v, 7200);
+	assert_int_equal(parse_duration("31d", &v), 0); assert_int_equal(v, 2678400);
+	assert_int_equal(parse_duration("45", &v), 0); assert_int_equal(v, 45);
+	assert_int_equal(parse_duration("0", &v), 0); assert_int_equal(v, 0);
+	assert_int_equal(parse_duration("", &v), -1);
+	assert_int_equal(parse_duration("s", &v), -1);
+	assert_int_equal(parse_duration("-5s", &v), -1);
+	assert_int_equal(parse_duration(" 5s", &v), -1);
+	assert_int_equal(parse_duration("5 s", &v), -1);
+	assert_int_equal(parse_duration("5ss", &v), -1);
+	assert_int_equal(parse_duration("5w", &v), -1);
+	assert_int_equal(parse_duration("1.5h", &v), -1);
+	assert_int_equal(parse_duration("3660d", &v), 0);
+	assert_int_equal(parse_duration("3661d", &v), -1);
+	assert_int_equal(parse_duration("3661000d", &v), -1);
+	assert_int_equal(parse_duration("99999999999999999999s", &v), -1);
+}
+
+static void
+test_sizes_and_bools(void **state)
+{
+	long long v;
+	int b;
+
+	(void)state;
+	assert_int_equal(parse_size("4096", &v), 0); assert_int_equal(v, 4096);
+	assert_int_equal(parse_size("64k", &v), 0); assert_int_equal(v, 65536);
+	assert_int_equal(parse_size("10M", &v), 0); assert_int_equal(v, 10485760);
+	assert_int_equal(parse_size("1g", &v), 0); assert_int_equal(v, 1073741824);
+	assert_int_equal(parse_size("64kb", &v), -1);
+	assert_int_equal(parse_size("k", &v), -1);
+	assert_int_equal(parse_size("-1", &v), -1);
+	assert_int_equal(parse_size("9999999999999999999k", &v), -1);
+	assert_int_equal(parse_bool("on", &b), 0); assert_int_equal(b, 1);
+	assert_int_equal(parse_bool("off", &b), 0); assert_int_equal(b, 0);
+	assert_int_equal(parse_bool("yes", &b), 0); assert_int_equal(b, 1);
+	assert_int_equal(parse_bool("On", &b), -1);
+	assert_int_equal(parse_bool("2", &b), -1);
+}
+
+static void
+test_full_config(void **state)
+{
+	struct config cfg;
+	char errs[2048];
+
+	(void)state;
+	assert_int_equal(load(
+	    "[server]\nworkers = 3\nsocket_mode = 0600\nlog_level = debug\n"
+	    "[handler]\nroot = /tmp /usr/lib\ntimeout = 30s\nmax_body = 10m\n"
+	    "pass_env = TZ LANG\npath = /bin\n"
+	    "[session]\nsecret_file = /x\ndir = /tmp\nidle_timeout = 15m\n"
+	    "max_size = 32k\nrefresh_each_request = off\n"
+	    "[cookie]\nname = sid\nsamesite = Strict\nsecure = on\n",
+	    &cfg, errs, sizeof(errs)), 0);
+	assert_int_equal(cfg.workers, 3);
+	assert_int_equal(cfg.socket_mode, 0600);
+	assert_int_equal(cfg.log_level, LOG_LVL_DEBUG);
+	assert_int_equal(cfg.nroots, 2);
+	assert_string_equal(cfg.roots[1], "/usr/lib");
+	assert_int_equal(cfg.timeout, 30);
+	assert_int_equal(cfg.max_body, 10485760);
+	assert_int_equal(cfg.npass_env, 2);
+	assert_string_equal(cfg.path_env, "/bin");
+	assert_int_equal(cfg.idle_timeout, 900);
+	assert_int_equal(cfg.max_size, 32768);
+	assert_int_equal(cfg.refresh_each_request, 0);
+	assert_int_equal(cfg.lifetime, 31 * 86400);
+	assert_int_equal(cfg.tombstone_grace, 2 * 30 + 60);
+	assert_string_equal(cfg.cookie_name, "sid");
+	assert_int_equal(cfg.cookie_samesite, SAMESITE_STRICT);
+	assert_int_equal(cfg.cookie_secure, TRI_ON);
+	assert_int_equal(cfg.cookie_httponly, 1);
+	config_free(&cfg);
+}
+
+static void
+test_errors_name_file_section_key(void **state)
+{
+	struct config cfg;
+	char errs[4096];
+
+	(void)state;
+	assert_int_equal(load(
+	    "[server]\nworkers = many\nbogus = 1\n"
+	    "[handler]\nroot = /tmp\ntimeout = 5 minutes\n"
+	    "[nosuch]\nx = 1\n"
+	    "[session]\nmax_size = 1g\n"
+	    "[cookie]\nsamesite = sometimes\n",
+	    &cfg, errs, sizeof(errs)), 6);
+	assert_non_null(strstr(errs, "[server] workers: 'many' is not a whole number"));
+	assert_non_null(strstr(errs, "[server] bogus: unknown key"));
+	assert_non_null(strstr(errs, "[handler] timeout: '5 minutes' is not a duration"));
+	assert_non_null(strstr(errs, "[nosuch]: unknown section"));
+	assert_non_null(strstr(errs, "[session] max_size: must be between"));
+	assert_non_null(strstr(errs, "[cookie] samesite: 'sometimes'"));
+	assert_non_null(strstr(errs, path));
+	config_free(&cfg);
+}
+
+static void
+test_cross_key_rules(void **state)
+{
+	struct config cfg;
+	char errs[4096];
+
+	(void)state;
+	assert_int_equal(load("[server]\nworkers = 2\n", &cfg, errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "set root"));
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /nonexistent/dir\n", &cfg, errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "[handler] root: /nonexistent/dir"));
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[cookie]\nname = __Host-s\n"
+	    "domain = example.org\n", &cfg, errs, sizeof(errs)), 2);
+	assert_non_null(strstr(errs, "__Host- cookie needs secure = on"));
+	assert_non_null(strstr(errs, "__Host- cookie must not set a domain"));
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[cookie]\nsamesite = None\n",
+	    &cfg, errs, sizeof(errs)), 1);
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\ntimeout = 60s\n[session]\n"
+	    "tombstone_grace = 30s\n", &cfg, errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "tombstone_grace"));
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[cookie]\nname = bad name\n",
+	    &cfg, errs, sizeof(errs)), 1);
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nprogram = relative/prog\n", &cfg, errs, sizeof(errs)), 1);
+	config_free(&cfg);
+	/* iniparser's getint would crash on a section name (CVE-2023-33461);
+	 * values of every kind are read as strings here. */
+	assert_int_equal(load("[handler]\nroot = /tmp\n[server]\nworkers = [server]\n",
+	    &cfg, errs, sizeof(errs)), 1);
+	config_free(&cfg);
+}
+
+static void
+test_missing_file(void **state)
+{
+	struct config cfg;
+	char errs[512];
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(config_load(&cfg, "/nonexistent/sw.ini", errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "/nonexistent/sw.ini: cannot open"));
+	config_free(&cfg);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_sizes_and_bools),
+		cmocka_unit_test(test_full_config),
+		cmocka_unit_test(test_errors_name_file_section_key),
+		cmocka_unit_test(test_cross_key_rules),
+		cmocka_unit_test(test_missing_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
