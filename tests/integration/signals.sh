@@ -1,0 +1,67 @@
+#!/bin/sh
+# The process model: SIGTERM with a request in flight, SIGHUP reload
+# without dropped requests, a killed worker respawned, no zombies.
+. "$SW_SRCDIR/tests/lib.sh"
+
+make_cgi_dir
+WORKERS=3 write_config "$T/sw.ini" </dev/null
+start_sw "$T/sw.ini" "$T/sw.sock" || notok "sessionwrap started"
+start_lighttpd web socket "$T/sw.sock" </dev/null || notok "lighttpd started"
+
+# --- a killed worker is respawned ------------------------------------------
+wait_for sh -c "[ \$(pgrep -P $SW_PID | wc -l) -eq 3 ]"
+expect_eq "3 workers running" 3 "$(pgrep -P "$SW_PID" | wc -l | tr -d ' ')"
+victim=$(pgrep -P "$SW_PID" | head -n 1)
+kill -KILL "$victim"
+sleep 1
+after=$(worker_pids "$SW_PID")
+expect_eq "killed worker respawned: 3 workers again" 3 "$(echo $after | wc -w | tr -d ' ')"
+expect_nomatch "the killed worker is gone" "(^| )$victim( |\$)" "$after"
+expect_eq "requests still served after the respawn" 201 "$(status_of "$URL/status.cgi")"
+zombies=$(ps -o stat= --ppid "$SW_PID" | grep -c Z)
+expect_eq "no zombie children" 0 "$zombies"
+
+# --- SIGHUP: new config, new workers, nothing dropped ------------------------
+sed -i 's|^\[handler\]|[handler]\npath = /reloaded/bin:/usr/bin:/bin|' "$T/sw.ini"
+old=$(worker_pids "$SW_PID")
+( i=0; while [ $i -lt 60 ]; do
+	status_of "$URL/status.cgi" >>"$T/during-reload"; echo >>"$T/during-reload"
+	i=$((i + 1)); done ) &
+LOOP=$!
+sleep 0.2
+kill -HUP "$SW_PID"
+wait "$LOOP"
+expect_eq "no request failed during the reload (60 requests)" "60" \
+	"$(grep -c '^201$' "$T/during-reload")"
+sleep 1
+expect_match "reloaded config in use" '^PATH=/reloaded/bin:/usr/bin:/bin$' "$(curl -s "$URL/env.cgi")"
+new=$(worker_pids "$SW_PID")
+gone=1
+for p in $old; do case " $new " in *" $p "*) gone=0 ;; esac; done
+check "old workers replaced" [ "$gone" -eq 1 ]
+expect_eq "3 new workers" 3 "$(echo $new | wc -w | tr -d ' ')"
+
+# --- SIGHUP with a broken config keeps the running one -----------------------
+cp "$T/sw.ini" "$T/sw.ini.good"
+echo "bogus_key = 1" >>"$T/sw.ini"
+kill -HUP "$SW_PID"
+sleep 1
+expect_match "broken config refused on reload, logged" "reload refused" "$(cat "$T/sessionwrap.log")"
+expect_eq "still serving after a refused reload" 201 "$(status_of "$URL/status.cgi")"
+cp "$T/sw.ini.good" "$T/sw.ini"
+
+# --- SIGTERM with a request in flight -----------------------------------------
+curl -s "$URL/slow.cgi?2" -o "$T/inflight" -w '%{http_code}' >"$T/inflight.code" &
+CURL=$!
+sleep 0.7
+kill -TERM "$SW_PID"
+wait "$CURL"
+expect_eq "in-flight request finished during SIGTERM" "200" "$(cat "$T/inflight.code")"
+expect_eq "... with its whole answer" "slept 2" "$(cat "$T/inflight")"
+i=0
+while kill -0 "$SW_PID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "master exited after SIGTERM" sh -c "! kill -0 $SW_PID 2>/dev/null"
+wait "$SW_PID"; rc=$?
+expect_eq "master exit status 0" 0 "$rc"
+check "no worker left behind" sh -c "! pgrep -f '[s]essionwrap -f $T/sw.ini' >/dev/null"
+check "socket file removed" test ! -e "$T/sw.sock"
