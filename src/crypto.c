@@ -1,0 +1,173 @@
+/* crypto.c — key derivation, session ids, the cookie MAC, record names and
+ * keys, record AEAD and the CSRF token, all with libsodium.
+ *
+ * master  = BLAKE2b-256(secret)
+ * subkeys = crypto_kdf_derive_from_key(master, n, "swsessn1"), n = 1..4
+ * cookie  = base64url(id || BLAKE2b-128(mac key, id))
+ * name    = hex BLAKE2b-256(name key, id)
+ * rec key = BLAKE2b-256(enc key, id)
+ * csrf    = base64url BLAKE2b-256(csrf key, id) */
+#include "crypto.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#define KDF_CONTEXT "swsessn1"
+
+enum subkey_id { SUBKEY_MAC = 1, SUBKEY_NAME, SUBKEY_ENC, SUBKEY_CSRF };
+
+_Static_assert(crypto_kdf_KEYBYTES == SUBKEY_LEN, "kdf key size");
+_Static_assert(sizeof(KDF_CONTEXT) - 1 == crypto_kdf_CONTEXTBYTES,
+    "kdf context size");
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == AEAD_NONCE_LEN,
+    "nonce size");
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES == AEAD_TAG_LEN,
+    "tag size");
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == AEAD_KEY_LEN,
+    "aead key size");
+
+int
+crypto_setup(void)
+{
+	return sodium_init() < 0 ? -1 : 0;
+}
+
+void
+wipe(void *p, size_t n)
+{
+	sodium_memzero(p, n);
+}
+
+void
+random_fill(void *buf, size_t n)
+{
+	randombytes_buf(buf, n);
+}
+
+int
+keys_derive(struct keys *k, const uint8_t *secret, size_t len)
+{
+	uint8_t master[crypto_kdf_KEYBYTES];
+	int rc = -1;
+
+	if (len < SECRET_MIN_LEN)
+		goto out;
+	if (crypto_generichash(master, sizeof(master), secret, len, NULL, 0) != 0)
+		goto out;
+	if (crypto_kdf_derive_from_key(k->mac, SUBKEY_LEN, SUBKEY_MAC,
+	        KDF_CONTEXT, master) != 0 ||
+	    crypto_kdf_derive_from_key(k->name, SUBKEY_LEN, SUBKEY_NAME,
+	        KDF_CONTEXT, master) != 0 ||
+	    crypto_kdf_derive_from_key(k->enc, SUBKEY_LEN, SUBKEY_ENC,
+	        KDF_CONTEXT, master) != 0 ||
+	    crypto_kdf_derive_from_key(k->csrf, SUBKEY_LEN, SUBKEY_CSRF,
+	        KDF_CONTEXT, master) != 0) {
+		sodium_memzero(k, sizeof(*k));
+		goto out;
+	}
+	rc = 0;
+out:
+	sodium_memzero(master, sizeof(master));
+	return rc;
+}
+
+void
+session_id_generate(uint8_t id[SESSION_ID_LEN])
+{
+	randombytes_buf(id, SESSION_ID_LEN);
+}
+
+static void
+cookie_tag(const struct keys *k, const uint8_t id[SESSION_ID_LEN],
+    uint8_t tag[COOKIE_TAG_LEN])
+{
+	crypto_generichash(tag, COOKIE_TAG_LEN, id, SESSION_ID_LEN, k->mac,
+	    SUBKEY_LEN);
+}
+
+void
+cookie_value_seal(const struct keys *k, const uint8_t id[SESSION_ID_LEN],
+    char out[COOKIE_VALUE_LEN + 1])
+{
+	uint8_t raw[SESSION_ID_LEN + COOKIE_TAG_LEN];
+
+	memcpy(raw, id, SESSION_ID_LEN);
+	cookie_tag(k, id, raw + SESSION_ID_LEN);
+	sodium_bin2base64(out, COOKIE_VALUE_LEN + 1, raw, sizeof(raw),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+int
+cookie_value_open(const struct keyset *ks, const char *value, size_t len,
+    uint8_t id[SESSION_ID_LEN])
+{
+	uint8_t raw[SESSION_ID_LEN + COOKIE_TAG_LEN], tag[COOKIE_TAG_LEN];
+	size_t rawlen;
+	const char *end;
+	int which = -1;
+
+	if (len != COOKIE_VALUE_LEN)
+		return -1;
+	if (sodium_base642bin(raw, sizeof(raw), value, len, NULL, &rawlen, &end,
+	        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    rawlen != sizeof(raw) || end != value + len)
+		return -1;
+	for (int i = 0; i <= ks->nfallback && which < 0; i++) {
+		const struct keys *k = i == 0 ? &ks->primary : &ks->fallback[i - 1];
+		cookie_tag(k, raw, tag);
+		if (crypto_verify_16(tag, raw + SESSION_ID_LEN) == 0)
+			which = i;
+	}
+	if (which >= 0)
+		memcpy(id, raw, SESSION_ID_LEN);
+	return which;
+}
+
+void
+record_name(const struct keys *k, const uint8_t id[SESSION_ID_LEN],
+    char out[RECORD_NAME_LEN + 1])
+{
+	uint8_t h[RECORD_NAME_LEN / 2];
+
+	crypto_generichash(h, sizeof(h), id, SESSION_ID_LEN, k->name, SUBKEY_LEN);
+	sodium_bin2hex(out, RECORD_NAME_LEN + 1, h, sizeof(h));
+}
+
+void
+record_key(const struct keys *k, const uint8_t id[SESSION_ID_LEN],
+    uint8_t key[AEAD_KEY_LEN])
+{
+	crypto_generichash(key, AEAD_KEY_LEN, id, SESSION_ID_LEN, k->enc,
+	    SUBKEY_LEN);
+}
+
+void
+csrf_token(const struct keys *k, const uint8_t id[SESSION_ID_LEN],
+    char out[CSRF_TOKEN_LEN + 1])
+{
+	uint8_t h[32];
+
+	crypto_generichash(h, sizeof(h), id, SESSION_ID_LEN, k->csrf, SUBKEY_LEN);
+	sodium_bin2base64(out, CSRF_TOKEN_LEN + 1, h, sizeof(h),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+void
+aead_seal(uint8_t *out, const uint8_t *plain, size_t plen, const uint8_t *ad,
+    size_t adlen, const uint8_t nonce[AEAD_NONCE_LEN],
+    const uint8_t key[AEAD_KEY_LEN])
+{
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out, NULL, plain, plen, ad,
+	    adlen, NULL, nonce, key);
+}
+
+int
+aead_open(uint8_t *out, const uint8_t *sealed, size_t slen, const uint8_t *ad,
+    size_t adlen, const uint8_t nonce[AEAD_NONCE_LEN],
+    const uint8_t key[AEAD_KEY_LEN])
+{
+	if (slen < AEAD_TAG_LEN)
+		return -1;
+	return crypto_aead_xchacha20poly1305_ietf_decrypt(out, NULL, NULL,
+	    sealed, slen, ad, adlen, nonce, key) == 0 ? 0 : -1;
+}

@@ -1,0 +1,89 @@
+/* crypto.h — every cryptographic operation of the session layer.  crypto.c
+ * is the only file that includes sodium.h; the rest of the program sees
+ * plain byte arrays and the lengths below. */
+#ifndef SW_CRYPTO_H
+#define SW_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SESSION_ID_LEN     32                 /* 256-bit CSPRNG id        */
+#define COOKIE_TAG_LEN     16                 /* keyed BLAKE2b-128 of id  */
+#define COOKIE_VALUE_LEN   64                 /* base64url(id || tag)     */
+#define RECORD_NAME_LEN    64                 /* hex keyed BLAKE2b-256    */
+#define CSRF_TOKEN_LEN     43                 /* base64url of 32 bytes    */
+#define SUBKEY_LEN         32
+#define AEAD_KEY_LEN       32
+#define AEAD_NONCE_LEN     24                 /* XChaCha20-Poly1305       */
+#define AEAD_TAG_LEN       16
+#define SECRET_MIN_LEN     32
+
+/* The subkeys derived from one secret.  None of them is the secret. */
+struct keys {
+	uint8_t mac[SUBKEY_LEN];      /* cookie tag */
+	uint8_t name[SUBKEY_LEN];     /* record file names */
+	uint8_t enc[SUBKEY_LEN];      /* record encryption (with the id) */
+	uint8_t csrf[SUBKEY_LEN];     /* CSRF token */
+};
+
+#define MAX_FALLBACK_KEYS 8
+
+/* The primary keys sign and write; the fallbacks only verify and read. */
+struct keyset {
+	struct keys primary;
+	struct keys fallback[MAX_FALLBACK_KEYS];
+	int nfallback;
+};
+
+/* Initialise libsodium.  0, or -1 if it cannot be used. */
+int crypto_setup(void);
+
+/* Derive *k from a secret of at least SECRET_MIN_LEN bytes.  0 or -1. */
+int keys_derive(struct keys *k, const uint8_t *secret, size_t len);
+
+/* Overwrite n bytes at p with zeros in a way the compiler keeps. */
+void wipe(void *p, size_t n);
+
+/* n bytes from the CSPRNG. */
+void random_fill(void *buf, size_t n);
+
+/* A new session id. */
+void session_id_generate(uint8_t id[SESSION_ID_LEN]);
+
+/* The cookie value of id under k: COOKIE_VALUE_LEN chars + NUL. */
+void cookie_value_seal(const struct keys *k, const uint8_t id[SESSION_ID_LEN],
+    char out[COOKIE_VALUE_LEN + 1]);
+
+/* Verify a cookie value and recover its id.  Returns 0 when the primary
+ * key verifies it, i (1..nfallback) when fallback i-1 does, -1 when the
+ * value is malformed or no key verifies it.  Tags compare in constant
+ * time. */
+int cookie_value_open(const struct keyset *ks, const char *value, size_t len,
+    uint8_t id[SESSION_ID_LEN]);
+
+/* The record name of id: RECORD_NAME_LEN hex chars + NUL. */
+void record_name(const struct keys *k, const uint8_t id[SESSION_ID_LEN],
+    char out[RECORD_NAME_LEN + 1]);
+
+/* The AEAD key of id's record (needs the id: the store alone is useless). */
+void record_key(const struct keys *k, const uint8_t id[SESSION_ID_LEN],
+    uint8_t key[AEAD_KEY_LEN]);
+
+/* The CSRF token of id: CSRF_TOKEN_LEN chars + NUL. */
+void csrf_token(const struct keys *k, const uint8_t id[SESSION_ID_LEN],
+    char out[CSRF_TOKEN_LEN + 1]);
+
+/* Encrypt plain into out (room for plen + AEAD_TAG_LEN), authenticating
+ * ad with it. */
+void aead_seal(uint8_t *out, const uint8_t *plain, size_t plen,
+    const uint8_t *ad, size_t adlen, const uint8_t nonce[AEAD_NONCE_LEN],
+    const uint8_t key[AEAD_KEY_LEN]);
+
+/* Verify and decrypt sealed (slen bytes) into out (room for slen -
+ * AEAD_TAG_LEN).  0, or -1 when it does not verify (out untouched then is
+ * not promised: wipe or ignore it). */
+int aead_open(uint8_t *out, const uint8_t *sealed, size_t slen,
+    const uint8_t *ad, size_t adlen, const uint8_t nonce[AEAD_NONCE_LEN],
+    const uint8_t key[AEAD_KEY_LEN]);
+
+#endif

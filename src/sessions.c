@@ -1,0 +1,489 @@
+/* sessions.c — the worker's view of sessions (sessions.h): glue of the
+ * cookie, crypto, store, directive and session modules, and the choice of
+ * the child's variables and the Set-Cookie.  No parsing of its own. */
+#include "sessions.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounds.h"
+#include "cookie.h"
+#include "crypto.h"
+#include "directive.h"
+#include "secret.h"
+#include "session.h"
+#include "store.h"
+
+struct sessions {
+	const struct config *cfg;
+	struct keyset keys;
+	struct store *store;
+};
+
+enum request_state {
+	REQ_NEW,                  /* no usable session: a new one, id made */
+	REQ_LOADED,               /* a live record was loaded */
+	REQ_BLOCKED,              /* the cookie's session is a tombstone */
+};
+
+struct sess_request {
+	struct sessions *s;
+	char *script;
+	int https;
+	enum request_state state;
+	struct record_ref ref;    /* the loaded id, or the new session's */
+	struct stored loaded;     /* empty unless REQ_LOADED */
+	struct changelog log;
+	char *cookie_header;      /* as sent, for HTTP_COOKIE */
+	size_t cookie_len;
+	int flashes_delivered;    /* SESSIONWRAP_FLASH was given to the child */
+	int failed;               /* a directive was malformed */
+};
+
+/* Read one secret file and derive its keys. */
+static int
+keys_from_file(struct keys *k, const char *path, char *err, size_t errlen)
+{
+	uint8_t secret[SECRET_MAX_LEN];
+	long len = secret_read(path, secret, err, errlen);
+	int rc = -1;
+
+	if (len < 0)
+		return -1;
+	if (keys_derive(k, secret, (size_t)len) < 0)
+		snprintf(err, errlen, "secret file %s: key derivation failed", path);
+	else
+		rc = 0;
+	wipe(secret, sizeof(secret));
+	return rc;
+}
+
+static int
+cookie_is_secure(const struct config *cfg, int https)
+{
+	return cfg->cookie_secure == TRI_ON ||
+	    (cfg->cookie_secure == TRI_AUTO && https);
+}
+
+/* Format our Set-Cookie: value "" expires the cookie, max_age -1 makes a
+ * browser-session cookie. */
+static int
+set_cookie_format(const struct config *cfg, int secure, const char *value,
+    long max_age, time_t now, char *dst, size_t cap)
+{
+	struct set_cookie sc = {
+		.name = cfg->cookie_name,
+		.value = value,
+		.path = cfg->cookie_path,
+		.domain = cfg->cookie_domain,
+		.max_age = max_age,
+		.expires = now + (max_age > 0 ? max_age : 0),
+		.secure = secure,
+		.httponly = cfg->cookie_httponly,
+		.samesite = cfg->cookie_samesite,
+		.partitioned = cfg->cookie_partitioned,
+	};
+
+	if (value[0] == '\0') {
+		sc.max_age = 0;
+		sc.expires = 0;           /* Thu, 01 Jan 1970 00:00:00 GMT */
+	}
+	return cookie_format(dst, cap, &sc);
+}
+
+int
+sessions_open(struct sessions **out, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct sess_headers probe;
+	const struct store_ops *ops;
+	struct sessions *s;
+	char value[COOKIE_VALUE_LEN + 1];
+
+	*out = NULL;
+	if (cfg->secret_file == NULL) {
+		snprintf(err, errlen, "[session] secret_file is not set");
+		return -1;
+	}
+	if (crypto_setup() < 0) {
+		snprintf(err, errlen, "libsodium cannot be initialised");
+		return -1;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->cfg = cfg;
+	if (keys_from_file(&s->keys.primary, cfg->secret_file, err, errlen) < 0)
+		goto fail;
+	for (int i = 0; i < cfg->nsecret_fallbacks; i++) {
+		if (i >= MAX_FALLBACK_KEYS) {
+			snprintf(err, errlen, "[session] secret_fallbacks: more than "
+			    "%d files", MAX_FALLBACK_KEYS);
+			goto fail;
+		}
+		if (keys_from_file(&s->keys.fallback[i], cfg->secret_fallbacks[i],
+		        err, errlen) < 0)
+			goto fail;
+		s->keys.nfallback++;
+	}
+	/* The longest Set-Cookie we may send must fit struct sess_headers. */
+	memset(value, 'A', COOKIE_VALUE_LEN);
+	value[COOKIE_VALUE_LEN] = '\0';
+	if (set_cookie_format(cfg, 1, value, 999999999L, 0, probe.set_cookie,
+	        sizeof(probe.set_cookie)) < 0) {
+		snprintf(err, errlen, "[cookie] name, path and domain make a "
+		    "Set-Cookie longer than %zu bytes", sizeof(probe.set_cookie));
+		goto fail;
+	}
+	if ((ops = store_find(cfg->store ? cfg->store : "file")) == NULL) {
+		snprintf(err, errlen, "[session] store: unknown store '%s'",
+		    cfg->store);
+		goto fail;
+	}
+	if (ops->open(&s->store, cfg, err, errlen) < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	sessions_close(s);
+	return -1;
+}
+
+void
+sessions_close(struct sessions *s)
+{
+	if (s == NULL)
+		return;
+	if (s->store != NULL)
+		s->store->ops->close(s->store);
+	wipe(&s->keys, sizeof(s->keys));
+	free(s);
+}
+
+long
+sessions_gc(struct sessions *s, time_t now)
+{
+	long n = s->store->ops->gc(s->store, now);
+
+	if (n < 0)
+		log_error("session store gc failed (see above)");
+	else
+		log_info("session store gc: %ld removed", n);
+	return n;
+}
+
+/* Try every cookie with our name (browsers send several for different
+ * paths or domains): the first that verifies and names a live record
+ * wins.  A tombstone seen and nothing live: the request is blocked. */
+static int
+request_load(struct sess_request *r, time_t now)
+{
+	const struct config *cfg = r->s->cfg;
+	struct cookie_pair pairs[MAX_COOKIES];
+	size_t namelen = strlen(cfg->cookie_name);
+	int n, saw_tombstone = 0;
+
+	n = cookie_parse(r->cookie_header, r->cookie_len, pairs, MAX_COOKIES);
+	if (n < 0)
+		log_debug("script %s: Cookie header over %d bytes: no session "
+		    "cookie read from it", r->script, MAX_COOKIE_HEADER);
+	for (int i = 0; i < n; i++) {
+		struct record_ref ref = { .keys = &r->s->keys.primary };
+		struct stored st;
+		int which;
+
+		if (pairs[i].nlen != namelen ||
+		    memcmp(pairs[i].name, cfg->cookie_name, namelen) != 0)
+			continue;
+		which = cookie_value_open(&r->s->keys, pairs[i].value,
+		    pairs[i].vlen, ref.id);
+		if (which < 0) {
+			log_debug("script %s: session cookie refused (malformed or "
+			    "bad MAC)", r->script);
+			continue;
+		}
+		if (which > 0)
+			ref.old_keys = &r->s->keys.fallback[which - 1];
+		if (r->s->store->ops->load(r->s->store, &ref, now, &st) < 0)
+			return -1;
+		if (st.state == STORED_LIVE) {
+			r->state = REQ_LOADED;
+			r->ref = ref;
+			r->loaded = st;
+			return 0;
+		}
+		saw_tombstone |= st.state == STORED_TOMBSTONE;
+		stored_free(&st);
+	}
+	r->state = saw_tombstone ? REQ_BLOCKED : REQ_NEW;
+	return 0;
+}
+
+struct sess_request *
+sess_begin(struct sessions *s, const char *cookie_header, int https,
+    const char *script, time_t now)
+{
+	struct sess_request *r = calloc(1, sizeof(*r));
+
+	if (r == NULL) {
+		log_error("script %s: out of memory starting the session",
+		    script ? script : "?");
+		return NULL;
+	}
+	r->s = s;
+	r->https = https;
+	session_init(&r->loaded.sess);
+	changelog_init(&r->log);
+	r->ref.keys = &s->keys.primary;
+	r->script = strdup(script ? script : "?");
+	r->cookie_len = cookie_header ? strlen(cookie_header) : 0;
+	r->cookie_header = strdup(cookie_header ? cookie_header : "");
+	if (r->script == NULL || r->cookie_header == NULL) {
+		log_error("script %s: out of memory starting the session",
+		    script ? script : "?");
+		goto fail;
+	}
+	if (request_load(r, now) < 0) {
+		log_error("script %s: the session store failed", r->script);
+		goto fail;
+	}
+	if (r->state != REQ_LOADED) {
+		/* Made now, for the CSRF token; stored only if the session
+		 * ends up holding something. */
+		session_id_generate(r->ref.id);
+		r->ref.old_keys = NULL;
+	}
+	return r;
+fail:
+	sess_end(r);
+	return NULL;
+}
+
+static int
+env_key_ok(const char *key, size_t klen)
+{
+	if (klen == 0 || klen > ENV_KEY_MAX)
+		return 0;
+	for (size_t i = 0; i < klen; i++) {
+		char c = key[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/* add() for a NUL-terminated value. */
+static int
+add_str(env_add_fn add, void *ctx, const char *name, const char *value)
+{
+	return add(ctx, name, value, strlen(value));
+}
+
+/* Add name=value where value is made by a form writer of len bytes. */
+static int
+add_form(const struct sess_request *r, env_add_fn add, void *ctx,
+    const char *name, size_t len,
+    void (*write_form)(const struct session *, char *))
+{
+	char *buf = malloc(len + 1);
+	int rc;
+
+	if (buf == NULL) {
+		log_error("script %s: out of memory building %s", r->script, name);
+		return -1;
+	}
+	write_form(&r->loaded.sess, buf);
+	rc = add(ctx, name, buf, len);
+	free(buf);
+	return rc;
+}
+
+/* HTTP_COOKIE: the Cookie header as sent, minus our cookie. */
+static int
+add_other_cookies(const struct sess_request *r, env_add_fn add, void *ctx)
+{
+	char *buf;
+	size_t len;
+	int rc = 0;
+
+	if (r->cookie_len == 0)
+		return 0;
+	if ((buf = malloc(r->cookie_len + 1)) == NULL) {
+		log_error("script %s: out of memory building HTTP_COOKIE",
+		    r->script);
+		return -1;
+	}
+	len = cookie_strip(r->cookie_header, r->cookie_len,
+	    r->s->cfg->cookie_name, buf);
+	if (len > 0)
+		rc = add(ctx, "HTTP_COOKIE", buf, len);
+	free(buf);
+	return rc;
+}
+
+int
+sess_env(struct sess_request *r, env_add_fn add, void *ctx)
+{
+	const struct config *cfg = r->s->cfg;
+	const struct session *sess = &r->loaded.sess;
+	const struct sess_item *user;
+	char name[sizeof("SESSION_") + ENV_KEY_MAX];
+	char token[CSRF_TOKEN_LEN + 1];
+	size_t len = session_data_form_len(sess);
+	int rc;
+
+	if ((rc = add_form(r, add, ctx, "SESSION", len, session_data_form)) != 0)
+		return rc;
+	if (cfg->compat_mod_session && (rc = add_form(r, add, ctx,
+	        "HTTP_SESSION", len, session_data_form)) != 0)
+		return rc;
+	for (size_t i = 0; i < sess->nitems; i++) {
+		const struct sess_item *it = &sess->items[i];
+		if (!env_key_ok(it->key, it->klen))
+			continue;
+		snprintf(name, sizeof(name), "SESSION_%s", it->key);
+		if ((rc = add(ctx, name, it->value, it->vlen)) != 0)
+			return rc;
+	}
+	if ((rc = add_str(add, ctx, "SESSIONWRAP_NEW",
+	        r->state == REQ_LOADED ? "0" : "1")) != 0)
+		return rc;
+	csrf_token(&r->s->keys.primary, r->ref.id, token);
+	if ((rc = add_str(add, ctx, "SESSIONWRAP_CSRF_TOKEN", token)) != 0)
+		return rc;
+
+	if (sess->nflashes > 0) {
+		if ((rc = add_form(r, add, ctx, "SESSIONWRAP_FLASH",
+		        session_flash_form_len(sess), session_flash_form)) != 0)
+			return rc;
+		/* Delivered: the commit consumes them (and only them). */
+		if (!r->flashes_delivered) {
+			if (changelog_add(&r->log, CHANGE_CONSUME_FLASHES, NULL, 0,
+			        NULL, 0, sess->flashes[sess->nflashes - 1].seq) < 0) {
+				log_error("script %s: out of memory", r->script);
+				return -1;
+			}
+			r->flashes_delivered = 1;
+		}
+	}
+
+	user = cfg->login_key ?
+	    session_get(sess, cfg->login_key, strlen(cfg->login_key)) : NULL;
+	if (user != NULL && user->vlen > 0) {
+		if ((rc = add(ctx, "REMOTE_USER", user->value, user->vlen)) != 0 ||
+		    (rc = add_str(add, ctx, "AUTH_TYPE", "Session")) != 0)
+			return rc;
+	}
+	return add_other_cookies(r, add, ctx);
+}
+
+int
+sess_directive(struct sess_request *r, const char *name, size_t nlen,
+    const char *value, size_t vlen, char *err, size_t errlen)
+{
+	int rc = directive_parse(&r->log, name, nlen, value, vlen,
+	    r->s->cfg->compat_mod_session, err, errlen);
+
+	/* The worker logs err with the script (sessions.h): not twice here. */
+	if (rc < 0)
+		r->failed = 1;
+	return rc;
+}
+
+void
+sess_headers_nocommit(struct sess_request *r, struct sess_headers *h)
+{
+	(void)r;
+	memset(h, 0, sizeof(*h));
+	h->vary_cookie = 1;
+}
+
+/* Max-Age of a permanent cookie: the lifetime, but never past the
+ * absolute timeout. */
+static long
+permanent_max_age(const struct config *cfg, uint64_t created, time_t now)
+{
+	long age = cfg->lifetime;
+
+	if (cfg->absolute_timeout > 0) {
+		long left = (long)((int64_t)created + cfg->absolute_timeout -
+		    (int64_t)now);
+		if (left < age)
+			age = left > 0 ? left : 0;
+	}
+	return age;
+}
+
+int
+sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
+    char *err, size_t errlen)
+{
+	const struct config *cfg = r->s->cfg;
+	int secure = cookie_is_secure(cfg, r->https);
+	struct commit_in in = {
+		.loaded = r->state == REQ_LOADED,
+		.log = &r->log,
+		.rotate = r->state == REQ_LOADED && r->ref.old_keys != NULL,
+		.max_size = cfg->max_size,
+	};
+	struct commit_plan plan;
+	char value[COOKIE_VALUE_LEN + 1];
+	const uint8_t *id;
+	int send;
+
+	sess_headers_nocommit(r, h);
+	if (r->failed) {
+		snprintf(err, errlen, "a session directive was malformed");
+		return -1;
+	}
+	if (r->state == REQ_BLOCKED) {
+		log_debug("script %s: the session was cleared or regenerated: "
+		    "nothing committed", r->script);
+		return 0;
+	}
+	if (r->state == REQ_NEW)
+		memcpy(in.fresh_id, r->ref.id, SESSION_ID_LEN);
+	else
+		session_id_generate(in.fresh_id);
+	if (r->s->store->ops->commit(r->s->store, &r->ref, &in, now, &plan, err,
+	        errlen) < 0) {
+		log_error("script %s: session not committed: %s", r->script, err);
+		return -1;
+	}
+	if (plan.blocked)
+		log_debug("script %s: the session was cleared or regenerated "
+		    "meanwhile: nothing committed", r->script);
+	else if (plan.expire_cookie)
+		set_cookie_format(cfg, secure, "", 0, now, h->set_cookie,
+		    sizeof(h->set_cookie));
+	else if (plan.alive) {
+		send = plan.id_changed || plan.resign || plan.permanence_changed ||
+		    (plan.permanent && cfg->refresh_each_request);
+		id = plan.id_changed ? in.fresh_id : r->ref.id;
+		if (send) {
+			cookie_value_seal(&r->s->keys.primary, id, value);
+			set_cookie_format(cfg, secure, value, plan.permanent ?
+			    permanent_max_age(cfg, plan.created, now) : -1, now,
+			    h->set_cookie, sizeof(h->set_cookie));
+		}
+	}
+	h->no_store = h->set_cookie[0] != '\0';
+	commit_plan_free(&plan);
+	return 0;
+}
+
+void
+sess_end(struct sess_request *r)
+{
+	if (r == NULL)
+		return;
+	stored_free(&r->loaded);
+	changelog_free(&r->log);
+	free(r->script);
+	free(r->cookie_header);
+	wipe(&r->ref, sizeof(r->ref));
+	free(r);
+}

@@ -1,0 +1,131 @@
+/* store.h — the session store interface, and the commit policy every
+ * backend shares.
+ *
+ * A backend is a table of operations chosen by name ([session] store);
+ * "file" (store_file.c) is the only one so far, and the shape leaves room
+ * for redis and cookie backends.  Every operation takes the time
+ * explicitly (an injectable clock: tests move it, nothing sleeps).
+ *
+ * What a commit does is decided by commit_plan_make(), a pure function of
+ * the request's change log and the record as stored at commit time; a
+ * backend only reads the current record under its lock, asks for the plan
+ * and carries it out. */
+#ifndef SW_STORE_H
+#define SW_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "crypto.h"
+#include "session.h"
+
+/* Where one session's record lives: its id and the keys that name and
+ * encrypt it.  A cookie that verified with a fallback key may still have
+ * its record under that key's name until the next commit rotates it. */
+struct record_ref {
+	uint8_t id[SESSION_ID_LEN];
+	const struct keys *keys;        /* primary: records are written so */
+	const struct keys *old_keys;    /* the fallback that verified, or NULL */
+};
+
+enum stored_state { STORED_ABSENT, STORED_LIVE, STORED_TOMBSTONE };
+
+/* A record as loaded.  Expired records and tombstones older than the
+ * grace period read as STORED_ABSENT, broken ones too (after a log line). */
+struct stored {
+	enum stored_state state;
+	struct session sess;            /* STORED_LIVE only */
+	time_t mtime;                   /* last access */
+	int under_old_name;             /* found under old_keys' name */
+};
+
+void stored_free(struct stored *st);
+
+/* The request's side of a commit. */
+struct commit_in {
+	int loaded;                     /* it began with a live record of ref */
+	const struct changelog *log;
+	uint8_t fresh_id[SESSION_ID_LEN];   /* id for a record that needs one:
+	                                   a new session's, or after clear,
+	                                   regenerate, or a vanished record */
+	int rotate;                     /* rewrite under the primary name */
+	size_t max_size;
+};
+
+/* What a commit does (filled by commit_plan_make, carried out by the
+ * backend in this order: write_new, write_same, tombstone_old, remove_old,
+ * remove_old_name, touch), and what the cookie must say afterwards. */
+struct commit_plan {
+	int write_new;                  /* result under fresh_id */
+	int write_same;                 /* result under ref's primary name */
+	int tombstone_old;              /* ref's record becomes a tombstone */
+	int remove_old;                 /* ref's record is deleted */
+	int remove_old_name;            /* the copy under old_keys' name goes */
+	int touch;                      /* only the last-access time moves */
+	struct session result;          /* the merged session */
+
+	int blocked;                    /* ref is a tombstone: nothing done */
+	int alive;                      /* a live record holds the session */
+	int id_changed;                 /* ... under fresh_id */
+	int resign;                     /* same id, cookie signed anew */
+	int expire_cookie;              /* the session is gone */
+	int permanence_changed;
+	int permanent;                  /* of the live record */
+	uint64_t created;
+};
+
+void commit_plan_free(struct commit_plan *p);
+
+/* Decide a commit.  cur is the record of ref as read under the lock (its
+ * session is taken over).  0, or -1 when the merged session breaks a
+ * limit (max_size, MAX_KEYS, MAX_FLASHES) or memory runs out: err says
+ * which, and the plan does nothing. */
+int commit_plan_make(const struct commit_in *in, const struct config *cfg,
+    struct stored *cur, time_t now, struct commit_plan *p, char *err,
+    size_t errlen);
+
+/* Expiry, from what a record's clear header and mtime say. */
+int record_expired(const struct config *cfg, int permanent, uint64_t created,
+    time_t mtime, time_t now);
+long tombstone_grace(const struct config *cfg);
+int tombstone_expired(const struct config *cfg, time_t mtime, time_t now);
+
+/* A backend embeds this as its first member. */
+struct store {
+	const struct store_ops *ops;
+	const struct config *cfg;
+};
+
+struct store_ops {
+	const char *name;
+	/* Open the store of cfg.  0, or -1 with err naming the fault. */
+	int (*open)(struct store **out, const struct config *cfg, char *err,
+	    size_t errlen);
+	/* Load ref's record into *out (state ABSENT when there is none).
+	 * -1 only when the store itself fails (logged). */
+	int (*load)(struct store *st, const struct record_ref *ref, time_t now,
+	    struct stored *out);
+	/* Under the backend's lock: read ref's current record, make the plan
+	 * and carry it out.  ref is ignored unless in->loaded.  0, or -1 (err
+	 * set; for a limit nothing stored has changed). */
+	int (*commit)(struct store *st, const struct record_ref *ref,
+	    const struct commit_in *in, time_t now, struct commit_plan *plan,
+	    char *err, size_t errlen);
+	/* Move ref's last-access time to now.  0 or -1. */
+	int (*touch)(struct store *st, const struct record_ref *ref, time_t now);
+	/* Kill ref's session at once (a tombstone).  0 or -1. */
+	int (*destroy)(struct store *st, const struct record_ref *ref, time_t now);
+	/* Remove expired records, old tombstones and stale temporary files;
+	 * returns how many, or -1. */
+	long (*gc)(struct store *st, time_t now);
+	void (*close)(struct store *st);
+};
+
+/* The backend called name, or NULL. */
+const struct store_ops *store_find(const char *name);
+
+extern const struct store_ops store_file_ops;
+
+#endif

@@ -1,0 +1,322 @@
+/* test_crypto.c — key derivation, the cookie value (seal, open, every
+ * tampering), record names and keys, the CSRF token, the AEAD, and the
+ * secret files (read strictly, generate). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "crypto.h"
+#include "secret.h"
+#include "sessions.h"
+
+static uint8_t secret_a[40], secret_b[40];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	assert_int_equal(crypto_setup(), 0);
+	memset(secret_a, 'a', sizeof(secret_a));
+	memset(secret_b, 'a', sizeof(secret_b));
+	secret_b[39] = 'b';
+	return 0;
+}
+
+static void
+test_derive(void **state)
+{
+	struct keys a, a2, b;
+	const uint8_t *sub[4];
+
+	(void)state;
+	assert_int_equal(keys_derive(&a, secret_a, sizeof(secret_a)), 0);
+	assert_int_equal(keys_derive(&a2, secret_a, sizeof(secret_a)), 0);
+	assert_int_equal(keys_derive(&b, secret_b, sizeof(secret_b)), 0);
+	assert_memory_equal(&a, &a2, sizeof(a));
+	/* One byte of difference changes every subkey. */
+	assert_memory_not_equal(a.mac, b.mac, SUBKEY_LEN);
+	assert_memory_not_equal(a.name, b.name, SUBKEY_LEN);
+	assert_memory_not_equal(a.enc, b.enc, SUBKEY_LEN);
+	assert_memory_not_equal(a.csrf, b.csrf, SUBKEY_LEN);
+	/* Subkeys differ from each other and from the secret. */
+	sub[0] = a.mac; sub[1] = a.name; sub[2] = a.enc; sub[3] = a.csrf;
+	for (int i = 0; i < 4; i++) {
+		assert_memory_not_equal(sub[i], secret_a, SUBKEY_LEN);
+		for (int j = i + 1; j < 4; j++)
+			assert_memory_not_equal(sub[i], sub[j], SUBKEY_LEN);
+	}
+	/* Too short a secret. */
+	assert_int_equal(keys_derive(&a, secret_a, SECRET_MIN_LEN - 1), -1);
+	assert_int_equal(keys_derive(&a, secret_a, SECRET_MIN_LEN), 0);
+}
+
+static void
+test_cookie_value(void **state)
+{
+	struct keyset ks = { .nfallback = 0 };
+	uint8_t id[SESSION_ID_LEN], got[SESSION_ID_LEN];
+	char v[COOKIE_VALUE_LEN + 1], t[COOKIE_VALUE_LEN + 1];
+
+	(void)state;
+	keys_derive(&ks.primary, secret_a, sizeof(secret_a));
+	session_id_generate(id);
+	cookie_value_seal(&ks.primary, id, v);
+	assert_int_equal(strlen(v), COOKIE_VALUE_LEN);
+	assert_int_equal(strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
+	    "tuvwxyz0123456789-_"), COOKIE_VALUE_LEN);
+	assert_int_equal(cookie_value_open(&ks, v, COOKIE_VALUE_LEN, got), 0);
+	assert_memory_equal(got, id, SESSION_ID_LEN);
+
+	/* Every character changed to every other base64url character. */
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+	    "qrstuvwxyz0123456789-_";
+	for (int i = 0; i < COOKIE_VALUE_LEN; i++)
+		for (const char *c = alphabet; *c; c++) {
+			if (*c == v[i])
+				continue;
+			memcpy(t, v, sizeof(t));
+			t[i] = *c;
+			assert_int_equal(cookie_value_open(&ks, t, COOKIE_VALUE_LEN,
+			    got), -1);
+		}
+	/* Characters outside the alphabet, padding, truncation, extension. */
+	memcpy(t, v, sizeof(t));
+	t[10] = '+';
+	assert_int_equal(cookie_value_open(&ks, t, COOKIE_VALUE_LEN, got), -1);
+	t[10] = '=';
+	assert_int_equal(cookie_value_open(&ks, t, COOKIE_VALUE_LEN, got), -1);
+	for (size_t len = 0; len < COOKIE_VALUE_LEN; len++)
+		assert_int_equal(cookie_value_open(&ks, v, len, got), -1);
+	char longer[COOKIE_VALUE_LEN + 2];
+	memcpy(longer, v, COOKIE_VALUE_LEN);
+	longer[COOKIE_VALUE_LEN] = 'A';
+	assert_int_equal(cookie_value_open(&ks, longer, COOKIE_VALUE_LEN + 1,
+	    got), -1);
+}
+
+static void
+test_cookie_wrong_and_fallback_key(void **state)
+{
+	struct keyset primary_b = { .nfallback = 0 };
+	struct keyset rotated = { .nfallback = 2 };
+	uint8_t id[SESSION_ID_LEN], got[SESSION_ID_LEN];
+	uint8_t secret_c[40];
+	char v[COOKIE_VALUE_LEN + 1];
+
+	(void)state;
+	memset(secret_c, 'c', sizeof(secret_c));
+	keys_derive(&primary_b.primary, secret_b, sizeof(secret_b));
+	session_id_generate(id);
+	{
+		struct keys a;
+		keys_derive(&a, secret_a, sizeof(secret_a));
+		cookie_value_seal(&a, id, v);
+	}
+	/* Signed with A, checked with B only: refused. */
+	assert_int_equal(cookie_value_open(&primary_b, v, COOKIE_VALUE_LEN, got),
+	    -1);
+	/* B primary, fallbacks C then A: verifies with fallback 2. */
+	keys_derive(&rotated.primary, secret_b, sizeof(secret_b));
+	keys_derive(&rotated.fallback[0], secret_c, sizeof(secret_c));
+	keys_derive(&rotated.fallback[1], secret_a, sizeof(secret_a));
+	assert_int_equal(cookie_value_open(&rotated, v, COOKIE_VALUE_LEN, got), 2);
+	assert_memory_equal(got, id, SESSION_ID_LEN);
+}
+
+static void
+test_names_keys_tokens(void **state)
+{
+	struct keys a, b;
+	uint8_t id[SESSION_ID_LEN], id2[SESSION_ID_LEN];
+	uint8_t ka[AEAD_KEY_LEN], kb[AEAD_KEY_LEN];
+	char na[RECORD_NAME_LEN + 1], nb[RECORD_NAME_LEN + 1];
+	char ta[CSRF_TOKEN_LEN + 1], tb[CSRF_TOKEN_LEN + 1];
+	char v[COOKIE_VALUE_LEN + 1];
+
+	(void)state;
+	keys_derive(&a, secret_a, sizeof(secret_a));
+	keys_derive(&b, secret_b, sizeof(secret_b));
+	session_id_generate(id);
+	session_id_generate(id2);
+	assert_memory_not_equal(id, id2, SESSION_ID_LEN);
+
+	record_name(&a, id, na);
+	assert_int_equal(strlen(na), RECORD_NAME_LEN);
+	assert_int_equal(strspn(na, "0123456789abcdef"), RECORD_NAME_LEN);
+	record_name(&b, id, nb);
+	assert_string_not_equal(na, nb);
+	record_name(&a, id2, nb);
+	assert_string_not_equal(na, nb);
+	/* The name reveals neither the id nor the cookie. */
+	cookie_value_seal(&a, id, v);
+	assert_null(strstr(na, v));
+	{
+		char idhex[2 * SESSION_ID_LEN + 1];
+		for (int i = 0; i < SESSION_ID_LEN; i++)
+			sprintf(idhex + 2 * i, "%02x", id[i]);
+		assert_string_not_equal(na, idhex);
+	}
+
+	record_key(&a, id, ka);
+	record_key(&a, id2, kb);
+	assert_memory_not_equal(ka, kb, AEAD_KEY_LEN);
+	record_key(&b, id, kb);
+	assert_memory_not_equal(ka, kb, AEAD_KEY_LEN);
+
+	csrf_token(&a, id, ta);
+	csrf_token(&a, id, tb);
+	assert_string_equal(ta, tb);
+	assert_int_equal(strlen(ta), CSRF_TOKEN_LEN);
+	csrf_token(&a, id2, tb);
+	assert_string_not_equal(ta, tb);
+}
+
+static void
+test_aead(void **state)
+{
+	uint8_t key[AEAD_KEY_LEN], nonce[AEAD_NONCE_LEN];
+	const uint8_t ad[] = "header", msg[] = "the session data";
+	uint8_t sealed[sizeof(msg) + AEAD_TAG_LEN], out[sizeof(msg)];
+
+	(void)state;
+	random_fill(key, sizeof(key));
+	random_fill(nonce, sizeof(nonce));
+	aead_seal(sealed, msg, sizeof(msg), ad, sizeof(ad), nonce, key);
+	assert_int_equal(aead_open(out, sealed, sizeof(sealed), ad, sizeof(ad),
+	    nonce, key), 0);
+	assert_memory_equal(out, msg, sizeof(msg));
+	for (size_t i = 0; i < sizeof(sealed); i++) {
+		sealed[i] ^= 1;
+		assert_int_equal(aead_open(out, sealed, sizeof(sealed), ad,
+		    sizeof(ad), nonce, key), -1);
+		sealed[i] ^= 1;
+	}
+	assert_int_equal(aead_open(out, sealed, sizeof(sealed), ad,
+	    sizeof(ad) - 1, nonce, key), -1);
+	assert_int_equal(aead_open(out, sealed, sizeof(sealed) - 1, ad,
+	    sizeof(ad), nonce, key), -1);
+	assert_int_equal(aead_open(out, sealed, 3, ad, sizeof(ad), nonce, key),
+	    -1);
+	key[0] ^= 1;
+	assert_int_equal(aead_open(out, sealed, sizeof(sealed), ad, sizeof(ad),
+	    nonce, key), -1);
+}
+
+/* A temp dir for the secret file tests. */
+static char tmpdir[64];
+
+static void
+write_file(const char *path, const char *data, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static void
+test_secret_read(void **state)
+{
+	uint8_t buf[SECRET_MAX_LEN];
+	char path[128], link[128], err[256];
+	char big[SECRET_MAX_LEN + 1];
+
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sw-secret-XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	snprintf(path, sizeof(path), "%s/key", tmpdir);
+
+	write_file(path, "0123456789abcdef0123456789abcdef\n", 33, 0600);
+	assert_int_equal(secret_read(path, buf, err, sizeof(err)), 32);
+	assert_memory_equal(buf, "0123456789abcdef0123456789abcdef", 32);
+	write_file(path, "0123456789abcdef0123456789abcdef\r\n", 34, 0400);
+	assert_int_equal(secret_read(path, buf, err, sizeof(err)), 32);
+
+	/* 31 bytes (after the newline goes): too short, named. */
+	write_file(path, "0123456789abcdef0123456789abcde\n", 32, 0600);
+	assert_int_equal(secret_read(path, buf, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "at least 32"));
+
+	/* Group or others may read it: refused. */
+	write_file(path, "0123456789abcdef0123456789abcdef", 32, 0640);
+	assert_int_equal(secret_read(path, buf, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "group or others"));
+	write_file(path, "0123456789abcdef0123456789abcdef", 32, 0604);
+	assert_int_equal(secret_read(path, buf, err, sizeof(err)), -1);
+
+	/* Too long. */
+	memset(big, 'x', sizeof(big));
+	write_file(path, big, sizeof(big), 0600);
+	assert_int_equal(secret_read(path, buf, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "longer"));
+
+	/* A symlink, a directory, a missing file. */
+	write_file(path, "0123456789abcdef0123456789abcdef", 32, 0600);
+	snprintf(link, sizeof(link), "%s/link", tmpdir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(secret_read(link, buf, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, link));
+	assert_int_equal(secret_read(tmpdir, buf, err, sizeof(err)), -1);
+	unlink(link);
+	unlink(path);
+	assert_int_equal(secret_read(path, buf, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, path));
+}
+
+static void
+test_secret_generate(void **state)
+{
+	uint8_t buf[SECRET_MAX_LEN], buf2[SECRET_MAX_LEN];
+	char path[128], path2[128], err[256];
+	struct stat st;
+	long len;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/gen", tmpdir);
+	snprintf(path2, sizeof(path2), "%s/gen2", tmpdir);
+	umask(0);
+	assert_int_equal(secret_generate(path, err, sizeof(err)), 0);
+	umask(022);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	len = secret_read(path, buf, err, sizeof(err));
+	assert_true(len >= SECRET_MIN_LEN);
+	/* Never overwrites. */
+	assert_int_equal(secret_generate(path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, path));
+	/* Two secrets differ. */
+	assert_int_equal(secret_generate(path2, err, sizeof(err)), 0);
+	assert_int_equal(secret_read(path2, buf2, err, sizeof(err)), len);
+	assert_memory_not_equal(buf, buf2, (size_t)len);
+	unlink(path);
+	unlink(path2);
+	rmdir(tmpdir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_derive),
+		cmocka_unit_test(test_cookie_value),
+		cmocka_unit_test(test_cookie_wrong_and_fallback_key),
+		cmocka_unit_test(test_names_keys_tokens),
+		cmocka_unit_test(test_aead),
+		cmocka_unit_test(test_secret_read),
+		cmocka_unit_test(test_secret_generate),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}

@@ -1,0 +1,603 @@
+/* test_sessions.c — the session layer end to end through sessions.h, as
+ * the worker drives it: cookie in, variables out, directives, commit,
+ * Set-Cookie.  Each test is one or more requests with an explicit clock. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "crypto.h"
+#include "sessions.h"
+
+#define T0 ((time_t)1700000000)
+
+struct fixture {
+	struct config cfg;
+	char dir[64];
+	char secret_a[128], secret_b[128];
+	struct sessions *s;
+};
+
+/* The variables a request gave the child. */
+struct env {
+	char *names[64];
+	char *values[64];
+	int n;
+};
+
+static int
+env_add(void *ctx, const char *name, const char *value, size_t vlen)
+{
+	struct env *e = ctx;
+
+	assert_true(e->n < 64);
+	assert_null(memchr(value, '\0', vlen));
+	e->names[e->n] = strdup(name);
+	e->values[e->n] = strndup(value, vlen);
+	e->n++;
+	return 0;
+}
+
+static const char *
+env_get(const struct env *e, const char *name)
+{
+	for (int i = 0; i < e->n; i++)
+		if (strcmp(e->names[i], name) == 0)
+			return e->values[i];
+	return NULL;
+}
+
+static void
+env_free(struct env *e)
+{
+	for (int i = 0; i < e->n; i++) {
+		free(e->names[i]);
+		free(e->values[i]);
+	}
+	e->n = 0;
+}
+
+static void
+write_secret(const char *path, char fill)
+{
+	char buf[48];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	memset(buf, fill, sizeof(buf));
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	close(fd);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	config_defaults(&f->cfg);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/sw-sessions-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->secret_a, sizeof(f->secret_a), "%s/a.key", f->dir);
+	snprintf(f->secret_b, sizeof(f->secret_b), "%s/b.key", f->dir);
+	write_secret(f->secret_a, 'a');
+	write_secret(f->secret_b, 'b');
+	f->cfg.secret_file = strdup(f->secret_a);
+	f->cfg.dir = malloc(strlen(f->dir) + 8);
+	sprintf(f->cfg.dir, "%s/store", f->dir);
+	f->cfg.fsync = 0;
+	f->cfg.refresh_each_request = 0;
+	if (sessions_open(&f->s, &f->cfg, err, sizeof(err)) != 0)
+		fail_msg("sessions_open: %s", err);
+	*state = f;
+	return 0;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	sessions_close(f->s);
+	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	config_free(&f->cfg);
+	free(f);
+	return 0;
+}
+
+/* One header the child sends: "Name: value". */
+struct hdr {
+	const char *name;
+	const char *value;
+};
+
+/* Run one request: begin with cookie, collect the env into *e, offer the
+ * headers, commit (unless no_commit).  Returns sess_commit's result (or
+ * the first directive error), the headers in *h. */
+static int
+request(struct fixture *f, const char *cookie, time_t now, struct env *e,
+    const struct hdr *hdrs, struct sess_headers *h, int no_commit)
+{
+	struct sess_request *r;
+	char err[512];
+	int rc = 0;
+
+	r = sess_begin(f->s, cookie, 0, "/cgi/test.sh", now);
+	assert_non_null(r);
+	assert_int_equal(sess_env(r, env_add, e), 0);
+	for (; hdrs && hdrs->name; hdrs++) {
+		rc = sess_directive(r, hdrs->name, strlen(hdrs->name), hdrs->value,
+		    strlen(hdrs->value), err, sizeof(err));
+		if (rc < 0)
+			break;
+	}
+	if (rc >= 0 && !no_commit)
+		rc = sess_commit(r, now, h, err, sizeof(err));
+	else
+		sess_headers_nocommit(r, h);
+	sess_end(r);
+	return rc;
+}
+
+/* "session=VALUE; ..." → "session=VALUE" into out. */
+static void
+cookie_from(const struct sess_headers *h, char *out, size_t len)
+{
+	const char *semi = strchr(h->set_cookie, ';');
+
+	assert_non_null(semi);
+	snprintf(out, len, "%.*s", (int)(semi - h->set_cookie), h->set_cookie);
+}
+
+static void
+test_new_then_loaded(void **state)
+{
+	struct fixture *f = *state;
+	struct env e = { .n = 0 };
+	struct sess_headers h;
+	char cookie[256], header[512], csrf[64];
+	const struct hdr set[] = {
+		{ "X-Session-Set", "user=alice&cart=3%2C7&a-b=x" }, { NULL, NULL } };
+
+	assert_int_equal(request(f, NULL, T0, &e, set, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSION"), "");
+	assert_string_equal(env_get(&e, "SESSIONWRAP_NEW"), "1");
+	assert_int_equal(strlen(env_get(&e, "SESSIONWRAP_CSRF_TOKEN")), 43);
+	snprintf(csrf, sizeof(csrf), "%s", env_get(&e, "SESSIONWRAP_CSRF_TOKEN"));
+	assert_null(env_get(&e, "SESSIONWRAP_FLASH"));
+	assert_null(env_get(&e, "REMOTE_USER"));
+	assert_null(env_get(&e, "AUTH_TYPE"));
+	assert_null(env_get(&e, "HTTP_COOKIE"));
+	assert_null(env_get(&e, "HTTP_SESSION"));
+	env_free(&e);
+	assert_int_equal(strncmp(h.set_cookie, "session=", 8), 0);
+	assert_string_equal(h.set_cookie + 8 + 64, "; Path=/; HttpOnly; SameSite=Lax");
+	assert_true(h.vary_cookie);
+	assert_true(h.no_store);
+	cookie_from(&h, cookie, sizeof(cookie));
+
+	snprintf(header, sizeof(header), "theme=dark; %s; lang=en", cookie);
+	assert_int_equal(request(f, header, T0 + 1, &e, NULL, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSION"),
+	    "a-b=x&cart=3%2C7&user=alice");
+	assert_string_equal(env_get(&e, "SESSION_user"), "alice");
+	assert_string_equal(env_get(&e, "SESSION_cart"), "3,7");
+	assert_null(env_get(&e, "SESSION_a-b"));
+	assert_string_equal(env_get(&e, "SESSIONWRAP_NEW"), "0");
+	assert_string_equal(env_get(&e, "SESSIONWRAP_CSRF_TOKEN"), csrf);
+	assert_string_equal(env_get(&e, "REMOTE_USER"), "alice");
+	assert_string_equal(env_get(&e, "AUTH_TYPE"), "Session");
+	assert_string_equal(env_get(&e, "HTTP_COOKIE"), "theme=dark; lang=en");
+	env_free(&e);
+	/* Nothing changed: no cookie, but Vary. */
+	assert_string_equal(h.set_cookie, "");
+	assert_false(h.no_store);
+	assert_true(h.vary_cookie);
+}
+
+static void
+test_empty_session_is_no_session(void **state)
+{
+	struct fixture *f = *state;
+	struct env e = { .n = 0 };
+	struct sess_headers h;
+	const struct hdr setunset[] = { { "X-Session-Set", "k=v" },
+		{ "X-Session-Unset", "k" }, { NULL, NULL } };
+	struct stat st;
+	char path[128];
+
+	assert_int_equal(request(f, "other=1", T0, &e, NULL, &h, 0), 0);
+	assert_string_equal(env_get(&e, "HTTP_COOKIE"), "other=1");
+	env_free(&e);
+	assert_string_equal(h.set_cookie, "");
+	assert_int_equal(request(f, NULL, T0, &e, setunset, &h, 0), 0);
+	env_free(&e);
+	assert_string_equal(h.set_cookie, "");
+	/* Not a single shard directory was made. */
+	snprintf(path, sizeof(path), "%s/store", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_nlink, 2);
+}
+
+static void
+test_bad_and_unknown_cookies(void **state)
+{
+	struct fixture *f = *state;
+	struct env e = { .n = 0 };
+	struct sess_headers h;
+	char cookie[256], bad[512], unknown[128], value[COOKIE_VALUE_LEN + 1];
+	const struct hdr set[] = { { "X-Session-Set", "k=v" }, { NULL, NULL } };
+	struct keys k;
+	uint8_t secret[48], id[SESSION_ID_LEN];
+	char *huge;
+
+	assert_int_equal(request(f, NULL, T0, &e, set, &h, 0), 0);
+	env_free(&e);
+	cookie_from(&h, cookie, sizeof(cookie));
+
+	/* Tampered: a new session. */
+	snprintf(bad, sizeof(bad), "%s", cookie);
+	bad[20] = bad[20] == 'A' ? 'B' : 'A';
+	assert_int_equal(request(f, bad, T0 + 1, &e, NULL, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSIONWRAP_NEW"), "1");
+	assert_null(env_get(&e, "HTTP_COOKIE"));
+	env_free(&e);
+	/* Truncated. */
+	bad[strlen(bad) - 1] = '\0';
+	assert_int_equal(request(f, bad, T0 + 1, &e, NULL, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSIONWRAP_NEW"), "1");
+	env_free(&e);
+
+	/* Correctly signed but unknown to the store: never adopted. */
+	memset(secret, 'a', sizeof(secret));
+	keys_derive(&k, secret, sizeof(secret));
+	session_id_generate(id);
+	cookie_value_seal(&k, id, value);
+	snprintf(unknown, sizeof(unknown), "session=%s", value);
+	assert_int_equal(request(f, unknown, T0 + 1, &e, set, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSIONWRAP_NEW"), "1");
+	env_free(&e);
+	assert_non_null(strstr(h.set_cookie, "session="));
+	assert_null(strstr(h.set_cookie, value));
+
+	/* Two cookies named session: a garbage one first, then the live one. */
+	snprintf(bad, sizeof(bad), "session=garbage; %s", cookie);
+	assert_int_equal(request(f, bad, T0 + 2, &e, NULL, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSIONWRAP_NEW"), "0");
+	env_free(&e);
+
+	/* Over MAX_COOKIE_HEADER: no session cookie read from it. */
+	huge = malloc(20000);
+	memset(huge, 'x', 19999);
+	huge[19999] = '\0';
+	memcpy(huge, cookie, strlen(cookie));
+	huge[strlen(cookie)] = ';';
+	assert_int_equal(request(f, huge, T0 + 2, &e, NULL, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSIONWRAP_NEW"), "1");
+	env_free(&e);
+	free(huge);
+}
+
+static void
+test_flash_once(void **state)
+{
+	struct fixture *f = *state;
+	struct env e = { .n = 0 };
+	struct sess_headers h;
+	char cookie[256];
+	const struct hdr flash[] = { { "X-Session-Flash", "info=Saved!" },
+		{ "X-Session-Flash", "Hello" }, { NULL, NULL } };
+
+	assert_int_equal(request(f, NULL, T0, &e, flash, &h, 0), 0);
+	env_free(&e);
+	cookie_from(&h, cookie, sizeof(cookie));
+	/* A request that fails (no commit) does not consume them. */
+	assert_int_equal(request(f, cookie, T0 + 1, &e, NULL, &h, 1), 0);
+	assert_string_equal(env_get(&e, "SESSIONWRAP_FLASH"),
+	    "info=Saved%21&message=Hello");
+	env_free(&e);
+	assert_true(h.vary_cookie);
+	assert_string_equal(h.set_cookie, "");
+	/* Delivered and committed: gone; and the session, now empty, too. */
+	assert_int_equal(request(f, cookie, T0 + 2, &e, NULL, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSIONWRAP_FLASH"),
+	    "info=Saved%21&message=Hello");
+	env_free(&e);
+	assert_non_null(strstr(h.set_cookie, "Max-Age=0"));
+	assert_int_equal(request(f, cookie, T0 + 3, &e, NULL, &h, 0), 0);
+	assert_null(env_get(&e, "SESSIONWRAP_FLASH"));
+	assert_string_equal(env_get(&e, "SESSIONWRAP_NEW"), "1");
+	env_free(&e);
+}
+
+static void
+test_permanent_cookie(void **state)
+{
+	struct fixture *f = *state;
+	struct env e = { .n = 0 };
+	struct sess_headers h;
+	char cookie[256], expect[128];
+	const struct hdr perm[] = { { "X-Session-Set", "k=v" },
+		{ "X-Session-Permanent", "1" }, { NULL, NULL } };
+	const struct hdr unperm[] = { { "X-Session-Permanent", "0" },
+		{ NULL, NULL } };
+
+	assert_int_equal(request(f, NULL, T0, &e, perm, &h, 0), 0);
+	env_free(&e);
+	snprintf(expect, sizeof(expect), "; Path=/; Max-Age=%ld; Expires=",
+	    f->cfg.lifetime);
+	assert_non_null(strstr(h.set_cookie, expect));
+	assert_non_null(strstr(h.set_cookie, "GMT; HttpOnly; SameSite=Lax"));
+	cookie_from(&h, cookie, sizeof(cookie));
+	/* refresh_each_request off: no cookie on a plain request. */
+	assert_int_equal(request(f, cookie, T0 + 1, &e, NULL, &h, 0), 0);
+	env_free(&e);
+	assert_string_equal(h.set_cookie, "");
+	/* On: every request refreshes it. */
+	f->cfg.refresh_each_request = 1;
+	assert_int_equal(request(f, cookie, T0 + 2, &e, NULL, &h, 0), 0);
+	env_free(&e);
+	assert_non_null(strstr(h.set_cookie, expect));
+	assert_true(h.no_store);
+	/* Back to a browser-session cookie. */
+	assert_int_equal(request(f, cookie, T0 + 3, &e, unperm, &h, 0), 0);
+	env_free(&e);
+	assert_null(strstr(h.set_cookie, "Max-Age"));
+	assert_non_null(strstr(h.set_cookie, "session="));
+	/* The absolute timeout caps Max-Age. */
+	f->cfg.absolute_timeout = 100;
+	assert_int_equal(request(f, NULL, T0, &e, perm, &h, 0), 0);
+	env_free(&e);
+	assert_non_null(strstr(h.set_cookie, "Max-Age=100;"));
+}
+
+static void
+test_clear_and_tombstone(void **state)
+{
+	struct fixture *f = *state;
+	struct env e = { .n = 0 };
+	struct sess_headers h;
+	char cookie[256];
+	const struct hdr set[] = { { "X-Session-Set", "user=bob" }, { NULL, NULL } };
+	const struct hdr clear[] = { { "X-Session-Clear", "1" }, { NULL, NULL } };
+	const struct hdr clearset[] = { { "X-Session-Clear", "1" },
+		{ "X-Session-Set", "fresh=1" }, { NULL, NULL } };
+
+	assert_int_equal(request(f, NULL, T0, &e, set, &h, 0), 0);
+	env_free(&e);
+	cookie_from(&h, cookie, sizeof(cookie));
+	assert_int_equal(request(f, cookie, T0 + 1, &e, clear, &h, 0), 0);
+	env_free(&e);
+	assert_string_equal(h.set_cookie, "session=; Path=/; Max-Age=0; "
+	    "Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax");
+	assert_true(h.no_store);
+	/* A late request with the old cookie: empty, commits nothing, no
+	 * Set-Cookie (the client holds a newer one). */
+	assert_int_equal(request(f, cookie, T0 + 2, &e, set, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSIONWRAP_NEW"), "1");
+	assert_string_equal(env_get(&e, "SESSION"), "");
+	assert_null(env_get(&e, "REMOTE_USER"));
+	env_free(&e);
+	assert_string_equal(h.set_cookie, "");
+	assert_true(h.vary_cookie);
+	assert_int_equal(request(f, cookie, T0 + 3, &e, NULL, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSION"), "");
+	env_free(&e);
+
+	/* Clear then set in one response: a new id holding only the new. */
+	char cookie2[256], cookie3[256];
+	assert_int_equal(request(f, NULL, T0, &e, set, &h, 0), 0);
+	env_free(&e);
+	cookie_from(&h, cookie2, sizeof(cookie2));
+	assert_int_equal(request(f, cookie2, T0 + 1, &e, clearset, &h, 0), 0);
+	env_free(&e);
+	cookie_from(&h, cookie3, sizeof(cookie3));
+	assert_string_not_equal(cookie2, cookie3);
+	assert_int_equal(request(f, cookie3, T0 + 2, &e, NULL, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSION"), "fresh=1");
+	env_free(&e);
+}
+
+static void
+test_regenerate(void **state)
+{
+	struct fixture *f = *state;
+	struct env e = { .n = 0 };
+	struct sess_headers h;
+	char cookie[256], cookie2[256], csrf[64];
+	const struct hdr set[] = { { "X-Session-Set", "cart=1" }, { NULL, NULL } };
+	const struct hdr login[] = { { "X-Session-Regenerate", "1" },
+		{ "X-Session-Set", "user=carol" }, { NULL, NULL } };
+
+	assert_int_equal(request(f, NULL, T0, &e, set, &h, 0), 0);
+	env_free(&e);
+	cookie_from(&h, cookie, sizeof(cookie));
+	assert_int_equal(request(f, cookie, T0 + 1, &e, login, &h, 0), 0);
+	snprintf(csrf, sizeof(csrf), "%s", env_get(&e, "SESSIONWRAP_CSRF_TOKEN"));
+	env_free(&e);
+	cookie_from(&h, cookie2, sizeof(cookie2));
+	assert_string_not_equal(cookie, cookie2);
+	assert_int_equal(request(f, cookie2, T0 + 2, &e, NULL, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSION"), "cart=1&user=carol");
+	assert_string_not_equal(env_get(&e, "SESSIONWRAP_CSRF_TOKEN"), csrf);
+	env_free(&e);
+	/* The old id is dead at once. */
+	assert_int_equal(request(f, cookie, T0 + 2, &e, NULL, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSIONWRAP_NEW"), "1");
+	env_free(&e);
+}
+
+static void
+test_errors_change_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct env e = { .n = 0 };
+	struct sess_headers h;
+	char cookie[256], *bigval;
+	const struct hdr set[] = { { "X-Session-Set", "k=v" }, { NULL, NULL } };
+	const struct hdr bad[] = { { "X-Session-Set", "x=1" },
+		{ "X-Session-Set", "a=%zz" }, { NULL, NULL } };
+	struct hdr big[] = { { "X-Session-Set", NULL }, { NULL, NULL } };
+
+	assert_int_equal(request(f, NULL, T0, &e, set, &h, 0), 0);
+	env_free(&e);
+	cookie_from(&h, cookie, sizeof(cookie));
+	assert_int_equal(request(f, cookie, T0 + 1, &e, bad, &h, 0), -1);
+	env_free(&e);
+	assert_string_equal(h.set_cookie, "");
+	assert_true(h.vary_cookie);
+	/* Over max_size after the merge: refused at commit. */
+	bigval = malloc(f->cfg.max_size + 8);
+	strcpy(bigval, "big=");
+	memset(bigval + 4, 'x', f->cfg.max_size);
+	bigval[f->cfg.max_size + 4] = '\0';
+	big[0].value = bigval;
+	assert_int_equal(request(f, cookie, T0 + 2, &e, big, &h, 0), -1);
+	env_free(&e);
+	free(bigval);
+	assert_string_equal(h.set_cookie, "");
+	assert_int_equal(request(f, cookie, T0 + 3, &e, NULL, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSION"), "k=v");
+	env_free(&e);
+}
+
+static void
+test_compat_and_secure(void **state)
+{
+	struct fixture *f = *state;
+	struct env e = { .n = 0 };
+	struct sess_headers h;
+	struct sess_request *r;
+	char cookie[256], err[256];
+	const struct hdr replace[] = { { "X-Replace-Session", "a=1&b=2" },
+		{ NULL, NULL } };
+	const struct hdr replace2[] = { { "X-Replace-Session", "a=&c=3" },
+		{ NULL, NULL } };
+
+	f->cfg.compat_mod_session = 1;
+	assert_int_equal(request(f, NULL, T0, &e, replace, &h, 0), 0);
+	env_free(&e);
+	cookie_from(&h, cookie, sizeof(cookie));
+	assert_int_equal(request(f, cookie, T0 + 1, &e, replace2, &h, 0), 0);
+	assert_string_equal(env_get(&e, "HTTP_SESSION"), "a=1&b=2");
+	env_free(&e);
+	assert_int_equal(request(f, cookie, T0 + 2, &e, NULL, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSION"), "b=2&c=3");
+	env_free(&e);
+	/* Without compat, X-Replace-Session is an ordinary header. */
+	f->cfg.compat_mod_session = 0;
+	r = sess_begin(f->s, NULL, 1, "/x", T0);
+	assert_int_equal(sess_directive(r, "X-Replace-Session", 17, "a=1", 3, err,
+	    sizeof(err)), 0);
+	assert_int_equal(sess_directive(r, "X-Session-Set", 13, "a=1", 3, err,
+	    sizeof(err)), 1);
+	/* https with secure = auto: Secure. */
+	assert_int_equal(sess_commit(r, T0, &h, err, sizeof(err)), 0);
+	assert_non_null(strstr(h.set_cookie, "; Secure; HttpOnly"));
+	sess_end(r);
+	f->cfg.cookie_secure = TRI_OFF;
+	r = sess_begin(f->s, NULL, 1, "/x", T0);
+	sess_directive(r, "X-Session-Set", 13, "a=1", 3, err, sizeof(err));
+	assert_int_equal(sess_commit(r, T0, &h, err, sizeof(err)), 0);
+	assert_null(strstr(h.set_cookie, "Secure"));
+	sess_end(r);
+}
+
+static void
+test_rotation(void **state)
+{
+	struct fixture *f = *state;
+	struct env e = { .n = 0 };
+	struct sess_headers h;
+	char cookie[256], cookie2[256], err[256];
+	const struct hdr set[] = { { "X-Session-Set", "user=dave" }, { NULL, NULL } };
+
+	assert_int_equal(request(f, NULL, T0, &e, set, &h, 0), 0);
+	env_free(&e);
+	cookie_from(&h, cookie, sizeof(cookie));
+	/* Rotate: B signs, A still verifies. */
+	sessions_close(f->s);
+	free(f->cfg.secret_file);
+	f->cfg.secret_file = strdup(f->secret_b);
+	f->cfg.secret_fallbacks[0] = strdup(f->secret_a);
+	f->cfg.nsecret_fallbacks = 1;
+	assert_int_equal(sessions_open(&f->s, &f->cfg, err, sizeof(err)), 0);
+	assert_int_equal(request(f, cookie, T0 + 1, &e, NULL, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSION"), "user=dave");
+	env_free(&e);
+	cookie_from(&h, cookie2, sizeof(cookie2));
+	assert_string_not_equal(cookie, cookie2);
+	/* Drop A: the new cookie still works, the old one no more. */
+	sessions_close(f->s);
+	f->cfg.nsecret_fallbacks = 0;
+	assert_int_equal(sessions_open(&f->s, &f->cfg, err, sizeof(err)), 0);
+	assert_int_equal(request(f, cookie2, T0 + 2, &e, NULL, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSION"), "user=dave");
+	env_free(&e);
+	assert_int_equal(request(f, cookie, T0 + 2, &e, NULL, &h, 0), 0);
+	assert_string_equal(env_get(&e, "SESSIONWRAP_NEW"), "1");
+	env_free(&e);
+	f->cfg.nsecret_fallbacks = 1;           /* for config_free */
+}
+
+static void
+test_open_errors_and_gc(void **state)
+{
+	struct fixture *f = *state;
+	struct sessions *s;
+	struct env e = { .n = 0 };
+	struct sess_headers h;
+	char err[256], *saved = f->cfg.secret_file;
+	const struct hdr set[] = { { "X-Session-Set", "k=v" }, { NULL, NULL } };
+
+	f->cfg.secret_file = f->dir;
+	assert_int_equal(sessions_open(&s, &f->cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, f->dir));
+	chmod(f->secret_b, 0640);
+	f->cfg.secret_file = f->secret_b;
+	assert_int_equal(sessions_open(&s, &f->cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, f->secret_b));
+	chmod(f->secret_b, 0600);
+	f->cfg.secret_file = saved;
+
+	assert_int_equal(request(f, NULL, T0, &e, set, &h, 0), 0);
+	env_free(&e);
+	assert_int_equal(sessions_gc(f->s, T0 + 1), 0);
+	assert_int_equal(sessions_gc(f->s, T0 + f->cfg.idle_timeout), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_new_then_loaded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_session_is_no_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_and_unknown_cookies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flash_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_permanent_cookie, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clear_and_tombstone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_regenerate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors_change_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compat_and_secure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_errors_and_gc, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,800 @@
+/* test_store.c — the file store in a temp directory with an injectable
+ * clock: load, commit, touch, each kind of expiry, tombstones, regenerate,
+ * rotation, broken files, file modes, names, GC. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "codec.h"
+#include "config.h"
+#include "crypto.h"
+#include "session.h"
+#include "store.h"
+
+#define T0 ((time_t)1700000000)
+
+struct fixture {
+	struct config cfg;
+	char dir[64];
+	struct store *st;
+	struct keys keys, old_keys;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	uint8_t secret[32];
+	char err[256];
+
+	assert_int_equal(crypto_setup(), 0);
+	config_defaults(&f->cfg);
+	f->cfg.fsync = 0;
+	f->cfg.idle_timeout = 1800;
+	f->cfg.lifetime = 31 * 86400;
+	f->cfg.touch_interval = 60;
+	f->cfg.tombstone_grace = 180;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/sw-store-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	/* The store makes its own directory below the temp one. */
+	f->cfg.dir = malloc(strlen(f->dir) + 8);
+	sprintf(f->cfg.dir, "%s/store", f->dir);
+	memset(secret, 'n', sizeof(secret));
+	keys_derive(&f->keys, secret, sizeof(secret));
+	memset(secret, 'o', sizeof(secret));
+	keys_derive(&f->old_keys, secret, sizeof(secret));
+	assert_int_equal(store_file_ops.open(&f->st, &f->cfg, err, sizeof(err)),
+	    0);
+	*state = f;
+	return 0;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	f->st->ops->close(f->st);
+	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	config_free(&f->cfg);
+	free(f);
+	return 0;
+}
+
+static struct record_ref
+ref_of(struct fixture *f, const uint8_t *id)
+{
+	struct record_ref r = { .keys = &f->keys, .old_keys = NULL };
+
+	memcpy(r.id, id, SESSION_ID_LEN);
+	return r;
+}
+
+static void
+log_set(struct changelog *l, const char *k, const char *v)
+{
+	assert_int_equal(changelog_add(l, CHANGE_SET, k, strlen(k), v, strlen(v),
+	    0), 0);
+}
+
+static void
+log_op(struct changelog *l, enum change_kind kind, uint64_t n)
+{
+	assert_int_equal(changelog_add(l, kind, NULL, 0, NULL, 0, n), 0);
+}
+
+/* Commit log for ref (loaded or not); returns the commit result, the
+ * plan in *p (freed by the caller with commit_plan_free) and the id a
+ * new record went to in fresh. */
+static int
+commit(struct fixture *f, const struct record_ref *ref, int loaded,
+    struct changelog *l, time_t now, struct commit_plan *p,
+    uint8_t fresh[SESSION_ID_LEN])
+{
+	struct commit_in in = { .loaded = loaded, .log = l,
+	    .rotate = ref->old_keys != NULL, .max_size = f->cfg.max_size };
+	char err[256];
+	int rc;
+
+	session_id_generate(in.fresh_id);
+	if (fresh)
+		memcpy(fresh, in.fresh_id, SESSION_ID_LEN);
+	rc = f->st->ops->commit(f->st, ref, &in, now, p, err, sizeof(err));
+	return rc;
+}
+
+/* A new session holding user=alice, made at T0; its id in id. */
+static void
+make_session(struct fixture *f, uint8_t id[SESSION_ID_LEN], int permanent)
+{
+	struct record_ref ref = ref_of(f, id);
+	struct changelog l;
+	struct commit_plan p;
+
+	changelog_init(&l);
+	log_set(&l, "user", "alice");
+	if (permanent)
+		log_op(&l, CHANGE_PERMANENT, 1);
+	assert_int_equal(commit(f, &ref, 0, &l, T0, &p, id), 0);
+	assert_true(p.write_new && p.id_changed);
+	commit_plan_free(&p);
+	changelog_free(&l);
+}
+
+static enum stored_state
+load_state(struct fixture *f, const uint8_t *id, time_t now)
+{
+	struct record_ref ref = ref_of(f, id);
+	enum stored_state state;
+	struct stored s;
+
+	assert_int_equal(f->st->ops->load(f->st, &ref, now, &s), 0);
+	state = s.state;
+	stored_free(&s);
+	return state;
+}
+
+static void
+record_path(struct fixture *f, const struct keys *k, const uint8_t *id,
+    char *path, size_t len)
+{
+	char name[RECORD_NAME_LEN + 1];
+
+	record_name(k, id, name);
+	snprintf(path, len, "%s/%.2s/%s", f->cfg.dir, name, name);
+}
+
+static time_t
+mtime_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_mtime;
+}
+
+static void
+test_load_commit_touch(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	struct record_ref ref;
+	struct stored s;
+	struct changelog l;
+	struct commit_plan p;
+	char path[512];
+
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	record_path(f, &f->keys, id, path, sizeof(path));
+	assert_int_equal(mtime_of(path), T0);
+
+	assert_int_equal(f->st->ops->load(f->st, &ref, T0 + 10, &s), 0);
+	assert_int_equal(s.state, STORED_LIVE);
+	assert_int_equal(s.sess.nitems, 1);
+	assert_string_equal(s.sess.items[0].value, "alice");
+	assert_int_equal(s.sess.created, T0);
+	assert_int_equal(s.mtime, T0);
+	stored_free(&s);
+
+	/* No changes, inside touch_interval: the file is left alone. */
+	changelog_init(&l);
+	assert_int_equal(commit(f, &ref, 1, &l, T0 + 59, &p, NULL), 0);
+	assert_false(p.touch);
+	assert_int_equal(mtime_of(path), T0);
+	/* After it: touched, not rewritten (same inode). */
+	struct stat before, after;
+	stat(path, &before);
+	assert_int_equal(commit(f, &ref, 1, &l, T0 + 60, &p, NULL), 0);
+	assert_true(p.touch);
+	stat(path, &after);
+	assert_int_equal(after.st_mtime, T0 + 60);
+	assert_int_equal(before.st_ino, after.st_ino);
+	/* A change: rewritten under the same name, merged. */
+	log_set(&l, "cart", "3,7");
+	assert_int_equal(commit(f, &ref, 1, &l, T0 + 70, &p, NULL), 0);
+	assert_true(p.write_same);
+	commit_plan_free(&p);
+	changelog_free(&l);
+	assert_int_equal(mtime_of(path), T0 + 70);
+	assert_int_equal(f->st->ops->load(f->st, &ref, T0 + 80, &s), 0);
+	assert_int_equal(s.sess.nitems, 2);
+	stored_free(&s);
+
+	/* The touch op on its own. */
+	assert_int_equal(f->st->ops->touch(f->st, &ref, T0 + 100), 0);
+	assert_int_equal(mtime_of(path), T0 + 100);
+}
+
+static void
+test_idle_expiry(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+
+	make_session(f, id, 0);
+	assert_int_equal(load_state(f, id, T0 + 1799), STORED_LIVE);
+	assert_int_equal(load_state(f, id, T0 + 1800), STORED_ABSENT);
+}
+
+static void
+test_permanent_lifetime_sliding(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	struct record_ref ref;
+	time_t life = f->cfg.lifetime;
+
+	make_session(f, id, 1);
+	ref = ref_of(f, id);
+	/* Past the idle timeout: a permanent session lives on. */
+	assert_int_equal(load_state(f, id, T0 + 1800 + 1), STORED_LIVE);
+	assert_int_equal(load_state(f, id, T0 + life - 1), STORED_LIVE);
+	assert_int_equal(load_state(f, id, T0 + life), STORED_ABSENT);
+	/* Sliding: an access moves the end. */
+	assert_int_equal(f->st->ops->touch(f->st, &ref, T0 + 1000), 0);
+	assert_int_equal(load_state(f, id, T0 + life), STORED_LIVE);
+	assert_int_equal(load_state(f, id, T0 + 1000 + life), STORED_ABSENT);
+}
+
+static void
+test_absolute_timeout(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	struct record_ref ref;
+	struct changelog l;
+	struct commit_plan p;
+
+	f->cfg.absolute_timeout = 3600;
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	/* Kept busy, rewritten: still dies an hour after creation. */
+	changelog_init(&l);
+	log_set(&l, "k", "v");
+	for (time_t t = T0 + 600; t < T0 + 3600; t += 600) {
+		assert_int_equal(commit(f, &ref, 1, &l, t, &p, NULL), 0);
+		assert_true(p.write_same);
+		commit_plan_free(&p);
+	}
+	changelog_free(&l);
+	assert_int_equal(load_state(f, id, T0 + 3599), STORED_LIVE);
+	assert_int_equal(load_state(f, id, T0 + 3600), STORED_ABSENT);
+	f->cfg.absolute_timeout = 0;
+}
+
+static void
+test_tombstone_blocks_commit(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	struct record_ref ref;
+	struct changelog clear, late;
+	struct commit_plan p;
+
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	/* Request A loaded the session; request B logs out first. */
+	changelog_init(&clear);
+	log_op(&clear, CHANGE_CLEAR, 0);
+	assert_int_equal(commit(f, &ref, 1, &clear, T0 + 5, &p, NULL), 0);
+	assert_true(p.tombstone_old && p.expire_cookie);
+	commit_plan_free(&p);
+	assert_int_equal(load_state(f, id, T0 + 6), STORED_TOMBSTONE);
+	/* A commits: nothing, no cookie; the session stays dead. */
+	changelog_init(&late);
+	log_set(&late, "cart", "1");
+	assert_int_equal(commit(f, &ref, 1, &late, T0 + 7, &p, NULL), 0);
+	assert_true(p.blocked);
+	assert_false(p.alive || p.write_new || p.write_same || p.expire_cookie);
+	commit_plan_free(&p);
+	assert_int_equal(load_state(f, id, T0 + 8), STORED_TOMBSTONE);
+	/* After the grace period the tombstone reads as absent. */
+	assert_int_equal(load_state(f, id, T0 + 5 + 179), STORED_TOMBSTONE);
+	assert_int_equal(load_state(f, id, T0 + 5 + 180), STORED_ABSENT);
+	changelog_free(&clear);
+	changelog_free(&late);
+}
+
+static void
+test_regenerate_kills_old_id(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN], fresh[SESSION_ID_LEN];
+	struct record_ref ref, nref;
+	struct changelog l;
+	struct commit_plan p;
+	struct stored s;
+
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	changelog_init(&l);
+	log_op(&l, CHANGE_REGENERATE, 0);
+	log_set(&l, "role", "admin");
+	assert_int_equal(commit(f, &ref, 1, &l, T0 + 5, &p, fresh), 0);
+	assert_true(p.write_new && p.id_changed && p.tombstone_old);
+	commit_plan_free(&p);
+	changelog_free(&l);
+	assert_int_equal(load_state(f, id, T0 + 6), STORED_TOMBSTONE);
+	nref = ref_of(f, fresh);
+	assert_int_equal(f->st->ops->load(f->st, &nref, T0 + 6, &s), 0);
+	assert_int_equal(s.state, STORED_LIVE);
+	assert_int_equal(s.sess.nitems, 2);
+	assert_int_equal(s.sess.created, T0);
+	stored_free(&s);
+}
+
+static void
+test_concurrent_disjoint_keys(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	struct record_ref ref;
+	struct changelog a, b;
+	struct commit_plan p;
+	struct stored s;
+
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	changelog_init(&a);
+	changelog_init(&b);
+	log_set(&a, "a", "1");
+	log_set(&b, "b", "2");
+	/* Both loaded before either committed. */
+	assert_int_equal(commit(f, &ref, 1, &a, T0 + 1, &p, NULL), 0);
+	commit_plan_free(&p);
+	assert_int_equal(commit(f, &ref, 1, &b, T0 + 2, &p, NULL), 0);
+	commit_plan_free(&p);
+	assert_int_equal(f->st->ops->load(f->st, &ref, T0 + 3, &s), 0);
+	assert_int_equal(s.sess.nitems, 3);
+	stored_free(&s);
+	changelog_free(&a);
+	changelog_free(&b);
+}
+
+static void
+test_vanished_gets_fresh_id(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN], fresh[SESSION_ID_LEN];
+	struct record_ref ref;
+	struct changelog l;
+	struct commit_plan p;
+	char path[512];
+
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	record_path(f, &f->keys, id, path, sizeof(path));
+	assert_int_equal(unlink(path), 0);
+	changelog_init(&l);
+	log_set(&l, "k", "v");
+	assert_int_equal(commit(f, &ref, 1, &l, T0 + 1, &p, fresh), 0);
+	assert_true(p.write_new && p.id_changed);
+	commit_plan_free(&p);
+	changelog_free(&l);
+	assert_int_equal(load_state(f, id, T0 + 2), STORED_ABSENT);
+	assert_int_equal(load_state(f, fresh, T0 + 2), STORED_LIVE);
+}
+
+/* Processes sharing one session commit their own keys at the same time:
+ * under the shard lock each commit replays onto the latest record, so
+ * every last value of every key is there at the end. */
+static void
+test_parallel_commits(void **state)
+{
+	struct fixture *f = *state;
+	enum { WORKERS = 8, ROUNDS = 40 };
+	uint8_t id[SESSION_ID_LEN];
+	struct record_ref ref;
+	struct stored s;
+	pid_t pids[WORKERS];
+	int status;
+
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	for (int w = 0; w < WORKERS; w++) {
+		pids[w] = fork();
+		assert_true(pids[w] >= 0);
+		if (pids[w] > 0)
+			continue;
+		for (int i = 0; i < ROUNDS; i++) {
+			struct changelog l;
+			struct commit_plan p;
+			char key[16], value[16];
+			int rc;
+
+			snprintf(key, sizeof(key), "w%d", w);
+			snprintf(value, sizeof(value), "%d", i);
+			changelog_init(&l);
+			changelog_add(&l, CHANGE_SET, key, strlen(key), value,
+			    strlen(value), 0);
+			rc = commit(f, &ref, 1, &l, T0 + 1, &p, NULL);
+			if (rc != 0 || !p.write_same)
+				_exit(1);
+			commit_plan_free(&p);
+			changelog_free(&l);
+		}
+		_exit(0);
+	}
+	for (int w = 0; w < WORKERS; w++) {
+		assert_int_equal(waitpid(pids[w], &status, 0), pids[w]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	assert_int_equal(f->st->ops->load(f->st, &ref, T0 + 2, &s), 0);
+	assert_int_equal(s.state, STORED_LIVE);
+	assert_int_equal(s.sess.nitems, WORKERS + 1);
+	for (int w = 0; w < WORKERS; w++) {
+		char key[16];
+		snprintf(key, sizeof(key), "w%d", w);
+		const struct sess_item *it = session_get(&s.sess, key, strlen(key));
+		assert_non_null(it);
+		assert_int_equal(atoi(it->value), ROUNDS - 1);
+	}
+	stored_free(&s);
+}
+
+static void
+test_max_size_leaves_store_unchanged(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	struct record_ref ref;
+	struct changelog l;
+	struct commit_plan p;
+	struct stored s;
+	char *big, path[512];
+	struct stat before, after;
+
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	record_path(f, &f->keys, id, path, sizeof(path));
+	stat(path, &before);
+	big = malloc(f->cfg.max_size + 1);
+	memset(big, 'x', f->cfg.max_size);
+	big[f->cfg.max_size] = '\0';
+	changelog_init(&l);
+	log_set(&l, "big", big);
+	assert_int_equal(commit(f, &ref, 1, &l, T0 + 100, &p, NULL), -1);
+	changelog_free(&l);
+	free(big);
+	stat(path, &after);
+	assert_int_equal(before.st_ino, after.st_ino);
+	assert_int_equal(after.st_mtime, T0);
+	assert_int_equal(f->st->ops->load(f->st, &ref, T0 + 101, &s), 0);
+	assert_int_equal(s.sess.nitems, 1);
+	stored_free(&s);
+}
+
+static void
+test_rotation(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	struct record_ref old_only, rotating;
+	struct changelog l;
+	struct commit_plan p;
+	struct stored s;
+	char oldpath[512], newpath[512];
+
+	/* A session written while the old secret was the primary. */
+	session_id_generate(id);
+	old_only = ref_of(f, id);
+	old_only.keys = &f->old_keys;
+	changelog_init(&l);
+	log_set(&l, "user", "bob");
+	assert_int_equal(commit(f, &old_only, 0, &l, T0, &p, id), 0);
+	commit_plan_free(&p);
+	changelog_free(&l);
+	old_only = ref_of(f, id);
+	old_only.keys = &f->old_keys;
+	record_path(f, &f->old_keys, id, oldpath, sizeof(oldpath));
+	record_path(f, &f->keys, id, newpath, sizeof(newpath));
+	assert_int_equal(access(oldpath, F_OK), 0);
+
+	/* Now the cookie verifies with a fallback: found under the old name. */
+	rotating = ref_of(f, id);
+	rotating.old_keys = &f->old_keys;
+	assert_int_equal(f->st->ops->load(f->st, &rotating, T0 + 1, &s), 0);
+	assert_int_equal(s.state, STORED_LIVE);
+	assert_true(s.under_old_name);
+	stored_free(&s);
+	/* The next commit, even without changes, moves it. */
+	changelog_init(&l);
+	assert_int_equal(commit(f, &rotating, 1, &l, T0 + 2, &p, NULL), 0);
+	assert_true(p.write_same && p.resign && p.remove_old_name);
+	assert_false(p.id_changed);
+	commit_plan_free(&p);
+	assert_int_equal(access(oldpath, F_OK), -1);
+	assert_int_equal(access(newpath, F_OK), 0);
+	assert_int_equal(load_state(f, id, T0 + 3), STORED_LIVE);
+	/* A late request still holding the old cookie finds it too. */
+	assert_int_equal(f->st->ops->load(f->st, &rotating, T0 + 3, &s), 0);
+	assert_int_equal(s.state, STORED_LIVE);
+	assert_false(s.under_old_name);
+	stored_free(&s);
+	changelog_free(&l);
+}
+
+static void
+test_destroy(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	struct record_ref ref;
+
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	assert_int_equal(f->st->ops->destroy(f->st, &ref, T0 + 1), 0);
+	assert_int_equal(load_state(f, id, T0 + 2), STORED_TOMBSTONE);
+}
+
+static void
+write_bytes(const char *path, const uint8_t *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+}
+
+static uint8_t *
+read_bytes(const char *path, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	fstat(fd, &st);
+	*len = (size_t)st.st_size;
+	buf = malloc(*len);
+	assert_int_equal(read(fd, buf, *len), (ssize_t)*len);
+	close(fd);
+	return buf;
+}
+
+static void
+test_corrupt_records_are_absent(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN], other[SESSION_ID_LEN];
+	uint8_t *good, *bad;
+	char path[512], otherpath[512];
+	size_t len, olen;
+
+	make_session(f, id, 0);
+	record_path(f, &f->keys, id, path, sizeof(path));
+	good = read_bytes(path, &len);
+	bad = malloc(len);
+
+	/* Truncated at every length. */
+	for (size_t cut = 0; cut < len; cut++) {
+		write_bytes(path, good, cut);
+		assert_int_equal(load_state(f, id, T0 + 1), STORED_ABSENT);
+	}
+	/* Each byte flipped: the header is the AEAD's associated data, so
+	 * a change anywhere is refused. */
+	for (size_t i = 0; i < len; i++) {
+		memcpy(bad, good, len);
+		bad[i] ^= 0x80;
+		write_bytes(path, bad, len);
+		assert_int_equal(load_state(f, id, T0 + 1), STORED_ABSENT);
+	}
+	/* Another session's file put in its place: does not decrypt. */
+	make_session(f, other, 0);
+	record_path(f, &f->keys, other, otherpath, sizeof(otherpath));
+	free(bad);
+	bad = read_bytes(otherpath, &olen);
+	write_bytes(path, bad, olen);
+	assert_int_equal(load_state(f, id, T0 + 1), STORED_ABSENT);
+	/* Foreign data, an empty file. */
+	memset(bad, 'z', olen);
+	write_bytes(path, bad, olen);
+	assert_int_equal(load_state(f, id, T0 + 1), STORED_ABSENT);
+	write_bytes(path, bad, 0);
+	assert_int_equal(load_state(f, id, T0 + 1), STORED_ABSENT);
+	/* A symlink to a good record, and a directory, at the name. */
+	unlink(path);
+	assert_int_equal(symlink(otherpath, path), 0);
+	assert_int_equal(load_state(f, id, T0 + 1), STORED_ABSENT);
+	unlink(path);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(load_state(f, id, T0 + 1), STORED_ABSENT);
+	rmdir(path);
+	/* The intact record loads again. */
+	write_bytes(path, good, len);
+	assert_int_equal(load_state(f, id, T0 + 1), STORED_LIVE);
+	free(good);
+	free(bad);
+}
+
+/* Collect every name under dir (recursively) into one string. */
+static char all_names[1 << 16];
+
+static int
+collect_name(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	(void)flag;
+	(void)ftw;
+	strncat(all_names, path, sizeof(all_names) - strlen(all_names) - 2);
+	strcat(all_names, "\n");
+	if (S_ISDIR(sb->st_mode))
+		assert_int_equal(sb->st_mode & 07777, 0700);
+	else if (strstr(path, "/.lock") == NULL)
+		assert_int_equal(sb->st_mode & 07777, 0600);
+	return 0;
+}
+
+static void
+test_modes_and_names(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	char cookie[COOKIE_VALUE_LEN + 1], idhex[2 * SESSION_ID_LEN + 1];
+	struct record_ref ref;
+	struct changelog l;
+	struct commit_plan p;
+	char path[512];
+	uint8_t *file;
+	size_t len;
+
+	umask(0);      /* the store must not rely on the umask */
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	changelog_init(&l);
+	log_set(&l, "k", "v");
+	assert_int_equal(commit(f, &ref, 1, &l, T0 + 1, &p, NULL), 0);
+	commit_plan_free(&p);
+	changelog_free(&l);
+	umask(022);
+	all_names[0] = '\0';
+	assert_int_equal(nftw(f->cfg.dir, collect_name, 16, FTW_PHYS), 0);
+	cookie_value_seal(&f->keys, id, cookie);
+	for (int i = 0; i < SESSION_ID_LEN; i++)
+		sprintf(idhex + 2 * i, "%02x", id[i]);
+	assert_null(strstr(all_names, cookie));
+	assert_null(strstr(all_names, idhex));
+	assert_null(strstr(all_names, ".tmp-"));     /* no left-overs */
+	/* Nor is the id, or the data, in the file. */
+	record_path(f, &f->keys, id, path, sizeof(path));
+	file = read_bytes(path, &len);
+	assert_null(memmem(file, len, id, SESSION_ID_LEN));
+	assert_null(memmem(file, len, "alice", 5));
+	assert_null(memmem(file, len, "user", 4));
+	free(file);
+}
+
+static void
+test_gc(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t idle[3][SESSION_ID_LEN], perm[SESSION_ID_LEN];
+	uint8_t dead[SESSION_ID_LEN], fresh_tomb[SESSION_ID_LEN];
+	uint8_t tomb_id[SESSION_ID_LEN], tomb_fresh[SESSION_ID_LEN];
+	struct record_ref ref;
+	struct changelog l;
+	struct commit_plan p;
+	char path[512], foreign[512], tmp[512];
+	struct timespec old[2] = { { T0 - 7200, 0 }, { T0 - 7200, 0 } };
+	struct timespec recent[2] = { { T0 + 5000, 0 }, { T0 + 5000, 0 } };
+	time_t now = T0 + 1800 + 10;
+
+	/* Three idle sessions made at T0 (expired by now), one permanent. */
+	for (int i = 0; i < 3; i++)
+		make_session(f, idle[i], 0);
+	make_session(f, perm, 1);
+	/* A tombstone from T0 (old at now), and one from now - 10. */
+	make_session(f, tomb_id, 0);
+	ref = ref_of(f, tomb_id);
+	changelog_init(&l);
+	log_op(&l, CHANGE_CLEAR, 0);
+	assert_int_equal(commit(f, &ref, 1, &l, T0, &p, NULL), 0);
+	make_session(f, tomb_fresh, 0);
+	ref = ref_of(f, tomb_fresh);
+	f->st->ops->touch(f->st, &ref, now - 20);
+	assert_int_equal(commit(f, &ref, 1, &l, now - 10, &p, NULL), 0);
+	changelog_free(&l);
+	/* A session still in use (touched recently). */
+	make_session(f, dead, 0);
+	ref = ref_of(f, dead);
+	f->st->ops->touch(f->st, &ref, now - 5);
+	memcpy(fresh_tomb, dead, sizeof(dead));
+
+	/* A stale temp file, a recent one, and a foreign file. */
+	record_path(f, &f->keys, perm, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%.*s/.tmp-0123456789abcdef",
+	    (int)(strrchr(path, '/') - path), path);
+	write_bytes(tmp, (const uint8_t *)"x", 1);
+	utimensat(AT_FDCWD, tmp, old, 0);
+	snprintf(foreign, sizeof(foreign), "%.*s/.tmp-fedcba9876543210",
+	    (int)(strrchr(path, '/') - path), path);
+	write_bytes(foreign, (const uint8_t *)"x", 1);
+	utimensat(AT_FDCWD, foreign, recent, 0);
+	snprintf(foreign, sizeof(foreign), "%.*s/%064d",
+	    (int)(strrchr(path, '/') - path), path, 0);
+	write_bytes(foreign, (const uint8_t *)"not a record", 12);
+	utimensat(AT_FDCWD, foreign, old, 0);
+
+	/* 3 idle + 1 old tombstone + 1 stale temp file. */
+	assert_int_equal(f->st->ops->gc(f->st, now), 5);
+	for (int i = 0; i < 3; i++) {
+		record_path(f, &f->keys, idle[i], path, sizeof(path));
+		assert_int_equal(access(path, F_OK), -1);
+	}
+	assert_int_equal(load_state(f, perm, now), STORED_LIVE);
+	assert_int_equal(load_state(f, fresh_tomb, now), STORED_LIVE);
+	assert_int_equal(load_state(f, tomb_fresh, now), STORED_TOMBSTONE);
+	record_path(f, &f->keys, tomb_id, path, sizeof(path));
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(access(tmp, F_OK), -1);
+	assert_int_equal(access(foreign, F_OK), 0);
+	/* Nothing more to do now; later the rest goes. */
+	assert_int_equal(f->st->ops->gc(f->st, now), 0);
+	assert_int_equal(f->st->ops->gc(f->st, now + f->cfg.lifetime), 4);
+}
+
+static void
+test_open_refuses(void **state)
+{
+	struct fixture *f = *state;
+	struct config cfg;
+	struct store *st;
+	char err[256], path[512];
+
+	config_defaults(&cfg);
+	assert_int_equal(store_file_ops.open(&st, &cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "dir"));
+	snprintf(path, sizeof(path), "%s/file", f->dir);
+	write_bytes(path, (const uint8_t *)"x", 1);
+	cfg.dir = strdup(path);
+	assert_int_equal(store_file_ops.open(&st, &cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, path));
+	config_free(&cfg);
+	assert_ptr_equal(store_find("file"), &store_file_ops);
+	assert_null(store_find("redis"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_load_commit_touch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_permanent_lifetime_sliding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_absolute_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tombstone_blocks_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_regenerate_kills_old_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_disjoint_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vanished_gets_fresh_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parallel_commits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_size_leaves_store_unchanged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_destroy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_records_are_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modes_and_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_refuses, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
