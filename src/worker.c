@@ -206,8 +206,8 @@ commit_and_emit(struct response *r)
 		return emit_headers(r, NULL);
 	memset(&sh, 0, sizeof(sh));
 	if (r->status < 500) {
+		/* sess_commit logs its failures itself, naming the script. */
 		if (sess_commit(r->sr, time(NULL), &sh, err, sizeof(err)) < 0) {
-			log_error("script %s: session not saved: %s", r->script, err);
 			r->state = R_FAILED;
 			send_error(r, 500);
 			return -1;

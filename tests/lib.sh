@@ -136,3 +136,23 @@ status_of() {
 
 # worker_pids MASTER: the master's worker processes
 worker_pids() { pgrep -P "$1" | tr '\n' ' '; }
+
+# --- sessions ---------------------------------------------------------------
+# hq "Header: value" -> the h= query parameter sess.cgi turns into a header
+hq() { python3 -c 'import sys,urllib.parse; print("h=" + urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+# write_session_config FILE [extra [session]/[cookie] lines on stdin]
+write_session_config() {
+	[ -f "$T/secret" ] || "$SW" --keygen "$T/secret" >/dev/null
+	{
+		printf '[server]\nworkers = %s\nlog_level = %s\n' "${WORKERS:-2}" "${LOG_LEVEL:-info}"
+		printf '[handler]\nroot = %s/cgi\ntimeout = %s\n' "$T" "${TIMEOUT:-10s}"
+		printf '[session]\nsecret_file = %s/secret\ndir = %s\n' "$T" "${STORE:-$T/store}"
+		cat
+	} >"$1"
+}
+# sreq JAR PATH [curl args]: a request with a cookie jar; headers in $T/h
+sreq() {
+	j=$1 p=$2; shift 2
+	curl -s -D "$T/h" -b "$j" -c "$j" "$@" "$URL/$p"
+}
+hdr() { tr -d '\r' <"$T/h"; }

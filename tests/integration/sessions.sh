@@ -1,0 +1,196 @@
+#!/bin/sh
+# The session contract (DESIGN.md section 2) through a real lighttpd and
+# curl with a cookie jar, one or more checks per row and bullet.
+. "$SW_SRCDIR/tests/lib.sh"
+
+make_cgi_dir
+write_session_config "$T/sw.ini" <<'EOF2'
+touch_interval = 1h
+[cookie]
+name = sid
+EOF2
+start_sw "$T/sw.ini" "$T/sw.sock" || notok "sessionwrap started"
+start_lighttpd web socket "$T/sw.sock" <<EOF2 || notok "lighttpd started"
+server.modules += ("mod_setenv")
+setenv.add-environment = ("SESSION_user" => "mallory", "SESSION" => "user=mallory", "REMOTE_USER" => "mallory", "AUTH_TYPE" => "Basic", "SESSIONWRAP_NEW" => "0")
+EOF2
+J="$T/jar"
+
+# --- a first visit: new, empty, no cookie -------------------------------------
+b=$(sreq "$J" "sess.cgi")
+expect_match "new visitor: SESSIONWRAP_NEW=1" '^SESSIONWRAP_NEW=1$' "$b"
+expect_match "new visitor: SESSION is empty" '^SESSION=$' "$b"
+expect_match "new visitor: a CSRF token" '^SESSIONWRAP_CSRF_TOKEN=[A-Za-z0-9_-]{20,}$' "$b"
+expect_nomatch "empty session = no cookie" '^Set-Cookie' "$(hdr)"
+expect_match "Vary: Cookie on a session response" '^Vary: Cookie$' "$(hdr)"
+expect_nomatch "server-set SESSION_user dropped" '^SESSION_user=' "$b"
+expect_nomatch "server-set REMOTE_USER dropped without login" '^REMOTE_USER=' "$b"
+expect_nomatch "server-set AUTH_TYPE dropped without login" '^AUTH_TYPE=' "$b"
+check "store holds no record for an empty session" sh -c "[ -z \"\$(find '$T/store' -type f ! -name '.lock' 2>/dev/null)\" ]"
+
+# --- set --------------------------------------------------------------------
+b=$(sreq "$J" "sess.cgi?$(hq 'X-Session-Set: cart=3,7&pet=Rex the dog')")
+h=$(hdr)
+expect_match "set: Set-Cookie for the new session" '^Set-Cookie: sid=[A-Za-z0-9_-]{64}; ' "$h"
+expect_match "set: cookie Path=/" 'Set-Cookie: .*; Path=/' "$h"
+expect_match "set: cookie HttpOnly" 'Set-Cookie: .*; HttpOnly' "$h"
+expect_match "set: cookie SameSite=Lax" 'Set-Cookie: .*; SameSite=Lax' "$h"
+expect_nomatch "set: no Secure over plain http" 'Set-Cookie: .*; Secure' "$h"
+expect_nomatch "set: browser-session cookie (no Max-Age)" 'Set-Cookie: .*Max-Age' "$h"
+expect_match "set: response with our cookie is not cacheable" '^Cache-Control: no-store' "$h"
+expect_nomatch "set: directives never reach the client" '^X-Session' "$h"
+expect_match "set: the request that set it still saw the old session" '^SESSIONWRAP_NEW=1$' "$b"
+cookie1=$(awk '$6 == "sid" {print $7}' "$J")
+b=$(sreq "$J" "sess.cgi")
+expect_match "SESSION form-encoded, keys in byte order" '^SESSION=cart=3%2C7&pet=Rex\+the\+dog$' "$b"
+expect_match "SESSION_<key> raw" '^SESSION_pet=Rex the dog$' "$b"
+expect_match "SESSION_cart raw" '^SESSION_cart=3,7$' "$b"
+expect_match "SESSIONWRAP_NEW=0 for a stored session" '^SESSIONWRAP_NEW=0$' "$b"
+expect_nomatch "unchanged non-permanent session: no Set-Cookie" '^Set-Cookie' "$(hdr)"
+csrf1=$(printf '%s\n' "$b" | sed -n 's/^SESSIONWRAP_CSRF_TOKEN=//p')
+b=$(sreq "$J" "sess.cgi")
+expect_eq "CSRF token stable for the session" "$csrf1" "$(printf '%s\n' "$b" | sed -n 's/^SESSIONWRAP_CSRF_TOKEN=//p')"
+
+# --- keys that are no shell names, HTTP_COOKIE --------------------------------
+sreq "$J" "sess.cgi?$(hq 'X-Session-Set: my-key=v1&a.b=v2')" >/dev/null
+b=$(sreq "$J" "sess.cgi" -b "other=1; sid=garbage; third=3")
+expect_match "odd keys in SESSION" '^SESSION=a.b=v2&cart=3%2C7&my-key=v1&pet=Rex\+the\+dog$' "$b"
+expect_nomatch "no SESSION_ variable for a key that is no name" '^SESSION_my' "$b"
+expect_match "HTTP_COOKIE keeps other cookies, drops ours" '^HTTP_COOKIE=other=1; third=3$' "$b"
+sreq "$J" "sess.cgi?$(hq 'X-Session-Unset: my-key&a.b')" >/dev/null
+expect_match "unset removes keys" '^SESSION=cart=3%2C7&pet=Rex\+the\+dog$' "$(sreq "$J" sess.cgi)"
+
+# --- login: REMOTE_USER, regenerate -------------------------------------------
+sreq "$J" "sess.cgi?$(hq 'X-Session-Set: user=alice')&$(hq 'X-Session-Regenerate: 1')" >/dev/null
+h=$(hdr)
+expect_match "regenerate: a new cookie" '^Set-Cookie: sid=' "$h"
+cookie2=$(awk '$6 == "sid" {print $7}' "$J")
+check "regenerate: the id changed" [ -n "$cookie2" -a "$cookie1" != "$cookie2" ]
+b=$(sreq "$J" "sess.cgi")
+expect_match "regenerate keeps the data" '^SESSION_pet=Rex the dog$' "$b"
+expect_match "login key gives REMOTE_USER" '^REMOTE_USER=alice$' "$b"
+expect_match "login key gives AUTH_TYPE=Session" '^AUTH_TYPE=Session$' "$b"
+csrf2=$(printf '%s\n' "$b" | sed -n 's/^SESSIONWRAP_CSRF_TOKEN=//p')
+check "CSRF token new after regenerate" [ -n "$csrf2" -a "$csrf1" != "$csrf2" ]
+b=$(curl -s -D "$T/h" -b "sid=$cookie1" "$URL/sess.cgi")
+expect_match "old id dead at once after regenerate" '^SESSIONWRAP_NEW=1$' "$b"
+expect_nomatch "old id: no data" '^SESSION_pet' "$b"
+b=$(curl -s -D "$T/h" -b "sid=$cookie1" "$URL/sess.cgi?$(hq 'X-Session-Set: evil=1')")
+expect_nomatch "a request on the dead id never overwrites the newer cookie" '^Set-Cookie' "$(hdr)"
+expect_nomatch "... nor resurrects it" 'evil' "$(sreq "$J" sess.cgi)"
+
+# --- flash ---------------------------------------------------------------------
+sreq "$J" "sess.cgi?$(hq 'X-Session-Flash: info=Item added')&$(hq 'X-Session-Flash: warning=Cart almost full')" >/dev/null
+b=$(sreq "$J" "sess.cgi")
+expect_match "flash delivered on the next request, in order" '^SESSIONWRAP_FLASH=info=Item\+added&warning=Cart\+almost\+full$' "$b"
+b=$(sreq "$J" "sess.cgi")
+expect_nomatch "flash delivered once" '^SESSIONWRAP_FLASH' "$b"
+sreq "$J" "sess.cgi?$(hq 'X-Session-Flash: info=kept')" >/dev/null
+sreq "$J" "sess.cgi?$(hq 'Status: 503 Busy')" >/dev/null
+expect_match "a failed (5xx) request does not consume the flash" '^SESSIONWRAP_FLASH=info=kept$' "$(sreq "$J" sess.cgi)"
+
+# --- transactional ---------------------------------------------------------------
+before=$(sreq "$J" "sess.cgi" | grep '^SESSION=')
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "$J" "$URL/sess.cgi?$(hq 'X-Session-Set: x=1')&$(hq 'Status: 500 Oops')")
+expect_eq "5xx from the child passed on" 500 "$code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "$J" "$URL/sess.cgi?$(hq 'X-Session-Set: x=2')&die=1")
+expect_eq "child killed after its headers -> 502" 502 "$code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "$J" "$URL/sess.cgi?$(hq 'X-Session-Set: x=3')&$(hq 'broken header line')")
+expect_eq "malformed header block -> 502" 502 "$code"
+expect_eq "nothing committed by 5xx, crash or bad headers" "$before" "$(sreq "$J" "sess.cgi" | grep '^SESSION=')"
+
+# --- bad directives: 500, log names script and header, nothing stored ----------
+bad() {   # bad DESCRIPTION HEADER LOGPATTERN
+	code=$(curl -s -o /dev/null -w '%{http_code}' -b "$J" "$URL/sess.cgi?$(hq 'X-Session-Set: ok=1')&$(hq "$2")")
+	expect_eq "bad directive ($1) -> 500" 500 "$code"
+	sleep 0.1
+	expect_match "bad directive ($1): log names script and header" "sess.cgi.*$3" "$(tail -n 5 "$T/sessionwrap.log")"
+}
+bad "bad %-escape" 'X-Session-Set: k=%zz' 'X-Session-Set'
+bad "NUL in value" 'X-Session-Set: k=a%00b' 'X-Session-Set'
+bad "key over 256 bytes" "X-Session-Set: $(head -c 300 /dev/zero | tr '\0' k)=v" 'X-Session-Set'
+bad "empty key" 'X-Session-Set: =v' 'X-Session-Set'
+bad "permanent not 0/1" 'X-Session-Permanent: yes' 'X-Session-Permanent'
+bad "clear not 1" 'X-Session-Clear: please' 'X-Session-Clear'
+bad "unknown directive" 'X-Session-Sett: a=1' 'X-Session-Sett'
+expect_eq "30 KB value accepted" 200 "$(status_of "$URL/bigset.cgi?name=big1&n=30000" -b "$J")"
+expect_eq "second 30 KB value accepted" 200 "$(status_of "$URL/bigset.cgi?name=big2&n=30000" -b "$J")"
+expect_eq "third 30 KB value: session over max_size (64 KiB) -> 500" 500 \
+	"$(status_of "$URL/bigset.cgi?name=big3&n=30000" -b "$J")"
+sleep 0.1
+expect_match "over max_size: logged with the script" "bigset.cgi.*max_size" "$(tail -n 3 "$T/sessionwrap.log")"
+b=$(sreq "$J" sess.cgi)
+check "the session holds the first two and not the third" sh -c "printf '%s' '$(printf '%s' "$b" | grep -c '^SESSION_big[12]=')' | grep -qx 2"
+expect_nomatch "no third key" '^SESSION_big3=' "$b"
+sreq "$J" "sess.cgi?$(hq 'X-Session-Unset: big1&big2')" >/dev/null
+expect_eq "after every bad directive the session is exactly as it was" "$before" "$(sreq "$J" "sess.cgi" | grep '^SESSION=')"
+
+# --- permanent --------------------------------------------------------------------
+sreq "$J" "sess.cgi?$(hq 'X-Session-Permanent: 1')" >/dev/null
+h=$(hdr)
+expect_match "permanent: Max-Age of 31 days" '^Set-Cookie: sid=.*; Max-Age=2678400; Expires=[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} GMT' "$h"
+sreq "$J" "sess.cgi" >/dev/null
+expect_match "permanent: cookie refreshed on each request" '^Set-Cookie: sid=.*Max-Age=2678400' "$(hdr)"
+sreq "$J" "sess.cgi?$(hq 'X-Session-Permanent: 0')" >/dev/null
+expect_match "not permanent again: browser-session cookie" '^Set-Cookie: sid=[^;]*; Path=/; HttpOnly' "$(hdr)"
+
+# --- the store: names, modes, contents ------------------------------------------
+files=$(find "$T/store" -type f ! -name '.lock')
+nrec=$(printf '%s\n' "$files" | grep -c .)
+expect_eq "one live record (plus the tombstone of the regenerated id)" 2 "$nrec"
+id_in_names=0
+for c in "$cookie1" "$cookie2"; do
+	printf '%s\n' "$files" | grep -q -- "$c" && id_in_names=1
+	printf '%s\n' "$files" | grep -q -- "$(printf '%s' "$c" | head -c 20)" && id_in_names=1
+done
+expect_eq "no cookie value in record names" 0 "$id_in_names"
+check "record contents encrypted (no 'Rex' or 'alice' on disk)" sh -c "! grep -rqa -e Rex -e alice '$T/store'"
+expect_eq "store dir 0700" 700 "$(stat -c %a "$T/store")"
+bad_modes=$(find "$T/store" -type f ! -name '.lock' ! -perm 600 | wc -l)
+expect_eq "record files 0600" 0 "$bad_modes"
+bad_dirs=$(find "$T/store" -type d ! -perm 700 | wc -l)
+expect_eq "shard dirs 0700" 0 "$bad_dirs"
+# Lazy write: a request that changes nothing writes nothing.
+rec=$(for f in $files; do [ "$(wc -c <"$f")" -gt 100 ] && echo "$f"; done | head -n 1)
+sum1=$(sha256sum "$rec" | cut -c1-64); ino1=$(stat -c %i "$rec")
+sreq "$J" "sess.cgi" >/dev/null
+expect_eq "a request that changes nothing does not rewrite the record" "$sum1 $ino1" "$(sha256sum "$rec" | cut -c1-64) $(stat -c %i "$rec")"
+# A copy of the store is useless without the cookie: a cookie made with
+# another secret is refused.
+"$SW" --keygen "$T/other-secret" >/dev/null
+
+# --- tampering ---------------------------------------------------------------------
+good=$(awk '$6 == "sid" {print $7}' "$J")
+first=$(printf '%s' "$good" | cut -c1)
+if [ "$first" = A ]; then repl=B; else repl=A; fi
+tampered="$repl$(printf '%s' "$good" | cut -c2-)"
+b=$(curl -s -b "sid=$tampered" "$URL/sess.cgi")
+expect_match "tampered cookie refused: new session" '^SESSIONWRAP_NEW=1$' "$b"
+expect_nomatch "tampered cookie: no data" '^SESSION_pet' "$b"
+b=$(curl -s -b "sid=$(printf '%s' "$good" | cut -c1-40)" "$URL/sess.cgi")
+expect_match "truncated cookie refused" '^SESSIONWRAP_NEW=1$' "$b"
+b=$(curl -s -b "sid=\"$good\"x" "$URL/sess.cgi")
+expect_match "garbage cookie refused" '^SESSIONWRAP_NEW=1$' "$b"
+b=$(curl -s -b "sid=; sid=junk; sid=$good" "$URL/sess.cgi")
+expect_match "repeated cookie names: the valid one is found" '^SESSION_pet=Rex the dog$' "$b"
+
+# --- clear (logout) ----------------------------------------------------------------
+sreq "$J" "sess.cgi?$(hq 'X-Session-Clear: 1')" >/dev/null
+h=$(hdr)
+expect_match "clear: cookie expired" '^Set-Cookie: sid=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT' "$h"
+b=$(curl -s -b "sid=$good" "$URL/sess.cgi")
+expect_match "clear: the old cookie opens nothing" '^SESSIONWRAP_NEW=1$' "$b"
+expect_nomatch "clear: REMOTE_USER gone" '^REMOTE_USER' "$b"
+b=$(curl -s -D "$T/h" -b "sid=$good" "$URL/sess.cgi?$(hq 'X-Session-Set: zombie=1')")
+expect_nomatch "an in-flight request of a cleared session sets no cookie" '^Set-Cookie' "$(hdr)"
+
+# --- unknown id: never adopted -------------------------------------------------------
+J2="$T/jar2"
+sreq "$J2" "setkey.cgi?k=1" >/dev/null
+c=$(awk '$6 == "sid" {print $7}' "$J2")
+find "$T/store" -type f ! -name '.lock' -delete
+b=$(sreq "$J2" "sess.cgi")
+expect_match "valid MAC but unknown to the store: new session" '^SESSIONWRAP_NEW=1$' "$b"
+sreq "$J2" "setkey.cgi?k=2" >/dev/null
+c2=$(awk '$6 == "sid" {print $7}' "$J2")
+check "unknown id not adopted: a new id is issued" [ -n "$c2" -a "$c" != "$c2" ]
