@@ -1,0 +1,103 @@
+#!/bin/sh
+# Expiry of each kind (checked on read, not only by GC), GC, Secure over
+# HTTPS, mod_session compatibility, secret files, key rotation.
+. "$SW_SRCDIR/tests/lib.sh"
+
+make_cgi_dir
+write_session_config "$T/sw.ini" <<'EOF2'
+idle_timeout = 3s
+lifetime = 5s
+absolute_timeout = 8s
+touch_interval = 1s
+refresh_each_request = off
+compat_mod_session = on
+tombstone_grace = 11s
+EOF2
+start_sw "$T/sw.ini" "$T/sw.sock" || notok "sessionwrap started"
+start_lighttpd web socket "$T/sw.sock" </dev/null || notok "lighttpd started"
+getkey() { sreq "$1" sess.cgi | sed -n "s/^SESSION_$2=//p"; }
+
+# --- idle timeout (non-permanent) --------------------------------------------
+sreq "$T/idle" "setkey.cgi?k=idle" >/dev/null
+# (Times on disk have whole seconds: a timeout of N s is N-1 to N s.)
+sleep 1.5; expect_eq "idle: alive after 1.5s" idle "$(getkey "$T/idle" k)"
+sleep 1.5; expect_eq "idle: activity keeps it alive (touch)" idle "$(getkey "$T/idle" k)"
+sleep 4; expect_eq "idle: gone after 4s without a request" "" "$(getkey "$T/idle" k)"
+
+# --- permanent lifetime (sliding) ----------------------------------------------
+sreq "$T/perm" "sess.cgi?$(hq 'X-Session-Set: k=perm')&$(hq 'X-Session-Permanent: 1')" >/dev/null
+expect_match "permanent: Max-Age = lifetime" 'Max-Age=5;' "$(hdr)"
+sleep 3.5; expect_eq "permanent: outlives the idle timeout" perm "$(getkey "$T/perm" k)"
+sleep 6; expect_eq "permanent: gone after its lifetime without a request" "" "$(getkey "$T/perm" k)"
+
+# --- absolute timeout, whatever the activity -----------------------------------
+sreq "$T/abs" "setkey.cgi?k=abs" >/dev/null
+i=0; last=""
+while [ $i -lt 12 ]; do sleep 1; i=$((i + 1)); last=$(getkey "$T/abs" k); [ -z "$last" ] && break; done
+check "absolute timeout: kept alive by requests, still gone after ~8s (at ${i}s)" [ -z "$last" -a $i -ge 6 -a $i -le 10 ]
+
+# --- GC: expired records and old tombstones, whole store -----------------------
+sleep 3
+"$SW" --gc -f "$T/sw.ini" >/dev/null 2>&1     # what the tests above left
+for n in 1 2 3; do sreq "$T/gc$n" "setkey.cgi?k=$n" >/dev/null; done
+sreq "$T/gc1" "sess.cgi?$(hq 'X-Session-Clear: 1')" >/dev/null
+nfiles() { find "$T/store" -type f ! -name '.lock' | wc -l | tr -d ' '; }
+check "records on disk before GC" [ "$(nfiles)" -ge 3 ]
+out=$("$SW" --gc -f "$T/sw.ini" 2>&1)
+expect_match "gc on live sessions removes none" '^removed 0 ' "$out"
+sleep 4
+out=$("$SW" --gc -f "$T/sw.ini" 2>&1)
+expect_match "gc removes expired records (prints the count)" '^removed [1-9][0-9]* ' "$out"
+sleep 10
+out=$("$SW" --gc -f "$T/sw.ini" 2>&1)
+expect_eq "after gc and the tombstone grace, the store is empty" 0 "$(nfiles)"
+
+# --- mod_session compatibility --------------------------------------------------
+b=$(sreq "$T/compat" "sess.cgi?$(hq 'X-Replace-Session: colour=blue&size=L')")
+b=$(sreq "$T/compat" "sess.cgi")
+expect_match "X-Replace-Session sets keys" '^SESSION=colour=blue&size=L$' "$b"
+expect_match "HTTP_SESSION like SESSION for mod_session scripts" '^HTTP_SESSION=colour=blue&size=L$' "$b"
+sreq "$T/compat" "sess.cgi?$(hq 'X-Replace-Session: size=')" >/dev/null
+expect_match "X-Replace-Session: an empty value removes the key" '^SESSION=colour=blue$' "$(sreq "$T/compat" sess.cgi)"
+b=$(curl -s -H 'Session: colour=red' -b "$T/compat" "$URL/sess.cgi")
+expect_match "a client's Session header cannot forge HTTP_SESSION" '^HTTP_SESSION=colour=blue$' "$b"
+
+# --- secret files ------------------------------------------------------------------
+head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/short"; chmod 600 "$T/short"
+sed "s|^secret_file = .*|secret_file = $T/short|" "$T/sw.ini" >"$T/short.ini"
+out=$("$SW" -t -f "$T/short.ini" 2>&1); rc=$?
+expect_eq "a secret under 32 bytes is refused" 1 "$rc"
+expect_match "... naming the file" "$T/short" "$out"
+cp "$T/secret" "$T/open-secret"; chmod 644 "$T/open-secret"
+sed "s|^secret_file = .*|secret_file = $T/open-secret|" "$T/sw.ini" >"$T/open.ini"
+out=$("$SW" -t -f "$T/open.ini" 2>&1); rc=$?
+expect_eq "a secret others can read is refused" 1 "$rc"
+expect_match "... naming the file" "$T/open-secret" "$out"
+"$SW" --keygen "$T/new-secret" >/dev/null
+expect_eq "--keygen writes mode 0600" 600 "$(stat -c %a "$T/new-secret")"
+out=$("$SW" --keygen "$T/new-secret" 2>&1); rc=$?
+expect_eq "--keygen never overwrites" 1 "$rc"
+
+# --- key rotation: secret_file signs, secret_fallbacks still verify -----------------
+sreq "$T/rot" "setkey.cgi?k=rotated" >/dev/null
+old_cookie=$(awk '$6 == "session" {print $7}' "$T/rot")
+sed -i "s|^secret_file = .*|secret_file = $T/new-secret\nsecret_fallbacks = $T/secret|" "$T/sw.ini"
+kill -HUP "$SW_PID"; sleep 1.5
+expect_eq "rotation: the old cookie still opens the session" rotated "$(getkey "$T/rot" k)"
+new_cookie=$(awk '$6 == "session" {print $7}' "$T/rot")
+check "rotation: the cookie is re-signed with the new secret" [ -n "$new_cookie" -a "$new_cookie" != "$old_cookie" ]
+sed -i "/^secret_fallbacks/d" "$T/sw.ini"
+kill -HUP "$SW_PID"; sleep 1.5
+expect_eq "rotation: the re-signed cookie works without the fallback" rotated "$(getkey "$T/rot" k)"
+b=$(curl -s -b "session=$old_cookie" "$URL/sess.cgi")
+expect_match "rotation: a cookie of the retired secret is refused" '^SESSIONWRAP_NEW=1$' "$b"
+
+# --- Secure when the request came over HTTPS -------------------------------------
+start_lighttpd https socket "$T/sw.sock" <<'EOF2' || notok "second lighttpd started"
+server.modules += ("mod_setenv")
+setenv.add-environment = ("HTTPS" => "on")
+EOF2
+sreq "$T/tls" "setkey.cgi?k=1" >/dev/null
+expect_match "secure = auto: Secure over HTTPS" '^Set-Cookie: sid=|^Set-Cookie: session=.*; Secure' "$(hdr)"
+expect_match "Secure attribute present" 'Set-Cookie: .*; Secure' "$(hdr)"
+
