@@ -215,6 +215,16 @@ main(int argc, char **argv)
 	}
 	if (drop_privileges(&cfg) < 0)
 		return 1;
+	if (cfg.secret_file) {
+		/* Open the store once as the user the workers run as, so a bad
+		 * secret or store directory stops us here, not in a respawn loop. */
+		struct sessions *s;
+		if (sessions_open(&s, &cfg, err, sizeof(err)) < 0) {
+			fprintf(stderr, "sessionwrap: %s\n", err);
+			return 1;
+		}
+		sessions_close(s);
+	}
 	opt = prefork_run(&cfg, fd, environ);
 	if (sock && strncmp(sock, "unix:", 5) == 0)
 		unlink(sock + 5);
