@@ -119,9 +119,9 @@ main(int argc, char **argv)
 	};
 	struct config cfg;
 	const char *file = getenv("SESSIONWRAP_CONFIG");
-	char *sock = NULL;
+	char *sock = NULL, *sock_arg = NULL;
 	char errs[8192], err[512];
-	int opt, test = 0, gc = 0, debug = 0, workers = 0, fd;
+	int opt, test = 0, gc = 0, debug = 0, workers = 0, fd, rc = 1;
 
 	if (!file)
 		file = DEFAULT_CONFIG;
@@ -129,7 +129,7 @@ main(int argc, char **argv)
 		switch (opt) {
 		case 'f': file = optarg; break;
 		case 't': test = 1; break;
-		case 's': sock = optarg; break;
+		case 's': sock = sock_arg = optarg; break;
 		case 'c':
 			workers = atoi(optarg);
 			if (workers < 1 || workers > 256) {
@@ -159,7 +159,7 @@ main(int argc, char **argv)
 		fputs(errs, stderr);
 		if (test)
 			fprintf(stderr, "%s: configuration has errors\n", file);
-		return 1;
+		goto out;
 	}
 	if (workers)
 		cfg.workers = workers;
@@ -169,23 +169,24 @@ main(int argc, char **argv)
 		struct sessions *s = NULL;
 		if (cfg.secret_file && sessions_open(&s, &cfg, err, sizeof(err)) < 0) {
 			fprintf(stderr, "%s\n", err);
-			return 1;
+			goto out;
 		}
+		rc = 0;
 		if (test) {
 			printf("%s: configuration ok\n", file);
 		} else if (!s) {
 			fprintf(stderr, "%s: sessions are off (no [session] secret_file)\n", file);
-			return 1;
+			rc = 1;
 		} else {
 			long n = sessions_gc(s, time(NULL));
 			if (n < 0)
-				return 1;
-			printf("removed %ld expired records and tombstones\n", n);
+				rc = 1;
+			else
+				printf("removed %ld expired records and tombstones\n", n);
 		}
 		if (s)
 			sessions_close(s);
-		config_free(&cfg);
-		return 0;
+		goto out;
 	}
 
 	if (!sock && cfg.listen)
@@ -194,40 +195,45 @@ main(int argc, char **argv)
 		fd = listen_open(sock, cfg.socket_mode, err, sizeof(err));
 		if (fd < 0) {
 			fprintf(stderr, "sessionwrap: cannot listen on %s\n", err);
-			return 1;
+			goto out;
 		}
 	} else if ((fd = listen_inherited()) < 0) {
-		if (getenv("GATEWAY_INTERFACE"))
-			return serve_cgi(&cfg);
+		if (getenv("GATEWAY_INTERFACE")) {
+			rc = serve_cgi(&cfg);
+			goto out;
+		}
 		fprintf(stderr, "sessionwrap: nothing to serve: give -s unix:/path or "
 		    "tcp:host:port, set [server] listen, or run under a web server\n");
-		return 1;
+		goto out;
 	}
 	if (fd == 0) {
 		/* Keep the socket off fd 0: stdin is not where requests come from. */
 		int moved = fcntl(0, F_DUPFD_CLOEXEC, 3), nul = open("/dev/null", O_RDONLY);
 		if (moved < 0 || nul < 0 || dup2(nul, 0) < 0) {
 			fprintf(stderr, "sessionwrap: cannot move the inherited socket\n");
-			return 1;
+			goto out;
 		}
 		close(nul);
 		fd = moved;
 	}
 	if (drop_privileges(&cfg) < 0)
-		return 1;
+		goto out;
 	if (cfg.secret_file) {
 		/* Open the store once as the user the workers run as, so a bad
 		 * secret or store directory stops us here, not in a respawn loop. */
 		struct sessions *s;
 		if (sessions_open(&s, &cfg, err, sizeof(err)) < 0) {
 			fprintf(stderr, "sessionwrap: %s\n", err);
-			return 1;
+			goto out;
 		}
 		sessions_close(s);
 	}
-	opt = prefork_run(&cfg, fd, environ);
+	rc = prefork_run(&cfg, fd, environ);
 	if (sock && strncmp(sock, "unix:", 5) == 0)
 		unlink(sock + 5);
+out:
+	if (sock != sock_arg)
+		free(sock);
 	config_free(&cfg);
-	return opt;
+	return rc;
 }
