@@ -121,6 +121,24 @@ peer_gave_up(int fd)
 	return 1;
 }
 
+/* Read the next piece of the request body (no more than CONTENT_LENGTH)
+ * into buf; *blen is what is to be written to the child (nothing when the
+ * child closed its stdin: the body is drained to nowhere). */
+static int
+take_body(struct pump_io *io, char *buf, size_t size, int discard, size_t *blen)
+{
+	long got;
+
+	if ((long long)size > io->body_left)
+		size = (size_t)io->body_left;
+	got = io->body_read(io->body_ctx, buf, size);
+	if (got <= 0)
+		return -1;
+	io->body_left -= got;
+	*blen = discard ? 0 : (size_t)got;
+	return 0;
+}
+
 enum pump_result
 child_pump(struct child *c, struct pump_io *io, long long deadline_ms)
 {
@@ -146,20 +164,11 @@ child_pump(struct child *c, struct pump_io *io, long long deadline_ms)
 		 * cannot see them. */
 		want_body = io->body_left > 0 && blen == 0;
 		if (want_body && io->body_buffered(io->body_ctx) > 0) {
-			size_t want = io->body_buffered(io->body_ctx);
-			long got;
-			if (want > sizeof(body))
-				want = sizeof(body);
-			if ((long long)want > io->body_left)
-				want = (size_t)io->body_left;
-			got = io->body_read(io->body_ctx, body, want);
-			if (got <= 0) {
+			if (take_body(io, body, sizeof(body), discard, &blen) < 0) {
 				res = PUMP_ERROR;
 				break;
 			}
-			io->body_left -= got;
 			bstart = 0;
-			blen = discard ? 0 : (size_t)got;
 			continue;
 		}
 		if (want_body && io->body_fd >= 0) {
@@ -191,18 +200,11 @@ child_pump(struct child *c, struct pump_io *io, long long deadline_ms)
 		}
 		if (i_body >= 0 && pfd[i_body].revents) {
 			if (io->body_left > 0) {
-				size_t want = sizeof(body);
-				long got;
-				if ((long long)want > io->body_left)
-					want = (size_t)io->body_left;
-				got = io->body_read(io->body_ctx, body, want);
-				if (got <= 0) {
+				if (take_body(io, body, sizeof(body), discard, &blen) < 0) {
 					res = PUMP_ERROR;
 					break;
 				}
-				io->body_left -= got;
 				bstart = 0;
-				blen = discard ? 0 : (size_t)got;
 			} else if (!body_eof) {
 				/* Whatever follows the body: normally the end
 				 * marker of the stream (FastCGI's empty stdin
