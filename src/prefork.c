@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <poll.h>
@@ -64,7 +65,8 @@ accept_one(int listen_fd, const sigset_t *waitmask)
 }
 
 static void
-worker_main(const struct config *cfg, int listen_fd, char **wrapper_env)
+worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
+    pid_t master)
 {
 	struct sigaction sa;
 	sigset_t blocked, waitmask;
@@ -84,6 +86,11 @@ worker_main(const struct config *cfg, int listen_fd, char **wrapper_env)
 	sigaddset(&blocked, SIGINT);
 	sigprocmask(SIG_SETMASK, &blocked, NULL);
 	sigemptyset(&waitmask);
+	/* A worker never outlives its master (killed -9, say): it stops as
+	 * on SIGTERM, after its request. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != master)
+		worker_stop = 1;
 
 	if (cfg->secret_file && sessions_open(&sessions, cfg, err, sizeof(err)) < 0) {
 		log_error("%s", err);
@@ -140,7 +147,7 @@ struct master {
 static void
 spawn_worker(struct master *m)
 {
-	pid_t pid;
+	pid_t pid, master = getpid();
 
 	if (m->nprocs >= (int)(sizeof(m->procs) / sizeof(m->procs[0]))) {
 		log_error("too many worker processes; not spawning");
@@ -152,7 +159,7 @@ spawn_worker(struct master *m)
 		return;
 	}
 	if (pid == 0)
-		worker_main(m->cfg, m->listen_fd, m->wrapper_env);
+		worker_main(m->cfg, m->listen_fd, m->wrapper_env, master);
 	m->procs[m->nprocs++] = (struct proc){ pid, m->gen, time(NULL) };
 }
 

@@ -65,3 +65,21 @@ wait "$SW_PID"; rc=$?
 expect_eq "master exit status 0" 0 "$rc"
 check "no worker left behind" sh -c "! pgrep -f '[s]essionwrap -f $T/sw.ini' >/dev/null"
 check "socket file removed" test ! -e "$T/sw.sock"
+
+# --- workers never outlive a master killed with -9 ---------------------------
+start_sw "$T/sw.ini" "$T/sw2.sock" || notok "second sessionwrap started"
+wait_for sh -c "[ \$(pgrep -P $SW_PID | wc -l) -eq 3 ]"
+orphans=$(worker_pids "$SW_PID")
+kill -KILL "$SW_PID"
+alive() {   # processes of the list still running (zombies do not count)
+	n=0
+	for p in $orphans; do
+		st=$(ps -o stat= -p "$p" 2>/dev/null)
+		case "$st" in ""|Z*) ;; *) n=$((n + 1)) ;; esac
+	done
+	echo "$n"
+}
+i=0
+while [ "$(alive)" -gt 0 ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+left=$(alive)
+expect_eq "workers exit when their master is killed -9" 0 "$left"
