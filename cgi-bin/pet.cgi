@@ -1,0 +1,25 @@
+#!/bin/sh
+# cgi-bin/pet.cgi — "What is your pet's name?", remembered in the session.
+. ./lib/demo.sh
+
+if [ "${REQUEST_METHOD:-GET}" = POST ]; then
+	csrf_check
+	pet=$(form pet)
+	if [ -z "$pet" ]; then
+		redirect index.cgi "info=Your pet's name is forgotten." "X-Session-Unset: pet"
+	else
+		redirect index.cgi "success=Nice to meet $pet!" "X-Session-Set: pet=$(urlencode "$pet")"
+	fi
+	exit 0
+fi
+
+FORM_PAGE=1 page_start "Your pet"
+cat <<HTML
+<form method="post" action="pet.cgi" class="card">
+$(csrf_field)
+<label>What is your pet's name?
+<input name="pet" maxlength="100" value="$(html "${SESSION_pet:-}")"></label>
+<button type="submit">Remember it</button>
+</form>
+HTML
+page_end

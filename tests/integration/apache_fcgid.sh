@@ -1,0 +1,18 @@
+#!/bin/sh
+# The demo app through Apache httpd 2.4 and mod_fcgid spawning sessionwrap,
+# with the shipped etc/apache2/sessionwrap-fcgid.conf.
+. "$SW_SRCDIR/tests/lib.sh"
+. "$SW_SRCDIR/tests/integration/demo.inc"
+
+demo_setup </dev/null
+give_to_apache
+localize "$SW_SRCDIR/etc/apache2/sessionwrap-fcgid.conf" "$T/fcgid.conf"
+start_apache apache "$T/fcgid.conf" fcgid || notok "apache2 started"
+echo "# apache2 + mod_fcgid on $URL"
+demo_flow "$URL/cgi-bin"
+
+check "mod_fcgid started sessionwrap with one worker" pgrep -f "$SW -c 1 -f $T/sw.ini"
+check "apache2 stops" stop_pid "$APACHE_PID"
+i=0
+while ! no_proc "$SW -c 1 -f $T/sw.ini" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "the sessionwrap processes stopped with apache2" no_proc "$SW -c 1 -f $T/sw.ini"

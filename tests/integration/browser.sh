@@ -1,0 +1,45 @@
+#!/bin/sh
+# The demo in a real browser: Debian's headless Chromium driven by
+# playwright-core (tests/browser/flow.mjs) through lighttpd and sessionwrap.
+# Log in, two items in the cart, the flash shown once, admin 403, log out,
+# and Back shows nothing of the logged-in page.  Screenshots go to
+# $SW_TEST_OUTPUT/browser/.
+#
+# Needs: chromium, nodejs, and `npm ci` run in tests/browser (done here into
+# the build tree if the source tree has no node_modules).
+. "$SW_SRCDIR/tests/lib.sh"
+. "$SW_SRCDIR/tests/integration/demo.inc"
+
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+check "chromium is installed ($CHROMIUM)" test -x "$CHROMIUM"
+check "node is installed" command -v node
+
+# playwright-core: from the source tree, or installed into the build tree.
+pw=""
+for d in "$SW_SRCDIR/tests/browser" "$SW_BUILDDIR/tests/browser"; do
+	[ -d "$d/node_modules/playwright-core" ] && { pw=$d; break; }
+done
+if [ -z "$pw" ]; then
+	pw="$SW_BUILDDIR/tests/browser"
+	mkdir -p "$pw"
+	cp "$SW_SRCDIR/tests/browser/package.json" "$SW_SRCDIR/tests/browser/package-lock.json" "$pw/"
+	(cd "$pw" && npm ci --no-audit --no-fund >"$T/npm.log" 2>&1)
+fi
+check "playwright-core is installed in $pw" test -d "$pw/node_modules/playwright-core"
+# Node resolves playwright-core from the script's own directory.
+[ "$pw" = "$SW_SRCDIR/tests/browser" ] || cp "$SW_SRCDIR/tests/browser/flow.mjs" "$pw/"
+
+demo_setup </dev/null
+localize "$SW_SRCDIR/etc/lighttpd/sessionwrap-socket.conf" "$T/socket.conf"
+start_sw "$T/sw.ini" "$T/sw.sock" || notok "sessionwrap started"
+start_lighttpd_with web "$T/socket.conf" || notok "lighttpd started"
+
+shots="${SW_TEST_OUTPUT:-$T}/browser"
+mkdir -p "$shots"
+echo "# chromium through $URL/cgi-bin, screenshots in $shots"
+CHROMIUM=$CHROMIUM timeout 180 node "$pw/flow.mjs" "$URL/cgi-bin" "$shots" "$T/chromium-profile" 2>"$T/node.log"
+rc=$?
+expect_eq "the browser flow finished" 0 "$rc"
+check "screenshots saved" test -s "$shots/10-back-after-logout.png"
+check "lighttpd stops" stop_pid "$LIGHTTPD_PID"
+check "sessionwrap stops" stop_pid "$SW_PID"

@@ -1,0 +1,58 @@
+#!/bin/sh
+# The annotated etc/sessionwrap.ini and the man pages against the code:
+# every key of src/config.c is in the sample (in its section) and in
+# sessionwrap.ini(5); the sample passes `sessionwrap -t`, as shipped (install
+# paths made local) and with every commented default switched on; both man
+# pages render without a warning.
+. "$SW_SRCDIR/tests/lib.sh"
+
+ini="$SW_SRCDIR/etc/sessionwrap.ini"
+man5="$SW_SRCDIR/man/sessionwrap.ini.5"
+keys=$(sed -n 's/^[[:space:]]*{ "\([a-z]*\)", "\([a-z_]*\)".*/\1:\2/p' "$SW_SRCDIR/src/config.c")
+check "src/config.c lists its keys" [ "$(echo "$keys" | wc -l)" -ge 30 ]
+for sk in $keys; do
+	sec=${sk%%:*} key=${sk#*:}
+	# The key's line, commented or not, inside its own section.
+	found=$(awk -v s="[$sec]" -v k="$key" '
+		/^\[/ { cur = $0 }
+		cur == s && $0 ~ "^;?" k " =" { print "yes"; exit }' "$ini")
+	expect_eq "sample config documents [$sec] $key" yes "$found"
+	# ".BR key ..." or ".BR user \", \" group ..." heading a key's entry
+	if grep -Eq "^\.BR? ([a-z_]+ \", \" )?$key( |\"|$)" "$man5"; then
+		ok "sessionwrap.ini(5) documents [$sec] $key"
+	else
+		notok "sessionwrap.ini(5) documents [$sec] $key"
+	fi
+done
+
+# As shipped, with the install paths made local.
+mkdir -p "$T/cgi"
+"$SW" --keygen "$T/secret" >/dev/null
+local_paths() {
+	sed -e "s|^root = /usr/lib/cgi-bin|root = $T/cgi|" \
+	    -e "s|^secret_file = /etc/sessionwrap/secret|secret_file = $T/secret|" \
+	    -e "s|^dir = /var/lib/sessionwrap|dir = $T/store|"
+}
+local_paths <"$ini" >"$T/shipped.ini"
+check "the shipped sample names only those install paths" \
+	sh -c "! grep -Eq '^[a-z_]+ = /(usr|etc|var)' '$T/shipped.ini'"
+check "the sample passes sessionwrap -t" "$SW" -t -f "$T/shipped.ini"
+check "-t made the store dir 0700" [ "$(stat -c %a "$T/store" 2>/dev/null)" = 700 ]
+
+# Every documented default switched on must still be a valid config.
+sed -e 's/^;\([a-z_]* =\)/\1/' "$T/shipped.ini" >"$T/defaults.ini"
+check "every commented default was switched on" \
+	[ "$(grep -c '^[a-z_]* =' "$T/defaults.ini")" -eq "$(echo "$keys" | wc -l)" ]
+check "the sample with every default set passes sessionwrap -t" "$SW" -t -f "$T/defaults.ini"
+
+# A typo is caught: the check is real.
+sed 's/^;idle_timeout = 30m/idle_timeout = 30 minutes/' "$T/shipped.ini" >"$T/bad.ini"
+out=$("$SW" -t -f "$T/bad.ini" 2>&1)
+expect_match "a bad value is reported with file, section and key" \
+	"bad.ini: \[session\] idle_timeout" "$out"
+
+for m in sessionwrap.8 sessionwrap.ini.5; do
+	w=$(groff -man -Tutf8 -ww -z "$SW_SRCDIR/man/$m" 2>&1)
+	expect_eq "man page $m renders without warnings" "" "$w"
+	check "man -l $m renders" sh -c "MANWIDTH=80 man -l '$SW_SRCDIR/man/$m' 2>/dev/null | grep -q 'SEE ALSO'"
+done
