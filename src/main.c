@@ -118,6 +118,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config cfg;
+	struct overrides ov;
 	const char *file = getenv("SESSIONWRAP_CONFIG");
 	char *sock = NULL, *sock_arg = NULL;
 	char errs[8192], err[512];
@@ -161,9 +162,9 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s: configuration has errors\n", file);
 		goto out;
 	}
-	if (workers)
-		cfg.workers = workers;
-	log_setup(debug ? LOG_LVL_DEBUG : cfg.log_level, 0);
+	ov.workers = workers;
+	ov.debug = debug;
+	overrides_apply(&ov, &cfg);
 
 	if (test || gc) {
 		struct sessions *s = NULL;
@@ -228,7 +229,7 @@ main(int argc, char **argv)
 		}
 		sessions_close(s);
 	}
-	rc = prefork_run(&cfg, fd, environ);
+	rc = prefork_run(&cfg, fd, environ, &ov);
 	if (sock && strncmp(sock, "unix:", 5) == 0)
 		unlink(sock + 5);
 out:

@@ -135,6 +135,7 @@ struct proc {
 
 struct master {
 	struct config *cfg;
+	const struct overrides *ov;
 	int listen_fd;
 	char **wrapper_env;
 	struct proc procs[MAX_WORKERS * 2];
@@ -258,6 +259,7 @@ reload(struct master *m)
 	}
 	config_free(m->cfg);
 	*m->cfg = fresh;
+	overrides_apply(m->ov, m->cfg);
 	m->gen++;
 	for (int i = 0; i < m->cfg->workers; i++)
 		spawn_worker(m);
@@ -265,8 +267,17 @@ reload(struct master *m)
 	log_info("configuration reloaded; %d new workers", m->cfg->workers);
 }
 
+void
+overrides_apply(const struct overrides *ov, struct config *cfg)
+{
+	if (ov->workers)
+		cfg->workers = ov->workers;
+	log_setup(ov->debug ? LOG_LVL_DEBUG : cfg->log_level, 0);
+}
+
 int
-prefork_run(struct config *cfg, int listen_fd, char **wrapper_env)
+prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
+    const struct overrides *ov)
 {
 	static struct master m;
 	sigset_t set;
@@ -275,6 +286,7 @@ prefork_run(struct config *cfg, int listen_fd, char **wrapper_env)
 
 	memset(&m, 0, sizeof(m));
 	m.cfg = cfg;
+	m.ov = ov;
 	m.listen_fd = listen_fd;
 	m.wrapper_env = wrapper_env;
 	fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);

@@ -4,10 +4,20 @@
 
 #include "config.h"
 
+/* What the command line says over the config file, also after a reload. */
+struct overrides {
+	int workers;             /* -c N, 0 = the file's */
+	int debug;               /* -d: log level debug */
+};
+
 /* Run the master: fork cfg->workers workers on listen_fd, respawn the ones
  * that die, reload the config on SIGHUP, stop gracefully on SIGTERM or
  * SIGINT, and run the session GC every gc_interval.  *cfg may be replaced
  * on reload.  Returns the process exit status. */
-int prefork_run(struct config *cfg, int listen_fd, char **wrapper_env);
+int prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
+    const struct overrides *ov);
+
+/* Apply the overrides to a freshly loaded config (and set up logging). */
+void overrides_apply(const struct overrides *ov, struct config *cfg);
 
 #endif

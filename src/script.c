@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define PROXY_PREFIX "proxy:fcgi://"
+
 static int
 under_root(const char *path, const char *root)
 {
@@ -33,6 +35,14 @@ script_resolve(const struct config *cfg, const char *script_filename,
 		asked = cfg->program;
 	} else if (script_filename && *script_filename) {
 		asked = script_filename;
+		/* Apache mod_proxy_fcgi sends "proxy:fcgi://host/<path>". */
+		if (strncmp(asked, PROXY_PREFIX, strlen(PROXY_PREFIX)) == 0) {
+			asked = strchr(asked + strlen(PROXY_PREFIX), '/');
+			if (!asked) {
+				snprintf(why, whylen, "%s: no path", script_filename);
+				return 404;
+			}
+		}
 	} else if (document_root && script_name) {
 		if (snprintf(joined, sizeof(joined), "%s%s", document_root,
 		    script_name) >= (int)sizeof(joined)) {

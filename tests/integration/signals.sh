@@ -83,3 +83,13 @@ i=0
 while [ "$(alive)" -gt 0 ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
 left=$(alive)
 expect_eq "workers exit when their master is killed -9" 0 "$left"
+
+# --- the command line's -c survives a reload -----------------------------------
+"$SW" -c 1 -f "$T/sw.ini" -s "unix:$T/sw3.sock" >>"$T/sessionwrap.log" 2>&1 &
+C1=$!; PIDS="$PIDS $C1"
+wait_for test -S "$T/sw3.sock"
+wait_for sh -c "[ \$(pgrep -P $C1 | wc -l) -eq 1 ]"
+kill -HUP "$C1"
+sleep 1.5
+expect_eq "-c 1 still means one worker after SIGHUP" 1 "$(pgrep -P "$C1" | wc -l | tr -d ' ')"
+kill -TERM "$C1"
