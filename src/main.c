@@ -131,13 +131,16 @@ main(int argc, char **argv)
 		case 'f': file = optarg; break;
 		case 't': test = 1; break;
 		case 's': sock = sock_arg = optarg; break;
-		case 'c':
-			workers = atoi(optarg);
-			if (workers < 1 || workers > 256) {
+		case 'c': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			workers = *end == '\0' && v >= 1 && v <= 256 ? (int)v : 0;
+			if (workers == 0) {
 				fprintf(stderr, "sessionwrap: -c wants 1 to 256 workers\n");
 				return 1;
 			}
 			break;
+		}
 		case 'd': debug = 1; break;
 		case 'G': gc = 1; break;
 		case 'K':
