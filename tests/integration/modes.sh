@@ -119,3 +119,14 @@ expect_match "-t names an unknown section" "\[sesion\]: unknown section" "$out"
 out=$("$SW" -t -f "$T/none.ini" 2>&1); rc=$?
 expect_eq "-t on a missing file: exit 1" 1 "$rc"
 expect_match "-t on a missing file: names it" "$T/none.ini: cannot open" "$out"
+
+# --- [handler] program: one fixed program for every request -------------------
+printf '[handler]\nprogram = %s/cgi/env.cgi\ntimeout = 10s\n' "$T" >"$T/program.ini"
+"$SW" -f "$T/program.ini" -s "unix:$T/p.sock" >>"$T/sessionwrap.log" 2>&1 &
+P_PID=$!; PIDS="$PIDS $P_PID"
+wait_for test -S "$T/p.sock"
+start_lighttpd program socket "$T/p.sock" </dev/null || notok "lighttpd for program mode started"
+out=$(curl -s "$URL/anything.cgi?fixed=1")
+expect_match "program mode: the fixed program answers any script name" '^QUERY_STRING=fixed=1$' "$out"
+expect_match "program mode: it still sees the requested SCRIPT_NAME" '^SCRIPT_NAME=/anything.cgi$' "$out"
+expect_match "program mode: runs in the program's directory" "^CWD=$T/cgi\$" "$out"
