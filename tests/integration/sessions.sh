@@ -79,6 +79,15 @@ b=$(curl -s -D "$T/h" -b "sid=$cookie1" "$URL/sess.cgi?$(hq 'X-Session-Set: evil
 expect_nomatch "a request on the dead id never overwrites the newer cookie" '^Set-Cookie' "$(hdr)"
 expect_nomatch "... nor resurrects it" 'evil' "$(sreq "$J" sess.cgi)"
 
+# --- a long answer: committed when the held-back body passes 64 KiB --------
+b=$(sreq "$J" "sess.cgi?$(hq 'X-Session-Set: long=yes')&$(hq 'Set-Cookie: sid=forged')&body=300000")
+expect_eq "300 KB body after a session change arrives whole" 300000 "$(printf '%s' "$b" | sed -n '/^END$/,$p' | tail -n +2 | tr -d '\n' | wc -c | tr -d ' ')"
+expect_nomatch "the child cannot set the session cookie itself" '^Set-Cookie: sid=forged' "$(hdr)"
+expect_match "the long answer's change was committed" '^SESSION_long=yes$' "$(sreq "$J" sess.cgi)"
+sleep 0.1
+expect_match "the dropped Set-Cookie is logged" "dropped its Set-Cookie for the session cookie 'sid'" "$(cat "$T/sessionwrap.log")"
+sreq "$J" "sess.cgi?$(hq 'X-Session-Unset: long')" >/dev/null
+
 # --- flash ---------------------------------------------------------------------
 sreq "$J" "sess.cgi?$(hq 'X-Session-Flash: info=Item added')&$(hq 'X-Session-Flash: warning=Cart almost full')" >/dev/null
 b=$(sreq "$J" "sess.cgi")
