@@ -444,9 +444,11 @@ sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
 		    "nothing committed", r->script);
 		return 0;
 	}
+	/* A fresh id is only ever used by a commit that changes something:
+	 * read-only requests (most of them) make none. */
 	if (r->state == REQ_NEW)
 		memcpy(in.fresh_id, r->ref.id, SESSION_ID_LEN);
-	else
+	else if (r->log.nchanges > 0)
 		session_id_generate(in.fresh_id);
 	if (r->s->store->ops->commit(r->s->store, &r->ref, &in, now, &plan, err,
 	        errlen) < 0) {
