@@ -325,9 +325,6 @@ prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
 		}
 		sig = sigtimedwait(&set, &info, &ts);
 		switch (sig) {
-		case SIGCHLD:
-			reap(&m, &fast_deaths);
-			break;
 		case SIGTERM:
 		case SIGINT:
 			if (!m.stopping) {
@@ -346,7 +343,8 @@ prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
 		default:
 			break;
 		}
-		/* Reap here too: SIGCHLDs merge while we were busy. */
+		/* Reap after every wakeup, not only on SIGCHLD: those merge
+		 * while we are busy. */
 		reap(&m, &fast_deaths);
 		if (fast_deaths > 0) {
 			/* Workers that die at birth (bad secret, store) must not
