@@ -232,6 +232,10 @@ on_stdout(void *ctx, const char *buf, size_t n)
 			take = n;
 		memcpy(r->w->head + r->hlen, buf, take);
 		r->hlen += take;
+		/* No new line end, room left: the block cannot be complete (a
+		 * script writing its headers in small pieces is parsed once). */
+		if (!memchr(buf, '\n', take) && r->hlen < MAX_HEADER_BLOCK)
+			return 0;
 		r->nh = MAX_HEADERS;
 		used = cgi_headers_parse(r->w->head, r->hlen, r->hdrs, &r->nh);
 		if (used == CGI_INCOMPLETE)
