@@ -4,7 +4,6 @@
  * cgi_env.c and the session layer, the bytes move in child.c. */
 #include "worker.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
