@@ -269,8 +269,6 @@ set_value(struct config *cfg, struct errbuf *e, const struct keydef *k,
 		if (parse_size(val, &sz) < 0)
 			problem(e, k->section, k->key,
 			    "'%s' is not a size (e.g. 4096, 64k, 10m)", val);
-		else if (k->off == offsetof(struct config, max_size))
-			*(size_t *)field = (size_t)sz;
 		else
 			*(long long *)field = sz;
 		break;

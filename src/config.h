@@ -41,7 +41,7 @@ struct config {
 	long idle_timeout, lifetime, absolute_timeout, touch_interval;
 	long tombstone_grace;
 	int refresh_each_request;
-	size_t max_size;
+	long long max_size;         /* bytes, validated 1k..MAX_SESSION_SIZE_LIMIT */
 	char *login_key;
 	int compat_mod_session;
 	int fsync;

@@ -427,7 +427,7 @@ sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
 		.loaded = r->state == REQ_LOADED,
 		.log = &r->log,
 		.rotate = r->state == REQ_LOADED && r->ref.old_keys != NULL,
-		.max_size = cfg->max_size,
+		.max_size = (size_t)cfg->max_size,
 	};
 	struct commit_plan plan;
 	char value[COOKIE_VALUE_LEN + 1];
