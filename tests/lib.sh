@@ -56,7 +56,6 @@ wait_for() {
 		sleep 0.1
 	done
 }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # sh has no /dev/tcp: use bash for it
 port_up() { bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
