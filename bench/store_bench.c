@@ -238,7 +238,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (fill < SMALL || ops == 0 || expired_pct < 0 || expired_pct > 90)
+	if (fill < SMALL || ops < 10 || expired_pct < 0 || expired_pct > 90)
 		die("bad arguments");
 	if (parent == NULL)
 		parent = "/tmp";
