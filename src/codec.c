@@ -45,7 +45,10 @@ record_header_encode(const struct record_header *h,
 	out[5] = (uint8_t)h->kind;
 	put_u16(out + 6, h->permanent ? RECORD_FLAG_PERMANENT : 0);
 	put_u64(out + 8, h->created);
-	memcpy(out + 16, h->nonce, RECORD_NONCE_LEN);
+	put_u64(out + 16, h->seq);
+	put_u32(out + 24, h->plen);
+	put_u32(out + 28, 0);
+	memcpy(out + 32, h->nonce, RECORD_NONCE_LEN);
 }
 
 int
@@ -75,11 +78,49 @@ record_header_decode(const uint8_t *buf, size_t len, struct record_header *h,
 		*why = "unknown record flags";
 		return -1;
 	}
+	if (get_uint(buf + 28, 4) != 0) {
+		*why = "reserved header bytes not zero";
+		return -1;
+	}
+	h->plen = (uint32_t)get_uint(buf + 24, 4);
+	if (h->plen > RECORD_MAX_PAYLOAD ||
+	    (buf[5] == RECORD_TOMBSTONE && h->plen != 0)) {
+		*why = "payload length out of range";
+		return -1;
+	}
 	h->kind = (enum record_kind)buf[5];
 	h->permanent = (flags & RECORD_FLAG_PERMANENT) != 0;
 	h->created = get_uint(buf + 8, 8);
-	memcpy(h->nonce, buf + 16, RECORD_NONCE_LEN);
+	h->seq = get_uint(buf + 16, 8);
+	memcpy(h->nonce, buf + 32, RECORD_NONCE_LEN);
 	return 0;
+}
+
+size_t
+record_len(const struct record_header *h)
+{
+	return RECORD_HEADER_LEN + (size_t)h->plen + RECORD_TAG_LEN;
+}
+
+size_t
+record_slot_size(size_t len)
+{
+	size_t want = len + len / 4;
+
+	return (want + RECORD_SLOT_ALIGN - 1) / RECORD_SLOT_ALIGN *
+	    RECORD_SLOT_ALIGN;
+}
+
+size_t
+record_file_slot_size(uint64_t file_size)
+{
+	uint64_t slot = file_size / RECORD_SLOTS;
+
+	if (file_size % RECORD_SLOTS != 0 || slot == 0 ||
+	    slot % RECORD_SLOT_ALIGN != 0 ||
+	    slot > record_slot_size(RECORD_MAX_LEN))
+		return 0;
+	return (size_t)slot;
 }
 
 size_t

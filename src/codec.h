@@ -1,14 +1,17 @@
 /* codec.h — the versioned binary form of a session record (pure: no I/O,
- * no crypto).  A record is a clear header, then (live records only) the
- * AEAD-sealed payload; the header is the AEAD's associated data.
+ * no crypto).  A record is a clear header, then the AEAD-sealed payload
+ * (empty in a tombstone); the header is the AEAD's associated data.
  *
  *   header, RECORD_HEADER_LEN bytes, integers big-endian:
- *     0  "SWR1"  magic
+ *     0  "SWR2"  magic
  *     4  u8      version (RECORD_VERSION)
  *     5  u8      kind: RECORD_LIVE or RECORD_TOMBSTONE
  *     6  u16     flags: RECORD_FLAG_PERMANENT
  *     8  u64     created, unix seconds
- *    16  24 B    AEAD nonce (zero in a tombstone)
+ *    16  u64     seq: versions of one record count up
+ *    24  u32     payload length (plain; the sealed form adds AEAD_TAG_LEN)
+ *    28  u32     zero
+ *    32  24 B    AEAD nonce
  *   payload (sealed):
  *     u32 nitems, then per item: u32 klen, key, u32 vlen, value
  *     u64 next_flash_seq
@@ -16,7 +19,13 @@
  *                                   u32 mlen, message
  *
  * The header alone says whether a record is a tombstone, permanent, and
- * how old: expiry and GC never need the key. */
+ * how old: expiry and GC never need the key.
+ *
+ * A record file holds RECORD_SLOTS slots of one size, each a multiple of
+ * RECORD_SLOT_ALIGN; a slot is all zero (never written) or holds one
+ * version of the record, followed by unused bytes.  A new version goes
+ * into the slot that does not hold the current one, so the current one is
+ * never overwritten (store_file.c). */
 #ifndef SW_CODEC_H
 #define SW_CODEC_H
 
@@ -26,10 +35,13 @@
 #include "bounds.h"
 #include "session.h"
 
-#define RECORD_MAGIC        "SWR1"
-#define RECORD_VERSION      1
-#define RECORD_HEADER_LEN   40
+#define RECORD_MAGIC        "SWR2"
+#define RECORD_VERSION      2
+#define RECORD_HEADER_LEN   56
 #define RECORD_NONCE_LEN    24
+#define RECORD_TAG_LEN      16      /* the AEAD's, checked in store_file.c */
+#define RECORD_SLOTS        2
+#define RECORD_SLOT_ALIGN   512     /* a disk sector: slots share none */
 
 enum record_kind { RECORD_LIVE = 1, RECORD_TOMBSTONE = 2 };
 #define RECORD_FLAG_PERMANENT 0x0001
@@ -39,11 +51,16 @@ enum record_kind { RECORD_LIVE = 1, RECORD_TOMBSTONE = 2 };
  * shorter), plus 8 bytes per key, 16 per flash and 16 fixed. */
 #define RECORD_MAX_PAYLOAD  (MAX_SESSION_SIZE_LIMIT + 8 * MAX_KEYS + \
                              16 * MAX_FLASHES + 16)
+/* The longest version a slot can hold. */
+#define RECORD_MAX_LEN      (RECORD_HEADER_LEN + RECORD_MAX_PAYLOAD + \
+                             RECORD_TAG_LEN)
 
 struct record_header {
 	enum record_kind kind;
 	int permanent;
 	uint64_t created;
+	uint64_t seq;
+	uint32_t plen;                  /* payload length, plain */
 	uint8_t nonce[RECORD_NONCE_LEN];
 };
 
@@ -51,9 +68,19 @@ void record_header_encode(const struct record_header *h,
     uint8_t out[RECORD_HEADER_LEN]);
 
 /* Decode the header at the start of buf.  0, or -1 with *why set: short,
- * bad magic, unknown version, unknown kind or flags. */
+ * bad magic, unknown version, unknown kind or flags, a payload length
+ * over RECORD_MAX_PAYLOAD (or not zero in a tombstone). */
 int record_header_decode(const uint8_t *buf, size_t len,
     struct record_header *h, const char **why);
+
+/* Bytes of a version whose header says h: header, sealed payload. */
+size_t record_len(const struct record_header *h);
+
+/* The slot size for a version of len bytes (room to grow by a quarter),
+ * and the slot size of a record file of file_size bytes: 0 when no
+ * record file has that size. */
+size_t record_slot_size(size_t len);
+size_t record_file_slot_size(uint64_t file_size);
 
 /* Bytes of s's payload, and its encoding into out (that many bytes). */
 size_t payload_len(const struct session *s);

@@ -1,15 +1,26 @@
 /* store_file.c — the "file" store: one file per session.
  *
- *   <dir>/<shard>/<name>     record; name = 64 hex of a keyed hash of the
- *                            id, shard = its first 2 hex (256 shards)
- *   <dir>/<shard>/.lock      flock'd only inside a commit and by GC
- *   <dir>/<shard>/.tmp-*     a write in progress (renamed over the record)
+ *   <dir>/<shard>/<name>     record file; name = 64 hex of a keyed hash of
+ *                            the id, shard = its first 2 hex (256 shards)
+ *   <dir>/<shard>/.lock      flock'd: exclusively by a commit and by GC,
+ *                            shared by a reader that keeps finding a slot
+ *                            half-written
+ *   <dir>/<shard>/.tmp-*     a new file being written (renamed over the
+ *                            record)
  *
- * Directories are 0700 and files 0600, and every open uses O_NOFOLLOW.  A
- * record's mtime is its last access: a touch moves it without a rewrite.
- * Writes are a temp file + rename (+ fsync of file and directory when
- * [session] fsync is on), so a kill -9 leaves each record old or new.  A
- * file that cannot be read as a record is logged and treated as absent. */
+ * A record file has two slots (codec.h).  A commit that changes a live
+ * record writes the new version in place, into the slot that does not
+ * hold the current one (+ fdatasync when [session] fsync is on): no new
+ * inode, one disk flush, and a kill -9 or a power cut in the middle leaves
+ * the current version whole.  A new record, a tombstone and a version too
+ * big for its slot are a whole new file: temp file + rename (+ fsync of
+ * file and directory).  Readers take no lock: each slot carries its own
+ * AEAD tag; a reader takes the whole slot with the highest seq, and reads
+ * again when a slot is half-written (a commit in progress), so it never
+ * sees a version older than the one current when it began.  Directories
+ * are 0700 and files 0600, every open uses O_NOFOLLOW.  A record's mtime
+ * is its last access: a touch moves it without a write.  A file that
+ * cannot be read as a record is logged and treated as absent. */
 #include "store.h"
 
 #include <dirent.h>
@@ -26,11 +37,12 @@
 #include "log.h"
 
 _Static_assert(RECORD_NONCE_LEN == AEAD_NONCE_LEN, "record nonce size");
+_Static_assert(RECORD_TAG_LEN == AEAD_TAG_LEN, "record tag size");
 
 #define LOCK_NAME        ".lock"
 #define TEMP_PREFIX      ".tmp-"
 #define TEMP_MAX_AGE     3600          /* older temp files are left-overs */
-#define RECORD_MAX_FILE  (RECORD_HEADER_LEN + RECORD_MAX_PAYLOAD + AEAD_TAG_LEN)
+#define UNLOCKED_READS   3             /* then a reader takes the lock */
 
 struct file_store {
 	struct store base;
@@ -42,6 +54,15 @@ struct file_store {
 struct place {
 	char name[RECORD_NAME_LEN + 1];
 	char shard[3];
+};
+
+/* What a read under the commit lock leaves for an update in place: the
+ * live record file, open, and where its next version goes. */
+struct target {
+	int fd;                         /* -1: no record to update in place */
+	size_t slot_size;
+	int next;                       /* the slot to write */
+	uint64_t seq;                   /* of the current version */
 };
 
 static void
@@ -77,9 +98,10 @@ shard_open(struct file_store *fs, const char *shard, int create)
 	return fd;
 }
 
-/* Take the shard's lock; returns the lock fd (close to release) or -1. */
+/* Take the shard's lock (op: LOCK_EX or LOCK_SH); returns the lock fd
+ * (close to release) or -1. */
 static int
-shard_lock(struct file_store *fs, int shardfd, const char *shard)
+shard_lock(struct file_store *fs, int shardfd, const char *shard, int op)
 {
 	int fd = openat(shardfd, LOCK_NAME,
 	    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -89,7 +111,7 @@ shard_lock(struct file_store *fs, int shardfd, const char *shard)
 		    strerror(errno));
 		return -1;
 	}
-	while (flock(fd, LOCK_EX) < 0) {
+	while (flock(fd, op) < 0) {
 		if (errno == EINTR)
 			continue;
 		log_error("session store %s/%s/%s: flock: %s", fs->dir, shard,
@@ -101,96 +123,141 @@ shard_lock(struct file_store *fs, int shardfd, const char *shard)
 }
 
 static int
-read_all(int fd, uint8_t *buf, size_t len)
+pread_all(int fd, uint8_t *buf, size_t len, off_t off)
 {
-	size_t off = 0;
+	size_t done = 0;
 
-	while (off < len) {
-		ssize_t n = read(fd, buf + off, len - off);
+	while (done < len) {
+		ssize_t n = pread(fd, buf + done, len - done, off + (off_t)done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return -1;
-		off += (size_t)n;
+		done += (size_t)n;
 	}
 	return 0;
 }
 
 static int
-write_all(int fd, const uint8_t *buf, size_t len)
+pwrite_all(int fd, const uint8_t *buf, size_t len, off_t off)
 {
-	size_t off = 0;
+	size_t done = 0;
 
-	while (off < len) {
-		ssize_t n = write(fd, buf + off, len - off);
+	while (done < len) {
+		ssize_t n = pwrite(fd, buf + done, len - done, off + (off_t)done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -1;
-		off += (size_t)n;
+		done += (size_t)n;
 	}
 	return 0;
 }
 
-/* Decrypt and decode a live record's body into out->sess.  0, or -1 with
- * *why set. */
 static int
-record_open_body(const uint8_t *file, size_t len, const struct record_header *h,
-    const struct keys *k, const uint8_t *id, struct session *sess,
-    const char **why)
+all_zero(const uint8_t *p, size_t len)
 {
-	uint8_t key[AEAD_KEY_LEN];
-	uint8_t *plain = NULL;
-	size_t plen;
-	int rc = -1;
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != 0)
+			return 0;
+	return 1;
+}
 
-	if (len < RECORD_HEADER_LEN + AEAD_TAG_LEN) {
-		*why = "truncated";
+/* The current version of a record file, as read. */
+struct current {
+	int slot;                       /* -1: no slot holds a whole version */
+	struct record_header h;
+	uint8_t *plain;                 /* its payload, h.plen bytes */
+	int torn;                       /* a slot is neither zero nor whole */
+};
+
+static void
+current_free(struct current *c)
+{
+	if (c->plain != NULL) {
+		wipe(c->plain, c->h.plen);
+		free(c->plain);
+	}
+	c->plain = NULL;
+	c->slot = -1;
+}
+
+/* One slot of slot_size bytes: 1 when it holds a whole version (header in
+ * *h, payload decrypted into *plain, malloc'd), 0 when it is all zero, -1
+ * when it is neither (half-written, tampered, foreign). */
+static int
+slot_open(const uint8_t *slot, size_t slot_size, const uint8_t *key,
+    struct record_header *h, uint8_t **plain)
+{
+	const char *why;
+
+	*plain = NULL;
+	if (record_header_decode(slot, slot_size, h, &why) < 0)
+		return all_zero(slot, slot_size) ? 0 : -1;
+	if (record_len(h) > slot_size || (*plain = malloc(h->plen + 1)) == NULL)
+		return -1;
+	if (aead_open(*plain, slot + RECORD_HEADER_LEN, h->plen + AEAD_TAG_LEN,
+	        slot, RECORD_HEADER_LEN, h->nonce, key) < 0) {
+		wipe(*plain, h->plen);
+		free(*plain);
+		*plain = NULL;
 		return -1;
 	}
-	plen = len - RECORD_HEADER_LEN - AEAD_TAG_LEN;
-	if ((plain = malloc(plen + 1)) == NULL) {
-		*why = "out of memory";
-		return -1;
+	return 1;
+}
+
+/* Find the current version among the slots of file. */
+static void
+slots_scan(const uint8_t *file, size_t slot_size, const uint8_t *key,
+    struct current *c)
+{
+	c->slot = -1;
+	c->plain = NULL;
+	c->torn = 0;
+	for (int i = 0; i < RECORD_SLOTS; i++) {
+		struct record_header h;
+		uint8_t *plain;
+		int r = slot_open(file + (size_t)i * slot_size, slot_size, key, &h,
+		    &plain);
+
+		if (r < 0)
+			c->torn = 1;
+		if (r <= 0)
+			continue;
+		if (c->slot < 0 || h.seq > c->h.seq) {
+			current_free(c);
+			c->slot = i;
+			c->h = h;
+			c->plain = plain;
+		} else {
+			wipe(plain, h.plen);
+			free(plain);
+		}
 	}
-	record_key(k, id, key);
-	if (aead_open(plain, file + RECORD_HEADER_LEN, len - RECORD_HEADER_LEN,
-	        file, RECORD_HEADER_LEN, h->nonce, key) < 0) {
-		*why = "does not decrypt (foreign, tampered or truncated)";
-		goto out;
-	}
-	if (payload_decode(plain, plen, sess, why) < 0)
-		goto out;
-	sess->permanent = h->permanent;
-	sess->created = h->created;
-	rc = 0;
-out:
-	wipe(key, sizeof(key));
-	wipe(plain, plen);
-	free(plain);
-	return rc;
 }
 
 /* Read the record at pl under k into *out.  Missing, broken, expired:
- * STORED_ABSENT.  -1 only for a failure of the store itself. */
+ * STORED_ABSENT.  -1 only for a failure of the store itself.  With t (the
+ * caller holds the shard's lock), a live record stays open in t. */
 static int
 record_read(struct file_store *fs, const struct place *pl, const struct keys *k,
-    const uint8_t *id, time_t now, struct stored *out)
+    const uint8_t *id, time_t now, struct stored *out, struct target *t)
 {
 	const struct config *cfg = fs->base.cfg;
-	struct record_header h;
+	struct current cur = { .slot = -1 };
 	struct stat st;
-	uint8_t *file = NULL;
+	uint8_t key[AEAD_KEY_LEN], *file = NULL;
 	const char *why = NULL;
-	int shardfd, fd = -1, rc = -1;
+	size_t slot_size = 0;
+	int shardfd, fd = -1, lockfd = -1, locked = t != NULL, rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	session_init(&out->sess);
 	out->state = STORED_ABSENT;
 	if ((shardfd = shard_open(fs, pl->shard, 0)) < 0)
 		return shardfd == -2 ? 0 : -1;
-	fd = openat(shardfd, pl->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-	    O_NONBLOCK);
+	fd = openat(shardfd, pl->name, (t != NULL ? O_RDWR : O_RDONLY) |
+	    O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			rc = 0;
@@ -202,71 +269,144 @@ record_read(struct file_store *fs, const struct place *pl, const struct keys *k,
 			    pl->name, strerror(errno));
 		goto out;
 	}
-	if (fstat(fd, &st) < 0) {
-		log_error("session record %s/%s/%s: %s", fs->dir, pl->shard,
-		    pl->name, strerror(errno));
+	record_key(k, id, key);
+	for (int attempt = 1;; attempt++) {
+		if (fstat(fd, &st) < 0) {
+			log_error("session record %s/%s/%s: %s", fs->dir, pl->shard,
+			    pl->name, strerror(errno));
+			goto out;
+		}
+		rc = 0;
+		if (!S_ISREG(st.st_mode)) {
+			why = "not a regular file";
+			goto out;
+		}
+		if ((slot_size = record_file_slot_size((uint64_t)st.st_size)) == 0) {
+			why = "not the size of a record file";
+			goto out;
+		}
+		free(file);
+		if ((file = malloc((size_t)st.st_size)) == NULL) {
+			log_error("session record %s/%s/%s: out of memory", fs->dir,
+			    pl->shard, pl->name);
+			rc = -1;
+			goto out;
+		}
+		if (pread_all(fd, file, (size_t)st.st_size, 0) < 0) {
+			why = "short read";
+			goto out;
+		}
+		slots_scan(file, slot_size, key, &cur);
+		if (!cur.torn || locked)
+			break;
+		/* A commit is writing a slot: read again, at last under
+		 * the lock (commits hold it while they write). */
+		current_free(&cur);
+		if (attempt == UNLOCKED_READS) {
+			if ((lockfd = shard_lock(fs, shardfd, pl->shard,
+			    LOCK_SH)) < 0) {
+				rc = -1;
+				goto out;
+			}
+			locked = 1;
+		}
+	}
+	if (cur.slot < 0) {
+		why = "no slot holds a whole record (foreign, tampered or "
+		    "truncated)";
 		goto out;
 	}
-	rc = 0;
-	if (!S_ISREG(st.st_mode)) {
-		why = "not a regular file";
-		goto out;
-	}
-	if (st.st_size > RECORD_MAX_FILE) {
-		why = "larger than any record";
-		goto out;
-	}
-	if ((file = malloc((size_t)st.st_size + 1)) == NULL) {
-		log_error("session record %s/%s/%s: out of memory", fs->dir,
-		    pl->shard, pl->name);
-		rc = -1;
-		goto out;
-	}
-	if (read_all(fd, file, (size_t)st.st_size) < 0) {
-		why = "short read";
-		goto out;
-	}
-	if (record_header_decode(file, (size_t)st.st_size, &h, &why) < 0)
-		goto out;
 	out->mtime = st.st_mtime;
-	if (h.kind == RECORD_TOMBSTONE) {
+	if (cur.h.kind == RECORD_TOMBSTONE) {
 		if (!tombstone_expired(cfg, st.st_mtime, now))
 			out->state = STORED_TOMBSTONE;
 		goto out;
 	}
-	if (record_expired(cfg, h.permanent, h.created, st.st_mtime, now))
+	if (record_expired(cfg, cur.h.permanent, cur.h.created, st.st_mtime,
+	        now))
 		goto out;
-	if (record_open_body(file, (size_t)st.st_size, &h, k, id, &out->sess,
-	        &why) < 0)
+	if (payload_decode(cur.plain, cur.h.plen, &out->sess, &why) < 0)
 		goto out;
+	out->sess.permanent = cur.h.permanent;
+	out->sess.created = cur.h.created;
 	out->state = STORED_LIVE;
+	if (t != NULL) {
+		t->fd = fd;
+		fd = -1;
+		t->slot_size = slot_size;
+		t->next = (cur.slot + 1) % RECORD_SLOTS;
+		t->seq = cur.h.seq;
+	}
 out:
 	if (why != NULL)
 		log_warn("session record %s/%s/%s: %s: treated as absent", fs->dir,
 		    pl->shard, pl->name, why);
+	wipe(key, sizeof(key));
+	current_free(&cur);
 	free(file);
+	if (lockfd >= 0)
+		close(lockfd);
 	if (fd >= 0)
 		close(fd);
 	close(shardfd);
 	return rc;
 }
 
-/* Read ref's record: under the primary name, else under the old one. */
+/* Read ref's record: under the primary name, else under the old one.
+ * t as for record_read, for the primary name only. */
 static int
 ref_read(struct file_store *fs, const struct record_ref *ref, time_t now,
-    struct stored *out)
+    struct stored *out, struct target *t)
 {
 	struct place pl;
 
 	place_of(&pl, ref->keys, ref->id);
-	if (record_read(fs, &pl, ref->keys, ref->id, now, out) < 0)
+	if (record_read(fs, &pl, ref->keys, ref->id, now, out, t) < 0)
 		return -1;
 	if (out->state != STORED_ABSENT || ref->old_keys == NULL)
 		return 0;
 	place_of(&pl, ref->old_keys, ref->id);
-	if (record_read(fs, &pl, ref->old_keys, ref->id, now, out) < 0)
+	if (record_read(fs, &pl, ref->old_keys, ref->id, now, out, NULL) < 0)
 		return -1;
 	out->under_old_name = out->state != STORED_ABSENT;
+	return 0;
+}
+
+/* Bytes of a version holding sess (NULL: a tombstone). */
+static size_t
+version_len(const struct session *sess)
+{
+	return RECORD_HEADER_LEN + (sess != NULL ? payload_len(sess) : 0) +
+	    AEAD_TAG_LEN;
+}
+
+/* Seal version seq of id's record under k into out (version_len bytes):
+ * sess, or a tombstone when NULL.  0, or -1 when memory runs out. */
+static int
+version_seal(uint8_t *out, const struct keys *k, const uint8_t *id,
+    const struct session *sess, uint64_t seq)
+{
+	struct record_header h = { .kind = RECORD_TOMBSTONE, .seq = seq };
+	uint8_t key[AEAD_KEY_LEN], *plain;
+
+	if (sess != NULL) {
+		h.kind = RECORD_LIVE;
+		h.permanent = sess->permanent;
+		h.created = sess->created;
+		h.plen = (uint32_t)payload_len(sess);
+	}
+	if ((plain = malloc((size_t)h.plen + 1)) == NULL)
+		return -1;
+	if (sess != NULL)
+		payload_encode(sess, plain);
+	random_fill(h.nonce, sizeof(h.nonce));
+	record_header_encode(&h, out);
+	record_key(k, id, key);
+	aead_seal(out + RECORD_HEADER_LEN, plain, h.plen, out, RECORD_HEADER_LEN,
+	    h.nonce, key);
+	wipe(key, sizeof(key));
+	wipe(plain, h.plen);
+	free(plain);
 	return 0;
 }
 
@@ -290,47 +430,28 @@ replace_atomically(int shardfd, const char *tmp, const char *name)
 	return renameat(shardfd, tmp, shardfd, name);
 }
 
-/* Write a record (sess NULL: a tombstone) for id under k, atomically,
- * with mtime now. */
+/* Write id's record under k as a whole new file (sess NULL: a tombstone),
+ * its first slot holding the version, atomically, with mtime now. */
 static int
 record_write(struct file_store *fs, const struct keys *k, const uint8_t *id,
     const struct session *sess, time_t now)
 {
 	const struct config *cfg = fs->base.cfg;
-	struct record_header h = { RECORD_TOMBSTONE, 0, 0, { 0 } };
 	struct place pl;
 	char tmp[sizeof(TEMP_PREFIX) + 16];
-	uint8_t key[AEAD_KEY_LEN], rnd[8];
-	uint8_t *file = NULL, *plain = NULL;
-	size_t plen = 0, flen = RECORD_HEADER_LEN;
+	uint8_t *file = NULL, rnd[8];
+	size_t flen = RECORD_SLOTS * record_slot_size(version_len(sess));
 	int shardfd, fd = -1, rc = -1, tmp_made = 0, renamed = 0;
 	struct timespec times[2] = { { now, 0 }, { now, 0 } };
 
 	place_of(&pl, k, id);
 	if ((shardfd = shard_open(fs, pl.shard, 1)) < 0)
 		return -1;
-	if (sess != NULL) {
-		h.kind = RECORD_LIVE;
-		h.permanent = sess->permanent;
-		h.created = sess->created;
-		random_fill(h.nonce, sizeof(h.nonce));
-		plen = payload_len(sess);
-		flen += plen + AEAD_TAG_LEN;
-	}
-	if ((file = malloc(flen)) == NULL ||
-	    (sess != NULL && (plain = malloc(plen)) == NULL)) {
+	if ((file = calloc(1, flen)) == NULL ||
+	    version_seal(file, k, id, sess, 1) < 0) {
 		log_error("session record %s/%s/%s: out of memory", fs->dir,
 		    pl.shard, pl.name);
 		goto out;
-	}
-	record_header_encode(&h, file);
-	if (sess != NULL) {
-		payload_encode(sess, plain);
-		record_key(k, id, key);
-		aead_seal(file + RECORD_HEADER_LEN, plain, plen, file,
-		    RECORD_HEADER_LEN, h.nonce, key);
-		wipe(key, sizeof(key));
-		wipe(plain, plen);
 	}
 	random_fill(rnd, sizeof(rnd));
 	snprintf(tmp, sizeof(tmp), TEMP_PREFIX "%02x%02x%02x%02x%02x%02x%02x%02x",
@@ -338,7 +459,7 @@ record_write(struct file_store *fs, const struct keys *k, const uint8_t *id,
 	fd = openat(shardfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
 	tmp_made = fd >= 0;
-	if (fd < 0 || fchmod(fd, 0600) < 0 || write_all(fd, file, flen) < 0 ||
+	if (fd < 0 || fchmod(fd, 0600) < 0 || pwrite_all(fd, file, flen, 0) < 0 ||
 	    futimens(fd, times) < 0 || (cfg->fsync && fsync(fd) < 0)) {
 		log_error("session record %s/%s/%s: %s", fs->dir, pl.shard, tmp,
 		    strerror(errno));
@@ -368,9 +489,56 @@ out:
 		close(fd);
 	if (tmp_made && !renamed)
 		unlinkat(shardfd, tmp, 0);
-	free(plain);
 	free(file);
 	close(shardfd);
+	return rc;
+}
+
+/* Whether the mtime the kernel gave a write already says now (the
+ * clock's seconds lag or lead the kernel's by less than one).  Setting
+ * it anyway would cost a disk write: a time set by utimes makes the
+ * fdatasync of a commit write the inode too, a time set by a write does
+ * not. */
+static int
+mtime_is_now(const struct stat *st, time_t now)
+{
+	return st->st_mtime + 1 >= now && st->st_mtime <= now + 1;
+}
+
+/* Write the next version of the live record open in t, in place, with
+ * mtime now.  0, 1 when it does not fit its slot (nothing written), -1
+ * on error: the current version is untouched then. */
+static int
+record_update(struct file_store *fs, const struct keys *k, const uint8_t *id,
+    const struct session *sess, const struct target *t, time_t now)
+{
+	struct timespec times[2] = { { now, 0 }, { now, 0 } };
+	size_t len = version_len(sess);
+	uint8_t *buf;
+	struct place pl;
+	struct stat st;
+	int rc = -1;
+
+	if (len > t->slot_size)
+		return 1;
+	place_of(&pl, k, id);
+	if ((buf = malloc(len)) == NULL || version_seal(buf, k, id, sess,
+	        t->seq + 1) < 0) {
+		log_error("session record %s/%s/%s: out of memory", fs->dir,
+		    pl.shard, pl.name);
+		goto out;
+	}
+	if (pwrite_all(t->fd, buf, len, (off_t)t->next * (off_t)t->slot_size) < 0 ||
+	    fstat(t->fd, &st) < 0 ||
+	    (!mtime_is_now(&st, now) && futimens(t->fd, times) < 0) ||
+	    (fs->base.cfg->fsync && fdatasync(t->fd) < 0)) {
+		log_error("session record %s/%s/%s: %s", fs->dir, pl.shard,
+		    pl.name, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
 	return rc;
 }
 
@@ -455,7 +623,8 @@ ref_lock(struct file_store *fs, const struct record_ref *ref,
 	}
 	for (int i = 0; i < n; i++) {
 		if ((l->shardfd[i] = shard_open(fs, pl[i].shard, 1)) < 0 ||
-		    (l->fd[i] = shard_lock(fs, l->shardfd[i], pl[i].shard)) < 0) {
+		    (l->fd[i] = shard_lock(fs, l->shardfd[i], pl[i].shard,
+		    LOCK_EX)) < 0) {
 			ref_unlock(l);
 			return -1;
 		}
@@ -463,17 +632,31 @@ ref_lock(struct file_store *fs, const struct record_ref *ref,
 	return 0;
 }
 
+/* Write ref's live record under its primary name: in place when it is
+ * open in t and the version fits, else as a new file. */
+static int
+write_same(struct file_store *fs, const struct record_ref *ref,
+    const struct session *sess, const struct target *t, time_t now)
+{
+	int rc = 1;
+
+	if (t->fd >= 0)
+		rc = record_update(fs, ref->keys, ref->id, sess, t, now);
+	if (rc == 1)
+		rc = record_write(fs, ref->keys, ref->id, sess, now);
+	return rc;
+}
+
 /* Carry out a plan (under ref's lock). */
 static int
 plan_execute(struct file_store *fs, const struct record_ref *ref,
     const struct commit_in *in, const struct commit_plan *p, int found_old,
-    time_t now)
+    const struct target *t, time_t now)
 {
 	if (p->write_new &&
 	    record_write(fs, ref->keys, in->fresh_id, &p->result, now) < 0)
 		return -1;
-	if (p->write_same &&
-	    record_write(fs, ref->keys, ref->id, &p->result, now) < 0)
+	if (p->write_same && write_same(fs, ref, &p->result, t, now) < 0)
 		return -1;
 	if (p->tombstone_old &&
 	    record_write(fs, ref->keys, ref->id, NULL, now) < 0)
@@ -496,6 +679,7 @@ file_commit(struct store *st, const struct record_ref *ref,
 {
 	struct file_store *fs = (struct file_store *)st;
 	struct ref_locks locks = { { -1, -1 }, { -1, -1 } };
+	struct target t = { .fd = -1 };
 	struct stored cur;
 	int rc = -1;
 
@@ -503,7 +687,8 @@ file_commit(struct store *st, const struct record_ref *ref,
 	session_init(&cur.sess);
 	memset(plan, 0, sizeof(*plan));
 	if (in->loaded) {
-		if (ref_lock(fs, ref, &locks) < 0 || ref_read(fs, ref, now, &cur) < 0) {
+		if (ref_lock(fs, ref, &locks) < 0 ||
+		    ref_read(fs, ref, now, &cur, &t) < 0) {
 			snprintf(err, errlen, "session store %s: cannot read the "
 			    "record (see the log)", fs->dir);
 			goto out;
@@ -511,13 +696,15 @@ file_commit(struct store *st, const struct record_ref *ref,
 	}
 	if (commit_plan_make(in, st->cfg, &cur, now, plan, err, errlen) < 0)
 		goto out;
-	if (plan_execute(fs, ref, in, plan, cur.under_old_name, now) < 0) {
+	if (plan_execute(fs, ref, in, plan, cur.under_old_name, &t, now) < 0) {
 		snprintf(err, errlen, "session store %s: cannot write the record "
 		    "(see the log)", fs->dir);
 		goto out;
 	}
 	rc = 0;
 out:
+	if (t.fd >= 0)
+		close(t.fd);
 	ref_unlock(&locks);
 	stored_free(&cur);
 	return rc;
@@ -527,7 +714,7 @@ static int
 file_load(struct store *st, const struct record_ref *ref, time_t now,
     struct stored *out)
 {
-	return ref_read((struct file_store *)st, ref, now, out);
+	return ref_read((struct file_store *)st, ref, now, out, NULL);
 }
 
 static int
@@ -566,19 +753,38 @@ is_hex_name(const char *s, size_t len)
 	return 1;
 }
 
+/* Whether one slot's header, read from a file whose mtime is mtime, says
+ * the record is dead by now: 1 dead, 0 alive, -1 no header (an unused or
+ * half-written slot). */
+static int
+gc_slot_dead(const struct config *cfg, const uint8_t *buf, time_t mtime,
+    time_t now)
+{
+	struct record_header h;
+	const char *why;
+
+	if (record_header_decode(buf, RECORD_HEADER_LEN, &h, &why) < 0)
+		return -1;
+	if (h.kind == RECORD_TOMBSTONE)
+		return tombstone_expired(cfg, mtime, now);
+	return record_expired(cfg, h.permanent, h.created, mtime, now);
+}
+
 /* Whether the file name in shardfd is garbage by now.  Reads the clear
- * header only: never a key, never a decryption. */
+ * headers only: never a key, never a decryption.  A record file is dead
+ * when every slot with a header says so: the whole current version is
+ * among them, so a half-written slot can keep a file longer, never
+ * remove a live one. */
 static int
 gc_is_dead(struct file_store *fs, int shardfd, const char *shard,
     const char *name, time_t now)
 {
 	const struct config *cfg = fs->base.cfg;
 	uint8_t buf[RECORD_HEADER_LEN];
-	struct record_header h;
 	struct stat st;
-	const char *why;
+	size_t slot_size;
 	long shortest;
-	int fd, dead = 0;
+	int fd, headers = 0, alive = 0;
 
 	if (fstatat(shardfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    !S_ISREG(st.st_mode))
@@ -594,19 +800,25 @@ gc_is_dead(struct file_store *fs, int shardfd, const char *shard,
 		shortest = tombstone_grace(cfg);
 	if (cfg->absolute_timeout == 0 && now - st.st_mtime < shortest)
 		return 0;
+	slot_size = record_file_slot_size((uint64_t)st.st_size);
 	fd = openat(shardfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return 0;
-	if (read_all(fd, buf, sizeof(buf)) < 0 ||
-	    record_header_decode(buf, sizeof(buf), &h, &why) < 0)
+	for (int i = 0; slot_size > 0 && i < RECORD_SLOTS; i++) {
+		int dead;
+
+		if (pread_all(fd, buf, sizeof(buf), (off_t)i * (off_t)slot_size) < 0)
+			break;
+		if ((dead = gc_slot_dead(cfg, buf, st.st_mtime, now)) < 0)
+			continue;
+		headers++;
+		alive |= !dead;
+	}
+	close(fd);
+	if (headers == 0)
 		log_warn("session store gc: %s/%s/%s: not a session record; left "
 		    "alone", fs->dir, shard, name);
-	else if (h.kind == RECORD_TOMBSTONE)
-		dead = tombstone_expired(cfg, st.st_mtime, now);
-	else
-		dead = record_expired(cfg, h.permanent, h.created, st.st_mtime, now);
-	close(fd);
-	return dead;
+	return headers > 0 && !alive;
 }
 
 /* GC of one shard: find the dead without the lock, then take it and
@@ -648,7 +860,7 @@ gc_shard(struct file_store *fs, const char *shard, time_t now)
 	removed = 0;
 	if (ndead == 0)
 		goto out;
-	if ((lockfd = shard_lock(fs, shardfd, shard)) < 0) {
+	if ((lockfd = shard_lock(fs, shardfd, shard, LOCK_EX)) < 0) {
 		removed = -1;
 		goto out;
 	}

@@ -97,6 +97,6 @@ expect_eq "every change that got a 200 is there" 0 "$lost"
 expect_nomatch "no record was broken (none 'treated as absent')" 'treated as absent' "$(cat "$T/sessionwrap.log")"
 broken=0
 for f in $(find "$T/store" -type f ! -name '.lock' ! -name '.tmp-*'); do
-	[ "$(head -c 4 "$f")" = SWR1 ] || broken=$((broken + 1))
+	[ "$(head -c 4 "$f")" = SWR2 ] || broken=$((broken + 1))
 done
 expect_eq "every record file starts with a whole header" 0 "$broken"

@@ -64,7 +64,9 @@ encode(const struct session *s, size_t *len)
 static void
 test_header_round_trip(void **state)
 {
-	struct record_header h = { RECORD_LIVE, 1, 1700000000ULL, { 0 } }, g;
+	struct record_header h = { .kind = RECORD_LIVE, .permanent = 1,
+	    .created = 1700000000ULL, .seq = 0x0102030405060708ULL,
+	    .plen = 1234 }, g;
 	uint8_t buf[RECORD_HEADER_LEN];
 	const char *why;
 
@@ -72,15 +74,19 @@ test_header_round_trip(void **state)
 	for (int i = 0; i < RECORD_NONCE_LEN; i++)
 		h.nonce[i] = (uint8_t)i;
 	record_header_encode(&h, buf);
-	assert_memory_equal(buf, "SWR1", 4);
+	assert_memory_equal(buf, "SWR2", 4);
 	assert_int_equal(record_header_decode(buf, sizeof(buf), &g, &why), 0);
 	assert_int_equal(g.kind, RECORD_LIVE);
 	assert_int_equal(g.permanent, 1);
 	assert_int_equal(g.created, 1700000000ULL);
+	assert_int_equal(g.seq, 0x0102030405060708ULL);
+	assert_int_equal(g.plen, 1234);
+	assert_int_equal(record_len(&g), RECORD_HEADER_LEN + 1234 + RECORD_TAG_LEN);
 	assert_memory_equal(g.nonce, h.nonce, RECORD_NONCE_LEN);
 
 	h.kind = RECORD_TOMBSTONE;
 	h.permanent = 0;
+	h.plen = 0;
 	record_header_encode(&h, buf);
 	assert_int_equal(record_header_decode(buf, sizeof(buf), &g, &why), 0);
 	assert_int_equal(g.kind, RECORD_TOMBSTONE);
@@ -90,7 +96,7 @@ test_header_round_trip(void **state)
 static void
 test_header_bad(void **state)
 {
-	struct record_header h = { RECORD_LIVE, 0, 1, { 0 } }, g;
+	struct record_header h = { .kind = RECORD_LIVE, .created = 1 }, g;
 	uint8_t buf[RECORD_HEADER_LEN], bad[RECORD_HEADER_LEN];
 	const char *why;
 
@@ -112,6 +118,48 @@ test_header_bad(void **state)
 	memcpy(bad, buf, sizeof(bad));
 	bad[7] = 0x02;
 	assert_int_equal(record_header_decode(bad, sizeof(bad), &g, &why), -1);
+	/* The reserved word, and payload lengths out of range. */
+	memcpy(bad, buf, sizeof(bad));
+	bad[31] = 1;
+	assert_int_equal(record_header_decode(bad, sizeof(bad), &g, &why), -1);
+	assert_non_null(strstr(why, "reserved"));
+	h.plen = RECORD_MAX_PAYLOAD;
+	record_header_encode(&h, bad);
+	assert_int_equal(record_header_decode(bad, sizeof(bad), &g, &why), 0);
+	h.plen = RECORD_MAX_PAYLOAD + 1;
+	record_header_encode(&h, bad);
+	assert_int_equal(record_header_decode(bad, sizeof(bad), &g, &why), -1);
+	assert_non_null(strstr(why, "payload length"));
+	h.kind = RECORD_TOMBSTONE;
+	h.plen = 1;
+	record_header_encode(&h, bad);
+	assert_int_equal(record_header_decode(bad, sizeof(bad), &g, &why), -1);
+}
+
+/* Slots: whole sectors, room to grow, and only sizes the store writes
+ * are record files. */
+static void
+test_slot_sizes(void **state)
+{
+	size_t max = record_slot_size(RECORD_MAX_LEN);
+
+	(void)state;
+	assert_int_equal(record_slot_size(72), 512);        /* a tombstone */
+	assert_int_equal(record_slot_size(410), 512);       /* 410 + 102 */
+	assert_int_equal(record_slot_size(411), 1024);      /* 411 + 102 > 512 */
+	assert_int_equal(record_slot_size(1100), 1536);     /* a 1 KiB session */
+	assert_true(max >= RECORD_MAX_LEN + RECORD_MAX_LEN / 4);
+	assert_int_equal(max % RECORD_SLOT_ALIGN, 0);
+
+	assert_int_equal(record_file_slot_size(2 * 512), 512);
+	assert_int_equal(record_file_slot_size(2 * 1536), 1536);
+	assert_int_equal(record_file_slot_size(2 * max), max);
+	assert_int_equal(record_file_slot_size(0), 0);
+	assert_int_equal(record_file_slot_size(512), 0);           /* one slot */
+	assert_int_equal(record_file_slot_size(2 * 512 + 2), 0);
+	assert_int_equal(record_file_slot_size(2 * 600), 0);       /* unaligned */
+	assert_int_equal(record_file_slot_size(2 * (max + 512)), 0);
+	assert_int_equal(record_file_slot_size(UINT64_MAX - 1), 0);
 }
 
 static void
@@ -309,6 +357,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header_round_trip),
 		cmocka_unit_test(test_header_bad),
+		cmocka_unit_test(test_slot_sizes),
 		cmocka_unit_test(test_payload_round_trip),
 		cmocka_unit_test(test_payload_truncated_everywhere),
 		cmocka_unit_test(test_payload_limits),

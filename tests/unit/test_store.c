@@ -173,6 +173,32 @@ mtime_of(const char *path)
 }
 
 static void
+write_bytes(const char *path, const uint8_t *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+}
+
+static uint8_t *
+read_bytes(const char *path, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	fstat(fd, &st);
+	*len = (size_t)st.st_size;
+	buf = malloc(*len);
+	assert_int_equal(read(fd, buf, *len), (ssize_t)*len);
+	close(fd);
+	return buf;
+}
+
+static void
 test_load_commit_touch(void **state)
 {
 	struct fixture *f = *state;
@@ -463,11 +489,14 @@ test_max_size_leaves_store_unchanged(void **state)
 	struct stored s;
 	char *big, path[512];
 	struct stat before, after;
+	uint8_t *bytes_before, *bytes_after;
+	size_t len, alen;
 
 	make_session(f, id, 0);
 	ref = ref_of(f, id);
 	record_path(f, &f->keys, id, path, sizeof(path));
 	stat(path, &before);
+	bytes_before = read_bytes(path, &len);
 	big = malloc(f->cfg.max_size + 1);
 	memset(big, 'x', f->cfg.max_size);
 	big[f->cfg.max_size] = '\0';
@@ -479,6 +508,11 @@ test_max_size_leaves_store_unchanged(void **state)
 	stat(path, &after);
 	assert_int_equal(before.st_ino, after.st_ino);
 	assert_int_equal(after.st_mtime, T0);
+	bytes_after = read_bytes(path, &alen);
+	assert_int_equal(alen, len);
+	assert_memory_equal(bytes_after, bytes_before, len);
+	free(bytes_before);
+	free(bytes_after);
 	assert_int_equal(f->st->ops->load(f->st, &ref, T0 + 101, &s), 0);
 	assert_int_equal(s.sess.nitems, 1);
 	stored_free(&s);
@@ -547,30 +581,252 @@ test_destroy(void **state)
 	assert_int_equal(load_state(f, id, T0 + 2), STORED_TOMBSTONE);
 }
 
-static void
-write_bytes(const char *path, const uint8_t *buf, size_t len)
+/* The length of the version in the slot at buf. */
+static size_t
+version_len_at(const uint8_t *buf)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	struct record_header h;
+	const char *why;
 
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, buf, len), (ssize_t)len);
-	close(fd);
+	assert_int_equal(record_header_decode(buf, RECORD_HEADER_LEN, &h, &why),
+	    0);
+	return record_len(&h);
 }
 
-static uint8_t *
-read_bytes(const char *path, size_t *len)
+/* The seq in each slot of the record file at path (0: the slot has no
+ * header), and the file's size. */
+static size_t
+slot_seqs(const char *path, uint64_t seq[RECORD_SLOTS])
 {
-	struct stat st;
-	uint8_t *buf;
-	int fd = open(path, O_RDONLY);
+	size_t len, slot;
+	uint8_t *file = read_bytes(path, &len);
 
-	assert_true(fd >= 0);
-	fstat(fd, &st);
-	*len = (size_t)st.st_size;
-	buf = malloc(*len);
-	assert_int_equal(read(fd, buf, *len), (ssize_t)*len);
-	close(fd);
-	return buf;
+	slot = record_file_slot_size(len);
+	assert_true(slot > 0);
+	for (int i = 0; i < RECORD_SLOTS; i++) {
+		struct record_header h;
+		const char *why;
+
+		seq[i] = record_header_decode(file + i * slot, slot, &h, &why) == 0 ?
+		    h.seq : 0;
+	}
+	free(file);
+	return len;
+}
+
+/* Commit key=value to ref's live record at now. */
+static void
+commit_set(struct fixture *f, struct record_ref *ref, const char *key,
+    const char *value, time_t now)
+{
+	struct changelog l;
+	struct commit_plan p;
+
+	changelog_init(&l);
+	log_set(&l, key, value);
+	assert_int_equal(commit(f, ref, 1, &l, now, &p, NULL), 0);
+	assert_true(p.write_same);
+	commit_plan_free(&p);
+	changelog_free(&l);
+}
+
+/* The value of key in ref's record at now (NULL-safe copy in out). */
+static const char *
+loaded_value(struct fixture *f, struct record_ref *ref, const char *key,
+    time_t now, char *out, size_t outlen)
+{
+	struct stored s;
+	const struct sess_item *it;
+
+	assert_int_equal(f->st->ops->load(f->st, ref, now, &s), 0);
+	if (s.state != STORED_LIVE) {
+		stored_free(&s);
+		return NULL;
+	}
+	it = session_get(&s.sess, key, strlen(key));
+	snprintf(out, outlen, "%s", it != NULL ? it->value : "");
+	stored_free(&s);
+	return out;
+}
+
+/* A change to a live record is written in place, into the slot that does
+ * not hold the current version: same inode, same size, slots taking
+ * turns, seq counting up. */
+static void
+test_update_in_place(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	struct record_ref ref;
+	struct stat first, st;
+	uint64_t seq[RECORD_SLOTS];
+	char path[512], value[16], got[64];
+	size_t size;
+
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	record_path(f, &f->keys, id, path, sizeof(path));
+	assert_int_equal(stat(path, &first), 0);
+	size = slot_seqs(path, seq);
+	assert_int_equal(seq[0], 1);
+	assert_int_equal(seq[1], 0);            /* never written: zeros */
+	for (int i = 2; i <= 7; i++) {
+		snprintf(value, sizeof(value), "v%d", i);
+		commit_set(f, &ref, "k", value, T0 + i);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_ino, first.st_ino);
+		assert_int_equal(st.st_mtime, T0 + i);
+		assert_int_equal(slot_seqs(path, seq), size);
+		/* Version i went to slot (i - 1) % 2; the other holds i - 1. */
+		assert_int_equal(seq[(i - 1) % 2], i);
+		assert_int_equal(seq[i % 2], i - 1);
+		assert_string_equal(loaded_value(f, &ref, "k", T0 + i, got,
+		    sizeof(got)), value);
+	}
+}
+
+/* A commit killed in the middle of its write leaves a slot half-written:
+ * at every point, the record reads as the version before, and the next
+ * commit writes over the broken slot. */
+static void
+test_half_written_slot(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN], *before, *after, *mixed;
+	struct record_ref ref;
+	char path[512], got[64];
+	size_t len, alen, slot, vlen;
+
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	record_path(f, &f->keys, id, path, sizeof(path));
+	commit_set(f, &ref, "k", "two", T0 + 1);      /* seq 2, slot 1 */
+	before = read_bytes(path, &len);
+	commit_set(f, &ref, "k", "three", T0 + 2);    /* seq 3, slot 0 */
+	after = read_bytes(path, &alen);
+	assert_int_equal(alen, len);
+	slot = record_file_slot_size(len);
+	vlen = version_len_at(after);
+	mixed = malloc(len);
+	/* Slot 0 written up to cut bytes. */
+	for (size_t cut = 1; cut < vlen; cut++) {
+		memcpy(mixed, before, len);
+		memcpy(mixed, after, cut);
+		write_bytes(path, mixed, len);
+		assert_string_equal(loaded_value(f, &ref, "k", T0 + 3, got,
+		    sizeof(got)), "two");
+	}
+	/* Both slots broken: nothing whole is left. */
+	memcpy(mixed, before, len);
+	memcpy(mixed, after, vlen / 2);
+	mixed[slot + 100] ^= 1;
+	write_bytes(path, mixed, len);
+	assert_null(loaded_value(f, &ref, "k", T0 + 3, got, sizeof(got)));
+	/* One broken: the next commit goes over it and both load. */
+	memcpy(mixed, before, len);
+	memcpy(mixed, after, vlen / 2);
+	write_bytes(path, mixed, len);
+	commit_set(f, &ref, "k", "four", T0 + 4);
+	assert_string_equal(loaded_value(f, &ref, "k", T0 + 5, got, sizeof(got)),
+	    "four");
+	commit_set(f, &ref, "k", "five", T0 + 6);
+	assert_string_equal(loaded_value(f, &ref, "k", T0 + 7, got, sizeof(got)),
+	    "five");
+	free(before);
+	free(after);
+	free(mixed);
+}
+
+/* A version that outgrows its slot is a new file with bigger slots;
+ * later versions go in place again. */
+static void
+test_outgrown_slot(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	struct record_ref ref;
+	struct stat small, big, later;
+	uint64_t seq[RECORD_SLOTS];
+	char path[512], got[8192], *value;
+
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	record_path(f, &f->keys, id, path, sizeof(path));
+	assert_int_equal(stat(path, &small), 0);
+	value = malloc(5001);
+	memset(value, 'x', 5000);
+	value[5000] = '\0';
+	commit_set(f, &ref, "big", value, T0 + 1);
+	assert_int_equal(stat(path, &big), 0);
+	assert_true(big.st_ino != small.st_ino);
+	assert_true(big.st_size >= 2 * 5000);
+	assert_int_equal(slot_seqs(path, seq), big.st_size);
+	assert_int_equal(seq[0], 1);
+	assert_string_equal(loaded_value(f, &ref, "big", T0 + 2, got,
+	    sizeof(got)), value);
+	value[0] = 'y';
+	commit_set(f, &ref, "big", value, T0 + 3);
+	assert_int_equal(stat(path, &later), 0);
+	assert_int_equal(later.st_ino, big.st_ino);
+	assert_string_equal(loaded_value(f, &ref, "big", T0 + 4, got,
+	    sizeof(got)), value);
+	assert_string_equal(loaded_value(f, &ref, "user", T0 + 4, got,
+	    sizeof(got)), "alice");
+	free(value);
+}
+
+/* Readers take no lock: one process commits a counter as fast as it can
+ * while another loads it, so loads keep meeting a slot half-written (a
+ * third of them here).  Every load finds the record, and the counter
+ * never goes back: a half-written slot is never taken. */
+static void
+test_reader_never_sees_a_write_in_progress(void **state)
+{
+	struct fixture *f = *state;
+	enum { WRITES = 3000 };
+	uint8_t id[SESSION_ID_LEN];
+	struct record_ref ref;
+	char value[1100], got[1200];
+	long last = 0, loads = 0;
+	pid_t pid;
+	int status;
+
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	commit_set(f, &ref, "n", "0", T0 + 1);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		for (int i = 1; i <= WRITES; i++) {
+			struct changelog l;
+			struct commit_plan p;
+
+			/* ~1 KiB, so a write spans several cache lines. */
+			snprintf(value, sizeof(value), "%d:%01000d", i, i);
+			changelog_init(&l);
+			log_set(&l, "n", value);
+			if (commit(f, &ref, 1, &l, T0 + 1, &p, NULL) != 0 ||
+			    !p.write_same)
+				_exit(1);
+			commit_plan_free(&p);
+			changelog_free(&l);
+		}
+		_exit(0);
+	}
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		long n;
+
+		assert_non_null(loaded_value(f, &ref, "n", T0 + 1, got,
+		    sizeof(got)));
+		n = atol(got);
+		assert_true(n >= last);
+		last = n;
+		loads++;
+	}
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_non_null(loaded_value(f, &ref, "n", T0 + 1, got, sizeof(got)));
+	assert_int_equal(atol(got), WRITES);
+	print_message("%ld loads during %d writes\n", loads, (int)WRITES);
 }
 
 static void
@@ -592,13 +848,16 @@ test_corrupt_records_are_absent(void **state)
 		write_bytes(path, good, cut);
 		assert_int_equal(load_state(f, id, T0 + 1), STORED_ABSENT);
 	}
-	/* Each byte flipped: the header is the AEAD's associated data, so
-	 * a change anywhere is refused. */
+	/* Each byte of the version flipped: the header is the AEAD's
+	 * associated data, so a change anywhere in it is refused; the
+	 * record has no other version to fall back on.  A byte flipped in
+	 * the unused rest of the file changes nothing. */
 	for (size_t i = 0; i < len; i++) {
 		memcpy(bad, good, len);
 		bad[i] ^= 0x80;
 		write_bytes(path, bad, len);
-		assert_int_equal(load_state(f, id, T0 + 1), STORED_ABSENT);
+		assert_int_equal(load_state(f, id, T0 + 1),
+		    i < version_len_at(good) ? STORED_ABSENT : STORED_LIVE);
 	}
 	/* Another session's file put in its place: does not decrypt. */
 	make_session(f, other, 0);
@@ -754,6 +1013,39 @@ test_gc(void **state)
 	assert_int_equal(f->st->ops->gc(f->st, now + f->cfg.lifetime), 4);
 }
 
+/* GC reads the header of every slot: a session made permanent by an
+ * update in place (its older slot still says "not permanent") outlives
+ * the idle timeout, and goes when its lifetime ends. */
+static void
+test_gc_reads_every_slot(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	struct record_ref ref;
+	struct changelog l;
+	struct commit_plan p;
+	uint64_t seq[RECORD_SLOTS];
+	char path[512];
+	time_t later = T0 + f->cfg.idle_timeout + 10;
+
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	changelog_init(&l);
+	log_op(&l, CHANGE_PERMANENT, 1);
+	assert_int_equal(commit(f, &ref, 1, &l, T0 + 1, &p, NULL), 0);
+	assert_true(p.write_same);
+	commit_plan_free(&p);
+	changelog_free(&l);
+	record_path(f, &f->keys, id, path, sizeof(path));
+	slot_seqs(path, seq);
+	assert_int_equal(seq[0], 1);            /* the idle-only version */
+	assert_int_equal(seq[1], 2);            /* the permanent one */
+	assert_int_equal(f->st->ops->gc(f->st, later), 0);
+	assert_int_equal(load_state(f, id, later), STORED_LIVE);
+	assert_int_equal(f->st->ops->gc(f->st, T0 + 1 + f->cfg.lifetime), 1);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
 static void
 test_open_refuses(void **state)
 {
@@ -792,6 +1084,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_records_are_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_in_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_half_written_slot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outgrown_slot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reader_never_sees_a_write_in_progress, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_reads_every_slot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modes_and_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses, setup, teardown),
