@@ -43,6 +43,7 @@ _Static_assert(RECORD_TAG_LEN == AEAD_TAG_LEN, "record tag size");
 #define TEMP_PREFIX      ".tmp-"
 #define TEMP_MAX_AGE     3600          /* older temp files are left-overs */
 #define UNLOCKED_READS   3             /* then a reader takes the lock */
+#define GC_BATCH         32            /* removals per hold of a shard lock */
 
 struct file_store {
 	struct store base;
@@ -858,16 +859,21 @@ gc_shard(struct file_store *fs, const char *shard, time_t now)
 		memcpy(dead[ndead++], de->d_name, strlen(de->d_name) + 1);
 	}
 	removed = 0;
-	if (ndead == 0)
-		goto out;
-	if ((lockfd = shard_lock(fs, shardfd, shard, LOCK_EX)) < 0) {
-		removed = -1;
-		goto out;
-	}
-	for (size_t i = 0; i < ndead; i++)
+	for (size_t i = 0; i < ndead; i++) {
+		/* The lock is let go between batches: a commit in this shard
+		 * never waits for more than GC_BATCH removals. */
+		if (i % GC_BATCH == 0) {
+			if (lockfd >= 0)
+				close(lockfd);
+			if ((lockfd = shard_lock(fs, shardfd, shard, LOCK_EX)) < 0) {
+				removed = -1;
+				goto out;
+			}
+		}
 		if (gc_is_dead(fs, shardfd, shard, dead[i], now) &&
 		    unlinkat(shardfd, dead[i], 0) == 0)
 			removed++;
+	}
 	if (removed > 0 && fs->base.cfg->fsync)
 		fsync(shardfd);
 out:

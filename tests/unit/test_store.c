@@ -1046,6 +1046,41 @@ test_gc_reads_every_slot(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 }
 
+/* One shard with more dead records than GC removes per hold of its
+ * lock: all go, in batches, and the live one in the same shard stays. */
+static void
+test_gc_one_full_shard(void **state)
+{
+	struct fixture *f = *state;
+	enum { DEAD = 75 };
+	uint8_t id[SESSION_ID_LEN], live[SESSION_ID_LEN];
+	char name[RECORD_NAME_LEN + 1], shard[3] = "";
+	struct record_ref ref;
+	long made = 0, elsewhere = 0;
+
+	make_session(f, live, 0);
+	record_name(&f->keys, live, name);
+	memcpy(shard, name, 2);
+	while (made < DEAD) {
+		make_session(f, id, 0);
+		record_name(&f->keys, id, name);
+		if (memcmp(name, shard, 2) == 0) {
+			made++;
+		} else {
+			/* Elsewhere: made a tombstone at once. */
+			ref = ref_of(f, id);
+			assert_int_equal(f->st->ops->destroy(f->st, &ref, T0), 0);
+			elsewhere++;
+		}
+	}
+	ref = ref_of(f, live);
+	assert_int_equal(f->st->ops->touch(f->st, &ref, T0 + 1800), 0);
+	/* The idle ones in the shard, and every old tombstone elsewhere. */
+	assert_int_equal(f->st->ops->gc(f->st, T0 + 1800 + 10), DEAD + elsewhere);
+	assert_int_equal(load_state(f, live, T0 + 1800 + 10), STORED_LIVE);
+	assert_int_equal(f->st->ops->gc(f->st, T0 + 1800 + 10), 0);
+}
+
 static void
 test_open_refuses(void **state)
 {
@@ -1089,6 +1124,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_outgrown_slot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reader_never_sees_a_write_in_progress, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc_reads_every_slot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_one_full_shard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modes_and_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses, setup, teardown),
