@@ -238,11 +238,13 @@ slots_scan(const uint8_t *file, size_t slot_size, const uint8_t *key,
 }
 
 /* Read the record at pl under k into *out.  Missing, broken, expired:
- * STORED_ABSENT.  -1 only for a failure of the store itself.  With t (the
- * caller holds the shard's lock), a live record stays open in t. */
+ * STORED_ABSENT.  -1 only for a failure of the store itself.  locked: the
+ * caller holds the shard's lock (a half-written slot is then one a crash
+ * left).  With t (locked too), a live record stays open in t. */
 static int
 record_read(struct file_store *fs, const struct place *pl, const struct keys *k,
-    const uint8_t *id, time_t now, struct stored *out, struct target *t)
+    const uint8_t *id, time_t now, struct stored *out, int locked,
+    struct target *t)
 {
 	const struct config *cfg = fs->base.cfg;
 	struct current cur = { .slot = -1 };
@@ -250,7 +252,7 @@ record_read(struct file_store *fs, const struct place *pl, const struct keys *k,
 	uint8_t key[AEAD_KEY_LEN], *file = NULL;
 	const char *why = NULL;
 	size_t slot_size = 0;
-	int shardfd, fd = -1, lockfd = -1, locked = t != NULL, rc = -1;
+	int shardfd, fd = -1, lockfd = -1, rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	session_init(&out->sess);
@@ -354,7 +356,8 @@ out:
 }
 
 /* Read ref's record: under the primary name, else under the old one.
- * t as for record_read, for the primary name only. */
+ * With t, the caller holds the locks of both (ref_lock), and t is as for
+ * record_read, for the primary name only. */
 static int
 ref_read(struct file_store *fs, const struct record_ref *ref, time_t now,
     struct stored *out, struct target *t)
@@ -362,12 +365,13 @@ ref_read(struct file_store *fs, const struct record_ref *ref, time_t now,
 	struct place pl;
 
 	place_of(&pl, ref->keys, ref->id);
-	if (record_read(fs, &pl, ref->keys, ref->id, now, out, t) < 0)
+	if (record_read(fs, &pl, ref->keys, ref->id, now, out, t != NULL, t) < 0)
 		return -1;
 	if (out->state != STORED_ABSENT || ref->old_keys == NULL)
 		return 0;
 	place_of(&pl, ref->old_keys, ref->id);
-	if (record_read(fs, &pl, ref->old_keys, ref->id, now, out, NULL) < 0)
+	if (record_read(fs, &pl, ref->old_keys, ref->id, now, out, t != NULL,
+	        NULL) < 0)
 		return -1;
 	out->under_old_name = out->state != STORED_ABSENT;
 	return 0;

@@ -1013,6 +1013,52 @@ test_gc(void **state)
 	assert_int_equal(f->st->ops->gc(f->st, now + f->cfg.lifetime), 4);
 }
 
+/* A record written in place under the old secret, with a slot a crash
+ * left half-written, then rotated: the commit (which holds the locks of
+ * both names) takes the whole slot and moves it, and does not wait on
+ * its own lock. */
+static void
+test_rotation_of_a_half_written_record(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN], *file;
+	struct record_ref old_only, rotating;
+	struct changelog l;
+	struct commit_plan p;
+	char oldpath[512], got[64];
+	size_t len;
+
+	session_id_generate(id);
+	old_only = ref_of(f, id);
+	old_only.keys = &f->old_keys;
+	changelog_init(&l);
+	log_set(&l, "user", "bob");
+	assert_int_equal(commit(f, &old_only, 0, &l, T0, &p, id), 0);
+	commit_plan_free(&p);
+	changelog_free(&l);
+	old_only = ref_of(f, id);
+	old_only.keys = &f->old_keys;
+	commit_set(f, &old_only, "k", "two", T0 + 1);       /* slot 1, seq 2 */
+	record_path(f, &f->old_keys, id, oldpath, sizeof(oldpath));
+	file = read_bytes(oldpath, &len);
+	file[100] ^= 1;                         /* slot 0, seq 1: torn */
+	write_bytes(oldpath, file, len);
+	free(file);
+
+	rotating = ref_of(f, id);
+	rotating.old_keys = &f->old_keys;
+	alarm(10);                              /* a self-deadlock fails */
+	changelog_init(&l);
+	assert_int_equal(commit(f, &rotating, 1, &l, T0 + 2, &p, NULL), 0);
+	alarm(0);
+	assert_true(p.write_same && p.remove_old_name);
+	commit_plan_free(&p);
+	changelog_free(&l);
+	assert_int_equal(access(oldpath, F_OK), -1);
+	assert_string_equal(loaded_value(f, &rotating, "k", T0 + 3, got,
+	    sizeof(got)), "two");
+}
+
 /* GC reads the header of every slot: a session made permanent by an
  * update in place (its older slot still says "not permanent") outlives
  * the idle timeout, and goes when its lifetime ends. */
@@ -1125,6 +1171,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reader_never_sees_a_write_in_progress, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc_reads_every_slot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc_one_full_shard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_of_a_half_written_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modes_and_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses, setup, teardown),
