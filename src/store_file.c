@@ -500,10 +500,10 @@ out:
 }
 
 /* Whether the mtime the kernel gave a write already says now (the
- * clock's seconds lag or lead the kernel's by less than one).  Setting
- * it anyway would cost a disk write: a time set by utimes makes the
- * fdatasync of a commit write the inode too, a time set by a write does
- * not. */
+ * clock's seconds lag or lead the kernel's by less than one).  Then no
+ * utimes is needed: it would change the inode again, and an inode
+ * changed by more than a write's own timestamp update is written by
+ * fdatasync on some file systems (a second disk write per commit). */
 static int
 mtime_is_now(const struct stat *st, time_t now)
 {
