@@ -102,6 +102,22 @@ record_len(const struct record_header *h)
 	return RECORD_HEADER_LEN + (size_t)h->plen + RECORD_TAG_LEN;
 }
 
+int
+record_slot_parse(const uint8_t *slot, size_t slot_size,
+    struct record_header *h, const char **why)
+{
+	if (record_header_decode(slot, slot_size, h, why) == 0) {
+		if (record_len(h) <= slot_size)
+			return 1;
+		*why = "version runs past its slot";
+		return -1;
+	}
+	for (size_t i = 0; i < slot_size; i++)
+		if (slot[i] != 0)
+			return -1;
+	return 0;
+}
+
 size_t
 record_slot_size(size_t len)
 {

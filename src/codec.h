@@ -76,6 +76,13 @@ int record_header_decode(const uint8_t *buf, size_t len,
 /* Bytes of a version whose header says h: header, sealed payload. */
 size_t record_len(const struct record_header *h);
 
+/* One slot of slot_size bytes: 1 when it starts with a header whose
+ * version fits in the slot (*h; the seal is for the caller to check), 0
+ * when it is all zero (never written), -1 with *why otherwise (a write
+ * cut short, or not a record). */
+int record_slot_parse(const uint8_t *slot, size_t slot_size,
+    struct record_header *h, const char **why);
+
 /* The slot size for a version of len bytes (room to grow by a quarter),
  * and the slot size of a record file of file_size bytes: 0 when no
  * record file has that size. */

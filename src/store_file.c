@@ -155,15 +155,6 @@ pwrite_all(int fd, const uint8_t *buf, size_t len, off_t off)
 	return 0;
 }
 
-static int
-all_zero(const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (p[i] != 0)
-			return 0;
-	return 1;
-}
-
 /* The current version of a record file, as read. */
 struct current {
 	int slot;                       /* -1: no slot holds a whole version */
@@ -191,11 +182,12 @@ slot_open(const uint8_t *slot, size_t slot_size, const uint8_t *key,
     struct record_header *h, uint8_t **plain)
 {
 	const char *why;
+	int r;
 
 	*plain = NULL;
-	if (record_header_decode(slot, slot_size, h, &why) < 0)
-		return all_zero(slot, slot_size) ? 0 : -1;
-	if (record_len(h) > slot_size || (*plain = malloc(h->plen + 1)) == NULL)
+	if ((r = record_slot_parse(slot, slot_size, h, &why)) <= 0)
+		return r;
+	if ((*plain = malloc(h->plen + 1)) == NULL)
 		return -1;
 	if (aead_open(*plain, slot + RECORD_HEADER_LEN, h->plen + AEAD_TAG_LEN,
 	        slot, RECORD_HEADER_LEN, h->nonce, key) < 0) {
