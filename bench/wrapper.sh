@@ -11,8 +11,8 @@
 #   bench/wrapper.sh                 plain: a tiny C CGI program
 #   bench/wrapper.sh --sh            plain: a tiny /bin/sh CGI script
 #   bench/wrapper.sh --sessions      the C CGI reads and writes one session
-#                                    key per request (cookie kept per wrk
-#                                    thread); sessionwrap with sessions, file
+#                                    key per request (cookie kept per
+#                                    connection); sessionwrap with sessions, file
 #                                    store with fsync on and with fsync off,
 #                                    against fcgiwrap without sessions
 #                                    (bench/sessions.sh runs this)
@@ -20,7 +20,8 @@
 # Environment knobs (defaults in brackets):
 #   SW        the sessionwrap binary [_build/src/sessionwrap, searched]
 #   WORKERS   FastCGI workers of each application [2]
-#   THREADS   wrk threads [2]         CONNS  wrk connections [8]
+#   THREADS   wrk threads [2; with --sessions, CONNS]
+#   CONNS     wrk connections [8]
 #   DURATION  seconds per round [10]  ROUNDS rounds per side [3]
 #   CC        compiler for the CGI program [cc]
 #   PERF_SIDE, PERF_OUT  profile: run the wrk of side PERF_SIDE (sw, swon,
@@ -44,8 +45,10 @@ case ${1:-} in
 esac
 
 WORKERS=${WORKERS:-2}
-THREADS=${THREADS:-2}
 CONNS=${CONNS:-8}
+# With sessions a wrk thread keeps one cookie, so one connection per thread
+# keeps the cookie per connection.
+if [ "$MODE" = sessions ]; then THREADS=${THREADS:-$CONNS}; else THREADS=${THREADS:-2}; fi
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 CC=${CC:-cc}
