@@ -311,6 +311,10 @@ record_read(struct file_store *fs, const struct place *pl, const struct keys *k,
 		    "truncated)";
 		goto out;
 	}
+	if (cur.torn)
+		log_warn("session record %s/%s/%s: a slot does not verify (a "
+		    "write cut short, or damage): version %llu is used", fs->dir,
+		    pl->shard, pl->name, (unsigned long long)cur.h.seq);
 	out->mtime = st.st_mtime;
 	if (cur.h.kind == RECORD_TOMBSTONE) {
 		if (!tombstone_expired(cfg, st.st_mtime, now))

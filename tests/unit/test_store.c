@@ -649,6 +649,33 @@ loaded_value(struct fixture *f, struct record_ref *ref, const char *key,
 	return out;
 }
 
+/* What the store logs (to stderr) during one load of ref at now. */
+static char *
+logged_by_load(struct fixture *f, struct record_ref *ref, time_t now)
+{
+	char path[128], *text;
+	struct stored s;
+	size_t len;
+	int fd, saved;
+
+	snprintf(path, sizeof(path), "%s/log", f->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	assert_int_equal(f->st->ops->load(f->st, ref, now, &s), 0);
+	stored_free(&s);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	text = (char *)read_bytes(path, &len);
+	text = realloc(text, len + 1);
+	text[len] = '\0';
+	return text;
+}
+
 /* A change to a live record is written in place, into the slot that does
  * not hold the current version: same inode, same size, slots taking
  * turns, seq counting up. */
@@ -694,7 +721,7 @@ test_half_written_slot(void **state)
 	struct fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN], *before, *after, *mixed;
 	struct record_ref ref;
-	char path[512], got[64];
+	char path[512], got[64], *log;
 	size_t len, alen, slot, vlen;
 
 	make_session(f, id, 0);
@@ -716,12 +743,22 @@ test_half_written_slot(void **state)
 		assert_string_equal(loaded_value(f, &ref, "k", T0 + 3, got,
 		    sizeof(got)), "two");
 	}
+	/* The log names the file and the version used. */
+	log = logged_by_load(f, &ref, T0 + 3);
+	assert_non_null(strstr(log, strrchr(path, '/') + 1));
+	assert_non_null(strstr(log, "does not verify"));
+	assert_non_null(strstr(log, "version 2 is used"));
+	free(log);
 	/* Both slots broken: nothing whole is left. */
 	memcpy(mixed, before, len);
 	memcpy(mixed, after, vlen / 2);
 	mixed[slot + 100] ^= 1;
 	write_bytes(path, mixed, len);
 	assert_null(loaded_value(f, &ref, "k", T0 + 3, got, sizeof(got)));
+	log = logged_by_load(f, &ref, T0 + 3);
+	assert_non_null(strstr(log, strrchr(path, '/') + 1));
+	assert_non_null(strstr(log, "treated as absent"));
+	free(log);
 	/* One broken: the next commit goes over it and both load. */
 	memcpy(mixed, before, len);
 	memcpy(mixed, after, vlen / 2);
