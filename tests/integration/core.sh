@@ -133,5 +133,5 @@ expect_eq "the child gets exactly fds 0 1 2 (no FastCGI socket leak)" "0 1 2 " "
 # --- client goes away mid-response ------------------------------------------
 curl -s -m 1 "$URL/stream.cgi" >/dev/null
 sleep 2
-check "child killed when the client went away" sh -c '! pgrep -f "[s]tream.cgi" >/dev/null'
+check "child killed when the client went away" sh -c "! pgrep -f '$T/cgi/[s]tream.cgi' >/dev/null"
 check "sessionwrap still serves after all that" [ "$(status_of "$URL/status.cgi")" = 201 ]
