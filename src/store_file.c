@@ -373,40 +373,43 @@ ref_read(struct file_store *fs, const struct record_ref *ref, time_t now,
 	return 0;
 }
 
-/* Bytes of a version holding sess (NULL: a tombstone). */
-static size_t
-version_len(const struct session *sess)
+/* The header of version seq of a record holding sess (NULL: a
+ * tombstone); the nonce comes with the seal. */
+static void
+version_header(struct record_header *h, const struct session *sess,
+    uint64_t seq)
 {
-	return RECORD_HEADER_LEN + (sess != NULL ? payload_len(sess) : 0) +
-	    AEAD_TAG_LEN;
+	memset(h, 0, sizeof(*h));
+	h->kind = RECORD_TOMBSTONE;
+	h->seq = seq;
+	if (sess != NULL) {
+		h->kind = RECORD_LIVE;
+		h->permanent = sess->permanent;
+		h->created = sess->created;
+		h->plen = (uint32_t)payload_len(sess);
+	}
 }
 
-/* Seal version seq of id's record under k into out (version_len bytes):
- * sess, or a tombstone when NULL.  0, or -1 when memory runs out. */
+/* Seal the version h describes (sess, or NULL for a tombstone) of id's
+ * record under k into out, record_len(h) bytes.  0, or -1 when memory
+ * runs out. */
 static int
-version_seal(uint8_t *out, const struct keys *k, const uint8_t *id,
-    const struct session *sess, uint64_t seq)
+version_seal(uint8_t *out, struct record_header *h, const struct keys *k,
+    const uint8_t *id, const struct session *sess)
 {
-	struct record_header h = { .kind = RECORD_TOMBSTONE, .seq = seq };
 	uint8_t key[AEAD_KEY_LEN], *plain;
 
-	if (sess != NULL) {
-		h.kind = RECORD_LIVE;
-		h.permanent = sess->permanent;
-		h.created = sess->created;
-		h.plen = (uint32_t)payload_len(sess);
-	}
-	if ((plain = malloc((size_t)h.plen + 1)) == NULL)
+	if ((plain = malloc((size_t)h->plen + 1)) == NULL)
 		return -1;
 	if (sess != NULL)
 		payload_encode(sess, plain);
-	random_fill(h.nonce, sizeof(h.nonce));
-	record_header_encode(&h, out);
+	random_fill(h->nonce, sizeof(h->nonce));
+	record_header_encode(h, out);
 	record_key(k, id, key);
-	aead_seal(out + RECORD_HEADER_LEN, plain, h.plen, out, RECORD_HEADER_LEN,
-	    h.nonce, key);
+	aead_seal(out + RECORD_HEADER_LEN, plain, h->plen, out,
+	    RECORD_HEADER_LEN, h->nonce, key);
 	wipe(key, sizeof(key));
-	wipe(plain, h.plen);
+	wipe(plain, h->plen);
 	free(plain);
 	return 0;
 }
@@ -438,18 +441,21 @@ record_write(struct file_store *fs, const struct keys *k, const uint8_t *id,
     const struct session *sess, time_t now)
 {
 	const struct config *cfg = fs->base.cfg;
+	struct record_header h;
 	struct place pl;
 	char tmp[sizeof(TEMP_PREFIX) + 16];
 	uint8_t *file = NULL, rnd[8];
-	size_t flen = RECORD_SLOTS * record_slot_size(version_len(sess));
+	size_t flen;
 	int shardfd, fd = -1, rc = -1, tmp_made = 0, renamed = 0;
 	struct timespec times[2] = { { now, 0 }, { now, 0 } };
 
 	place_of(&pl, k, id);
 	if ((shardfd = shard_open(fs, pl.shard, 1)) < 0)
 		return -1;
+	version_header(&h, sess, 1);
+	flen = RECORD_SLOTS * record_slot_size(record_len(&h));
 	if ((file = calloc(1, flen)) == NULL ||
-	    version_seal(file, k, id, sess, 1) < 0) {
+	    version_seal(file, &h, k, id, sess) < 0) {
 		log_error("session record %s/%s/%s: out of memory", fs->dir,
 		    pl.shard, pl.name);
 		goto out;
@@ -514,17 +520,19 @@ record_update(struct file_store *fs, const struct keys *k, const uint8_t *id,
     const struct session *sess, const struct target *t, time_t now)
 {
 	struct timespec times[2] = { { now, 0 }, { now, 0 } };
-	size_t len = version_len(sess);
+	struct record_header h;
 	uint8_t *buf;
 	struct place pl;
 	struct stat st;
+	size_t len;
 	int rc = -1;
 
-	if (len > t->slot_size)
+	version_header(&h, sess, t->seq + 1);
+	if ((len = record_len(&h)) > t->slot_size)
 		return 1;
 	place_of(&pl, k, id);
-	if ((buf = malloc(len)) == NULL || version_seal(buf, k, id, sess,
-	        t->seq + 1) < 0) {
+	if ((buf = malloc(len)) == NULL || version_seal(buf, &h, k, id,
+	        sess) < 0) {
 		log_error("session record %s/%s/%s: out of memory", fs->dir,
 		    pl.shard, pl.name);
 		goto out;
