@@ -61,6 +61,7 @@ struct place {
  * live record file, open, and where its next version goes. */
 struct target {
 	int fd;                         /* -1: no record to update in place */
+	struct place pl;                /* its name, for the log */
 	size_t slot_size;
 	int next;                       /* the slot to write */
 	uint64_t seq;                   /* of the current version */
@@ -332,6 +333,7 @@ record_read(struct file_store *fs, const struct place *pl, const struct keys *k,
 	if (t != NULL) {
 		t->fd = fd;
 		fd = -1;
+		t->pl = *pl;
 		t->slot_size = slot_size;
 		t->next = (cur.slot + 1) % RECORD_SLOTS;
 		t->seq = cur.h.seq;
@@ -522,7 +524,6 @@ record_update(struct file_store *fs, const struct keys *k, const uint8_t *id,
 	struct timespec times[2] = { { now, 0 }, { now, 0 } };
 	struct record_header h;
 	uint8_t *buf;
-	struct place pl;
 	struct stat st;
 	size_t len;
 	int rc = -1;
@@ -530,19 +531,18 @@ record_update(struct file_store *fs, const struct keys *k, const uint8_t *id,
 	version_header(&h, sess, t->seq + 1);
 	if ((len = record_len(&h)) > t->slot_size)
 		return 1;
-	place_of(&pl, k, id);
 	if ((buf = malloc(len)) == NULL || version_seal(buf, &h, k, id,
 	        sess) < 0) {
 		log_error("session record %s/%s/%s: out of memory", fs->dir,
-		    pl.shard, pl.name);
+		    t->pl.shard, t->pl.name);
 		goto out;
 	}
 	if (pwrite_all(t->fd, buf, len, (off_t)t->next * (off_t)t->slot_size) < 0 ||
 	    fstat(t->fd, &st) < 0 ||
 	    (!mtime_is_now(&st, now) && futimens(t->fd, times) < 0) ||
 	    (fs->base.cfg->fsync && fdatasync(t->fd) < 0)) {
-		log_error("session record %s/%s/%s: %s", fs->dir, pl.shard,
-		    pl.name, strerror(errno));
+		log_error("session record %s/%s/%s: %s", fs->dir, t->pl.shard,
+		    t->pl.name, strerror(errno));
 		goto out;
 	}
 	rc = 0;
