@@ -265,29 +265,30 @@ record_read(struct file_store *fs, const struct place *pl, const struct keys *k,
 			    pl->name, strerror(errno));
 		goto out;
 	}
+	if (fstat(fd, &st) < 0) {
+		log_error("session record %s/%s/%s: %s", fs->dir, pl->shard,
+		    pl->name, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+	if (!S_ISREG(st.st_mode)) {
+		why = "not a regular file";
+		goto out;
+	}
+	/* The size is the inode's for good: versions are written in place,
+	 * a bigger record is a new file. */
+	if ((slot_size = record_file_slot_size((uint64_t)st.st_size)) == 0) {
+		why = "not the size of a record file";
+		goto out;
+	}
+	if ((file = malloc((size_t)st.st_size)) == NULL) {
+		log_error("session record %s/%s/%s: out of memory", fs->dir,
+		    pl->shard, pl->name);
+		rc = -1;
+		goto out;
+	}
 	record_key(k, id, key);
 	for (int attempt = 1;; attempt++) {
-		if (fstat(fd, &st) < 0) {
-			log_error("session record %s/%s/%s: %s", fs->dir, pl->shard,
-			    pl->name, strerror(errno));
-			goto out;
-		}
-		rc = 0;
-		if (!S_ISREG(st.st_mode)) {
-			why = "not a regular file";
-			goto out;
-		}
-		if ((slot_size = record_file_slot_size((uint64_t)st.st_size)) == 0) {
-			why = "not the size of a record file";
-			goto out;
-		}
-		free(file);
-		if ((file = malloc((size_t)st.st_size)) == NULL) {
-			log_error("session record %s/%s/%s: out of memory", fs->dir,
-			    pl->shard, pl->name);
-			rc = -1;
-			goto out;
-		}
 		if (pread_all(fd, file, (size_t)st.st_size, 0) < 0) {
 			why = "short read";
 			goto out;
