@@ -257,8 +257,9 @@ record_read(struct file_store *fs, const struct place *pl, const struct keys *k,
 	if (fd < 0) {
 		if (errno == ENOENT)
 			rc = 0;
-		else if (errno == ELOOP) {
-			why = "is a symlink";
+		else if (errno == ELOOP || errno == EISDIR) {
+			/* (A commit opens for writing: a directory fails here.) */
+			why = errno == ELOOP ? "is a symlink" : "not a regular file";
 			rc = 0;
 		} else
 			log_error("session record %s/%s/%s: %s", fs->dir, pl->shard,

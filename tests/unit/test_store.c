@@ -883,6 +883,9 @@ test_corrupt_records_are_absent(void **state)
 	uint8_t *good, *bad;
 	char path[512], otherpath[512];
 	size_t len, olen;
+	struct record_ref ref;
+	struct changelog l;
+	struct commit_plan p;
 
 	make_session(f, id, 0);
 	record_path(f, &f->keys, id, path, sizeof(path));
@@ -925,6 +928,15 @@ test_corrupt_records_are_absent(void **state)
 	unlink(path);
 	assert_int_equal(mkdir(path, 0700), 0);
 	assert_int_equal(load_state(f, id, T0 + 1), STORED_ABSENT);
+	/* A commit (which opens the record for writing) treats it so
+	 * too: the session goes on under a fresh id. */
+	ref = ref_of(f, id);
+	changelog_init(&l);
+	log_set(&l, "k", "v");
+	assert_int_equal(commit(f, &ref, 1, &l, T0 + 1, &p, NULL), 0);
+	assert_true(p.write_new && p.id_changed);
+	commit_plan_free(&p);
+	changelog_free(&l);
 	rmdir(path);
 	/* The intact record loads again. */
 	write_bytes(path, good, len);
