@@ -518,28 +518,41 @@ test_max_size_leaves_store_unchanged(void **state)
 	stored_free(&s);
 }
 
+/* A new session holding user=bob, written at T0 while the old secret
+ * was the primary; its id in id, and a ref to it under that secret. */
+static struct record_ref
+make_old_session(struct fixture *f, uint8_t id[SESSION_ID_LEN])
+{
+	struct record_ref ref;
+	struct changelog l;
+	struct commit_plan p;
+
+	session_id_generate(id);
+	ref = ref_of(f, id);
+	ref.keys = &f->old_keys;
+	changelog_init(&l);
+	log_set(&l, "user", "bob");
+	assert_int_equal(commit(f, &ref, 0, &l, T0, &p, id), 0);
+	commit_plan_free(&p);
+	changelog_free(&l);
+	ref = ref_of(f, id);
+	ref.keys = &f->old_keys;
+	return ref;
+}
+
 static void
 test_rotation(void **state)
 {
 	struct fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
-	struct record_ref old_only, rotating;
+	struct record_ref rotating;
 	struct changelog l;
 	struct commit_plan p;
 	struct stored s;
 	char oldpath[512], newpath[512];
 
 	/* A session written while the old secret was the primary. */
-	session_id_generate(id);
-	old_only = ref_of(f, id);
-	old_only.keys = &f->old_keys;
-	changelog_init(&l);
-	log_set(&l, "user", "bob");
-	assert_int_equal(commit(f, &old_only, 0, &l, T0, &p, id), 0);
-	commit_plan_free(&p);
-	changelog_free(&l);
-	old_only = ref_of(f, id);
-	old_only.keys = &f->old_keys;
+	make_old_session(f, id);
 	record_path(f, &f->old_keys, id, oldpath, sizeof(oldpath));
 	record_path(f, &f->keys, id, newpath, sizeof(newpath));
 	assert_int_equal(access(oldpath, F_OK), 0);
@@ -1086,16 +1099,7 @@ test_rotation_of_a_half_written_record(void **state)
 	char oldpath[512], got[64];
 	size_t len;
 
-	session_id_generate(id);
-	old_only = ref_of(f, id);
-	old_only.keys = &f->old_keys;
-	changelog_init(&l);
-	log_set(&l, "user", "bob");
-	assert_int_equal(commit(f, &old_only, 0, &l, T0, &p, id), 0);
-	commit_plan_free(&p);
-	changelog_free(&l);
-	old_only = ref_of(f, id);
-	old_only.keys = &f->old_keys;
+	old_only = make_old_session(f, id);
 	commit_set(f, &old_only, "k", "two", T0 + 1);       /* slot 1, seq 2 */
 	record_path(f, &f->old_keys, id, oldpath, sizeof(oldpath));
 	file = read_bytes(oldpath, &len);
