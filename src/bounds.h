@@ -31,7 +31,7 @@
 
 /* Cookie header. */
 #define MAX_COOKIE_HEADER  (16 * 1024)
-#define MAX_COOKIES        128
+#define MAX_SESSION_COOKIES 16      /* of our name, tried in turn      */
 
 /* Directive headers from the child. */
 #define MAX_DIRECTIVES     256

@@ -69,8 +69,17 @@ split_pair(const char *seg, size_t slen, struct cookie_pair *p)
 	return 1;
 }
 
+/* Whether p is named name (any name when name is NULL). */
+static int
+is_named(const struct cookie_pair *p, const char *name)
+{
+	return name == NULL ||
+	    (p->nlen == strlen(name) && memcmp(p->name, name, p->nlen) == 0);
+}
+
 int
-cookie_parse(const char *hdr, size_t len, struct cookie_pair *out, int max)
+cookie_find(const char *hdr, size_t len, const char *name,
+    struct cookie_pair *out, int max)
 {
 	size_t pos = 0, slen;
 	const char *seg;
@@ -79,7 +88,7 @@ cookie_parse(const char *hdr, size_t len, struct cookie_pair *out, int max)
 	if (len > MAX_COOKIE_HEADER)
 		return -1;
 	while (n < max && next_segment(hdr, len, &pos, &seg, &slen))
-		if (split_pair(seg, slen, &out[n]))
+		if (split_pair(seg, slen, &out[n]) && is_named(&out[n], name))
 			n++;
 	return n;
 }
@@ -90,14 +99,13 @@ cookie_parse(const char *hdr, size_t len, struct cookie_pair *out, int max)
 size_t
 cookie_strip(const char *hdr, size_t len, const char *name, char *dst)
 {
-	size_t pos = 0, out = 0, namelen = strlen(name), start = 0;
+	size_t pos = 0, out = 0, start = 0;
 	const char *seg;
 	size_t slen;
 	struct cookie_pair p;
 
 	while (next_segment(hdr, len, &pos, &seg, &slen)) {
-		if (split_pair(seg, slen, &p) && p.nlen == namelen &&
-		    memcmp(p.name, name, namelen) == 0) {
+		if (split_pair(seg, slen, &p) && is_named(&p, name)) {
 			start = pos;
 			continue;
 		}

@@ -17,11 +17,14 @@ struct cookie_pair {
 	size_t vlen;
 };
 
-/* Split a Cookie header ("a=1; b=2") into at most max pairs.  Spaces and
- * tabs around names and values are dropped; segments without a name or
- * without '=' are skipped.  Returns the number of pairs, or -1 when the
+/* The cookies named name in a Cookie header ("a=1; b=2"), in the order
+ * sent, at most max of them; the whole header is searched, however many
+ * other cookies come first.  Spaces and tabs around names and values are
+ * dropped; segments without a name or without '=' are skipped; name is
+ * NULL for every cookie.  Returns the number of pairs, or -1 when the
  * header is longer than MAX_COOKIE_HEADER (the caller then ignores it). */
-int cookie_parse(const char *hdr, size_t len, struct cookie_pair *out, int max);
+int cookie_find(const char *hdr, size_t len, const char *name,
+    struct cookie_pair *out, int max);
 
 /* Copy hdr into dst minus every cookie named name (and its ';'); the
  * rest stays byte for byte as sent, trimmed of blanks and ';' at the ends.

@@ -181,11 +181,11 @@ static int
 request_load(struct sess_request *r, time_t now)
 {
 	const struct config *cfg = r->s->cfg;
-	struct cookie_pair pairs[MAX_COOKIES];
-	size_t namelen = strlen(cfg->cookie_name);
+	struct cookie_pair pairs[MAX_SESSION_COOKIES];
 	int n, saw_tombstone = 0;
 
-	n = cookie_parse(r->cookie_header, r->cookie_len, pairs, MAX_COOKIES);
+	n = cookie_find(r->cookie_header, r->cookie_len, cfg->cookie_name,
+	    pairs, MAX_SESSION_COOKIES);
 	if (n < 0)
 		log_debug("script %s: Cookie header over %d bytes: no session "
 		    "cookie read from it", r->script, MAX_COOKIE_HEADER);
@@ -194,9 +194,6 @@ request_load(struct sess_request *r, time_t now)
 		struct stored st;
 		int which;
 
-		if (pairs[i].nlen != namelen ||
-		    memcmp(pairs[i].name, cfg->cookie_name, namelen) != 0)
-			continue;
 		which = cookie_value_open(&r->s->keys, pairs[i].value,
 		    pairs[i].vlen, ref.id);
 		if (which < 0) {

@@ -35,11 +35,12 @@ fuzz_headers(const char *p, size_t n)
 static void
 fuzz_cookie(const char *p, size_t n)
 {
-	struct cookie_pair pairs[MAX_COOKIES];
+	struct cookie_pair pairs[MAX_SESSION_COOKIES];
 	char *out = malloc(n + 1);
-	int np = cookie_parse(p, n, pairs, MAX_COOKIES);
+	int np = cookie_find(p, n, NULL, pairs, MAX_SESSION_COOKIES);
 
-	if (np > MAX_COOKIES)
+	if (np > MAX_SESSION_COOKIES ||
+	    cookie_find(p, n, "session", pairs, MAX_SESSION_COOKIES) > np)
 		abort();
 	if (cookie_strip(p, n, "session", out) > n)
 		abort();

@@ -57,6 +57,12 @@ b=$(sreq "$J" "sess.cgi" -b "other=1; sid=garbage; third=3")
 expect_match "odd keys in SESSION" '^SESSION=a.b=v2&cart=3%2C7&my-key=v1&pet=Rex\+the\+dog$' "$b"
 expect_nomatch "no SESSION_ variable for a key that is no name" '^SESSION_my' "$b"
 expect_match "HTTP_COOKIE keeps other cookies, drops ours" '^HTTP_COOKIE=other=1; third=3$' "$b"
+# A site with many cookies (a browser sends up to ~180 per site): ours,
+# sent after 200 others, is still read.
+sid=$(awk '$6 == "sid" { print $7 }' "$J")
+many=$(python3 -c 'print("; ".join("c%d=v" % i for i in range(200)))')
+b=$(curl -s -H "Cookie: $many; sid=$sid" "$URL/sess.cgi")
+expect_match "session cookie after 200 others is read" '^SESSION_pet=Rex the dog$' "$b"
 sreq "$J" "sess.cgi?$(hq 'X-Session-Unset: my-key&a.b')" >/dev/null
 expect_match "unset removes keys" '^SESSION=cart=3%2C7&pet=Rex\+the\+dog$' "$(sreq "$J" sess.cgi)"
 

@@ -29,7 +29,7 @@ test_parse_basic(void **state)
 	struct cookie_pair p[8];
 
 	(void)state;
-	assert_int_equal(cookie_parse(h, strlen(h), p, 8), 4);
+	assert_int_equal(cookie_find(h, strlen(h), NULL, p, 8), 4);
 	assert_pair(&p[0], "a", "1");
 	assert_pair(&p[1], "session", "xyz");
 	assert_pair(&p[2], "b", "2");
@@ -44,36 +44,56 @@ test_parse_quotes_duplicates_garbage(void **state)
 	struct cookie_pair p[16];
 
 	(void)state;
-	assert_int_equal(cookie_parse(h, strlen(h), p, 16), 5);
+	assert_int_equal(cookie_find(h, strlen(h), NULL, p, 16), 5);
 	assert_pair(&p[0], "session", "q");
 	assert_pair(&p[1], "session", "second");
 	assert_pair(&p[2], "x", "");
 	assert_pair(&p[3], "y", "\"unterminated");
 	assert_pair(&p[4], "z", "");
-	assert_int_equal(cookie_parse("", 0, p, 16), 0);
-	assert_int_equal(cookie_parse("   ;  ", 6, p, 16), 0);
+	assert_int_equal(cookie_find("", 0, NULL, p, 16), 0);
+	assert_int_equal(cookie_find("   ;  ", 6, NULL, p, 16), 0);
+	/* By name: both of ours, in the order sent; a prefix is not a match. */
+	assert_int_equal(cookie_find(h, strlen(h), "session", p, 16), 2);
+	assert_pair(&p[0], "session", "q");
+	assert_pair(&p[1], "session", "second");
+	assert_int_equal(cookie_find(h, strlen(h), "sess", p, 16), 0);
 }
 
 static void
 test_parse_many_and_limits(void **state)
 {
 	char *h = malloc(MAX_COOKIE_HEADER + 2);
-	struct cookie_pair p[MAX_COOKIES];
+	struct cookie_pair p[MAX_SESSION_COOKIES];
 	size_t len = 0;
 
 	(void)state;
-	/* 500 cookies: only MAX_COOKIES are read. */
+	/* 500 other cookies first (a browser sends up to ~180): ours, last,
+	 * is still found. */
 	for (int i = 0; i < 500; i++)
 		len += (size_t)sprintf(h + len, "c%d=v%d; ", i, i);
-	assert_int_equal(cookie_parse(h, len, p, MAX_COOKIES), MAX_COOKIES);
-	assert_pair(&p[MAX_COOKIES - 1], "c127", "v127");
+	len += (size_t)sprintf(h + len, "session=ours");
+	assert_int_equal(cookie_find(h, len, "session", p, MAX_SESSION_COOKIES),
+	    1);
+	assert_pair(&p[0], "session", "ours");
+	assert_int_equal(cookie_find(h, len, NULL, p, MAX_SESSION_COOKIES),
+	    MAX_SESSION_COOKIES);
+	assert_pair(&p[MAX_SESSION_COOKIES - 1], "c15", "v15");
+
+	/* 40 cookies of our name: the first MAX_SESSION_COOKIES are read. */
+	len = 0;
+	for (int i = 0; i < 40; i++)
+		len += (size_t)sprintf(h + len, "session=s%d;", i);
+	assert_int_equal(cookie_find(h, len, "session", p, MAX_SESSION_COOKIES),
+	    MAX_SESSION_COOKIES);
+	assert_pair(&p[MAX_SESSION_COOKIES - 1], "session", "s15");
 
 	/* Exactly at the limit: read; one byte over: refused. */
 	memset(h, 'x', MAX_COOKIE_HEADER + 1);
 	memcpy(h, "a=", 2);
-	assert_int_equal(cookie_parse(h, MAX_COOKIE_HEADER, p, MAX_COOKIES), 1);
-	assert_int_equal(cookie_parse(h, MAX_COOKIE_HEADER + 1, p, MAX_COOKIES),
-	    -1);
+	assert_int_equal(cookie_find(h, MAX_COOKIE_HEADER, NULL, p,
+	    MAX_SESSION_COOKIES), 1);
+	assert_int_equal(cookie_find(h, MAX_COOKIE_HEADER + 1, NULL, p,
+	    MAX_SESSION_COOKIES), -1);
 	free(h);
 }
 
