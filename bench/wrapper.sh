@@ -19,7 +19,9 @@
 #
 # Environment knobs (defaults in brackets):
 #   SW        the sessionwrap binary [_build/src/sessionwrap, searched]
-#   WORKERS   FastCGI workers of each application [2]
+#   WORKERS   FastCGI workers of each application [2; with --sessions 4,
+#             sessionwrap's shipped default: with fsync on, a worker waits
+#             for the disk at each commit, and the default is sized for it]
 #   THREADS   wrk threads [2; with --sessions, CONNS]
 #   CONNS     wrk connections [8]
 #   DURATION  seconds per round [10]  ROUNDS rounds per side [3]
@@ -40,11 +42,11 @@ case ${1:-} in
 "" | --plain) MODE=plain ;;
 --sh) MODE=sh ;;
 --sessions) MODE=sessions ;;
--h | --help) sed -n '2,30p' "$0"; exit 0 ;;
+-h | --help) sed -n '2,37p' "$0"; exit 0 ;;
 *) echo "usage: $0 [--plain|--sh|--sessions]" >&2; exit 2 ;;
 esac
 
-WORKERS=${WORKERS:-2}
+if [ "$MODE" = sessions ]; then WORKERS=${WORKERS:-4}; else WORKERS=${WORKERS:-2}; fi
 CONNS=${CONNS:-8}
 # With sessions a wrk thread keeps one cookie, so one connection per thread
 # keeps the cookie per connection.
