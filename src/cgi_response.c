@@ -78,7 +78,8 @@ cgi_status_parse(const char *value, size_t vlen, int *code,
 			return -1;
 		c = c * 10 + (value[i] - '0');
 	}
-	if (c < 100)
+	/* A final status: 1xx are interim, above 599 not HTTP. */
+	if (c < 200 || c > 599)
 		return -1;
 	if (vlen > 3 && value[3] != ' ')
 		return -1;

@@ -26,7 +26,8 @@ int cgi_headers_parse(const char *buf, size_t len, struct cgi_header *headers,
     size_t *nheaders);
 
 /* Parse a Status header value "404 Not Found" (reason optional).
- * Returns 0 and sets *code (100..999) and the reason slice, or -1. */
+ * Returns 0 and sets *code (200..599: a final status) and the reason
+ * slice, or -1. */
 int cgi_status_parse(const char *value, size_t vlen, int *code,
     const char **reason, size_t *rlen);
 

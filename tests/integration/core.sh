@@ -83,6 +83,8 @@ h=$(curl -s -i "$URL/status.cgi?redirect")
 expect_match "Location without Status is a 302" '^HTTP/1.1 302' "$h"
 expect_match "Location passed" '^Location: /elsewhere' "$h"
 expect_eq "Status with reason" "418" "$(status_of "$URL/status.cgi?teapot")"
+expect_eq "an interim Status (100) is no answer -> 502" 502 "$(status_of "$URL/status.cgi?interim")"
+expect_eq "a Status past 599 -> 502" 502 "$(status_of "$URL/status.cgi?beyond")"
 
 # --- errors: each with a log line naming the script ------------------------
 expect_eq "malformed header block -> 502" 502 "$(status_of "$URL/bad-header.cgi")"

@@ -129,6 +129,12 @@ test_status(void **state)
 	assert_int_equal(cgi_status_parse("abc", 3, &code, &r, &rl), -1);
 	assert_int_equal(cgi_status_parse("099 x", 5, &code, &r, &rl), -1);
 	assert_int_equal(cgi_status_parse("2000", 4, &code, &r, &rl), -1);
+	/* Final statuses only: interim 1xx and codes past 599 are refused. */
+	assert_int_equal(cgi_status_parse("199 x", 5, &code, &r, &rl), -1);
+	assert_int_equal(cgi_status_parse("100 Continue", 12, &code, &r, &rl), -1);
+	assert_int_equal(cgi_status_parse("600 Weird", 9, &code, &r, &rl), -1);
+	assert_int_equal(cgi_status_parse("200", 3, &code, &r, &rl), 0);
+	assert_int_equal(cgi_status_parse("599", 3, &code, &r, &rl), 0);
 	assert_int_equal(cgi_status_parse("200 O\001K", 7, &code, &r, &rl), -1);
 	assert_string_equal(http_reason(504), "Gateway Timeout");
 	assert_string_equal(http_reason(299), "Unknown");
