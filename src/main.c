@@ -171,8 +171,15 @@ main(int argc, char **argv)
 
 	if (test || gc) {
 		struct sessions *s = NULL;
+		const char *as = geteuid() == 0 ? cfg.user : NULL;
+		/* As the workers would: a check then tells whether that user can
+		 * read the secret and the store, and nothing (store directory,
+		 * shard lock files) is left behind owned by root. */
+		if (drop_privileges(&cfg) < 0)
+			goto out;
 		if (cfg.secret_file && sessions_open(&s, &cfg, err, sizeof(err)) < 0) {
-			fprintf(stderr, "%s\n", err);
+			fprintf(stderr, "%s%s%s%s\n", err, as ? " (as [server] user " : "",
+			    as ? as : "", as ? ")" : "");
 			goto out;
 		}
 		rc = 0;
