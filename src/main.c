@@ -229,6 +229,9 @@ main(int argc, char **argv)
 	}
 	if (drop_privileges(&cfg) < 0)
 		goto out;
+	if (geteuid() == 0)
+		log_warn("running as root, and so will the CGI programs: set "
+		    "[server] user in %s", cfg.path);
 	if (cfg.secret_file) {
 		/* Open the store once as the user the workers run as, so a bad
 		 * secret or store directory stops us here, not in a respawn loop. */

@@ -137,3 +137,11 @@ curl -s -m 1 "$URL/stream.cgi" >/dev/null
 sleep 2
 check "child killed when the client went away" sh -c "! pgrep -f '$T/cgi/[s]tream.cgi' >/dev/null"
 check "sessionwrap still serves after all that" [ "$(status_of "$URL/status.cgi")" = 201 ]
+
+# --- started as root without [server] user: said so in the log -------------
+if [ "$(id -u)" -eq 0 ]; then
+	expect_match "root without [server] user: a warning naming the key" \
+		'warn: running as root, and so will the CGI programs: set \[server\] user' "$(cat "$T/sessionwrap.log")"
+else
+	expect_nomatch "not root: no warning about root" 'running as root' "$(cat "$T/sessionwrap.log")"
+fi

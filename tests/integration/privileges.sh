@@ -65,3 +65,4 @@ for i in 4 5 6; do
 done
 b=$(curl -s -b "$T/jar6" "$URL/sess.cgi")
 expect_match "the workers commit after --gc" '^SESSION=m=6&n=6$' "$b"
+expect_nomatch "[server] user set: no warning about root" 'running as root' "$(cat "$T/sessionwrap.log")"
