@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +42,22 @@ usage(FILE *f)
 	    "program, the one request in its environment.\n");
 }
 
+/* Become uid:gid for good (with name's supplementary groups, if named). */
+static int
+become(uid_t uid, gid_t gid, const char *name, const char *who)
+{
+	if (setgroups(0, NULL) < 0 || setgid(gid) < 0 ||
+	    (name && initgroups(name, gid) < 0) || setuid(uid) < 0) {
+		log_error("dropping privileges to %s: %s", who, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		log_error("dropping privileges to %s did not stick", who);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 drop_privileges(const struct config *cfg)
 {
@@ -65,16 +82,21 @@ drop_privileges(const struct config *cfg)
 		}
 		gid = gr->gr_gid;
 	}
-	if (setgroups(0, NULL) < 0 || setgid(gid) < 0 ||
-	    initgroups(pw->pw_name, gid) < 0 || setuid(pw->pw_uid) < 0) {
-		log_error("dropping privileges to %s: %s", cfg->user, strerror(errno));
-		return -1;
-	}
-	if (setuid(0) == 0) {
-		log_error("dropping privileges to %s did not stick", cfg->user);
-		return -1;
-	}
-	return 0;
+	return become(pw->pw_uid, gid, pw->pw_name, cfg->user);
+}
+
+/* Still root after drop_privileges (no [server] user: a service manager
+ * chose the user): -t and --gc become the owner of an existing store
+ * directory, so what they make in it stays usable by the workers. */
+static int
+become_store_owner(const struct config *cfg)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || !cfg->dir || stat(cfg->dir, &st) < 0 ||
+	    st.st_uid == 0)
+		return 0;
+	return become(st.st_uid, st.st_gid, NULL, cfg->dir);
 }
 
 /* Run as a CGI program: serve the request in our environment, then exit. */
@@ -171,15 +193,20 @@ main(int argc, char **argv)
 
 	if (test || gc) {
 		struct sessions *s = NULL;
-		const char *as = geteuid() == 0 ? cfg.user : NULL;
+		char as[300] = "";
 		/* As the workers would: a check then tells whether that user can
 		 * read the secret and the store, and nothing (store directory,
 		 * shard lock files) is left behind owned by root. */
-		if (drop_privileges(&cfg) < 0)
+		if (geteuid() == 0 && cfg.user)
+			snprintf(as, sizeof(as), " (as [server] user %s)", cfg.user);
+		else if (geteuid() == 0 && cfg.dir)
+			snprintf(as, sizeof(as), " (as the owner of %s)", cfg.dir);
+		if (drop_privileges(&cfg) < 0 || become_store_owner(&cfg) < 0)
 			goto out;
+		if (geteuid() == 0)
+			as[0] = '\0';
 		if (cfg.secret_file && sessions_open(&s, &cfg, err, sizeof(err)) < 0) {
-			fprintf(stderr, "%s%s%s%s\n", err, as ? " (as [server] user " : "",
-			    as ? as : "", as ? ")" : "");
+			fprintf(stderr, "%s%s\n", err, as);
 			goto out;
 		}
 		rc = 0;

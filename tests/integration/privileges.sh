@@ -66,3 +66,13 @@ done
 b=$(curl -s -b "$T/jar6" "$URL/sess.cgi")
 expect_match "the workers commit after --gc" '^SESSION=m=6&n=6$' "$b"
 expect_nomatch "[server] user set: no warning about root" 'running as root' "$(cat "$T/sessionwrap.log")"
+
+# No [server] user (a service manager such as systemd picks the user):
+# --gc as root works as the owner of the store directory.
+grep -v '^user = ' "$T/sw.ini" >"$T/sw2.ini"
+sleep 3.5
+find "$P/store" -name .lock -delete
+out=$("$SW" --gc -f "$T/sw2.ini" 2>&1)
+expect_match "--gc without [server] user removed the other three" '^removed 3 expired records' "$out"
+check "--gc made lock files again" [ "$(find "$P/store" -name .lock | wc -l)" -gt 0 ]
+expect_eq "--gc as the store's owner left nothing owned by anyone else" "" "$(foreign)"
