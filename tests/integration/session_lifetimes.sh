@@ -93,11 +93,21 @@ b=$(curl -s -b "session=$old_cookie" "$URL/sess.cgi")
 expect_match "rotation: a cookie of the retired secret is refused" '^SESSIONWRAP_NEW=1$' "$b"
 
 # --- Secure when the request came over HTTPS -------------------------------------
-start_lighttpd https socket "$T/sw.sock" <<'EOF2' || notok "second lighttpd started"
-server.modules += ("mod_setenv")
-setenv.add-environment = ("HTTPS" => "on")
+# Real TLS: lighttpd with mod_openssl and a self-signed certificate for
+# 127.0.0.1, in front of the same sessionwrap; curl trusts that certificate.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+	-keyout "$T/tls.key" -out "$T/tls.crt" >/dev/null 2>&1 || notok "test certificate made"
+cat "$T/tls.key" "$T/tls.crt" >"$T/tls.pem"
+start_lighttpd https socket "$T/sw.sock" <<EOF2 || notok "TLS lighttpd started"
+server.modules += ("mod_openssl")
+ssl.engine = "enable"
+ssl.pemfile = "$T/tls.pem"
 EOF2
-sreq "$T/tls" "setkey.cgi?k=1" >/dev/null
-expect_match "secure = auto: Secure over HTTPS" '^Set-Cookie: sid=|^Set-Cookie: session=.*; Secure' "$(hdr)"
-expect_match "Secure attribute present" 'Set-Cookie: .*; Secure' "$(hdr)"
+b=$(curl -s -D "$T/h" --cacert "$T/tls.crt" -c "$T/tls" "https://127.0.0.1:$PORT/setkey.cgi?k=1")
+expect_match "a request over TLS is answered" '^set k=1$' "$b"
+# (lighttpd speaks HTTP/2 over TLS to curl: header names in lower case)
+expect_match "secure = auto: Secure on the cookie set over HTTPS" '^[Ss]et-[Cc]ookie: session=[^;]+; Path=/; Secure; HttpOnly; SameSite=Lax$' "$(hdr)"
+b=$(curl -s --cacert "$T/tls.crt" -b "$T/tls" "https://127.0.0.1:$PORT/sess.cgi")
+expect_match "the Secure cookie is sent back over HTTPS" '^SESSION=k=1$' "$b"
 
