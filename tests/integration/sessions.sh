@@ -212,3 +212,8 @@ expect_match "valid MAC but unknown to the store: new session" '^SESSIONWRAP_NEW
 sreq "$J2" "setkey.cgi?k=2" >/dev/null
 c2=$(awk '$6 == "sid" {print $7}' "$J2")
 check "unknown id not adopted: a new id is issued" [ -n "$c2" -a "$c" != "$c2" ]
+
+# --- only the web server says what is HTTPS ------------------------------------
+curl -s -o /dev/null -D "$T/h" -H 'X-Forwarded-Proto: https' "$URL/setkey.cgi?k=1"
+expect_match "a client's X-Forwarded-Proto: https ..." '^Set-Cookie: sid=' "$(hdr)"
+expect_nomatch "... does not make the cookie Secure" 'Set-Cookie: .*; Secure' "$(hdr)"
