@@ -217,3 +217,10 @@ check "unknown id not adopted: a new id is issued" [ -n "$c2" -a "$c" != "$c2" ]
 curl -s -o /dev/null -D "$T/h" -H 'X-Forwarded-Proto: https' "$URL/setkey.cgi?k=1"
 expect_match "a client's X-Forwarded-Proto: https ..." '^Set-Cookie: sid=' "$(hdr)"
 expect_nomatch "... does not make the cookie Secure" 'Set-Cookie: .*; Secure' "$(hdr)"
+
+# --- the permanent flag alone makes no session ----------------------------------
+J3="$T/jar3"
+sreq "$J3" "sess.cgi?$(hq 'X-Session-Permanent: 1')" >/dev/null
+expect_nomatch "Permanent: 1 on an empty session: no cookie" '^Set-Cookie' "$(hdr)"
+sreq "$J3" "sess.cgi?$(hq 'X-Session-Permanent: 1')&$(hq 'X-Session-Set: k=1')" >/dev/null
+expect_match "Permanent: 1 with the first key: a permanent cookie" '^Set-Cookie: sid=.*; Max-Age=2678400' "$(hdr)"
