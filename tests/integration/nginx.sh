@@ -1,0 +1,74 @@
+#!/bin/sh
+# The demo app through nginx with the shipped etc/nginx/sessionwrap.conf,
+# fastcgi_pass to sessionwrap's own socket.
+. "$SW_SRCDIR/tests/lib.sh"
+. "$SW_SRCDIR/tests/integration/demo.inc"
+
+# nginx's workers may run as another user than the test (root): the
+# socket must let them connect.  (In production: SocketGroup=www-data.)
+demo_setup <<EOF2
+[server]
+socket_mode = 0666
+EOF2
+localize "$SW_SRCDIR/etc/nginx/sessionwrap.conf" "$T/nginx-sw.conf"
+start_sw "$T/sw.ini" "$T/sw.sock" || notok "sessionwrap started"
+
+PORT=$(free_port)
+URL="http://127.0.0.1:$PORT"
+mkdir -p "$T/nginx"
+cp /etc/nginx/fastcgi_params "$T/nginx/"   # the snippet includes Debian's
+cat >"$T/nginx/nginx.conf" <<EOF2
+daemon off;
+worker_processes 1;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx-error.log info;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $T/nginx/body;
+	proxy_temp_path $T/nginx/proxy;
+	fastcgi_temp_path $T/nginx/fastcgi;
+	uwsgi_temp_path $T/nginx/uwsgi;
+	scgi_temp_path $T/nginx/scgi;
+	client_max_body_size 20m;
+	server {
+		listen 127.0.0.1:$PORT;
+		server_name 127.0.0.1;
+		root $T/htdocs;
+		include $T/nginx-sw.conf;
+	}
+}
+EOF2
+nginx -t -q -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>>"$T/nginx-error.log" &&
+	ok "nginx accepts the shipped snippet" || notok "nginx accepts the shipped snippet"
+nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>>"$T/nginx-error.log" &
+NGINX_PID=$!
+PIDS="$PIDS $NGINX_PID"
+wait_for port_up "$PORT" || notok "nginx started"
+echo "# nginx + sessionwrap socket on $URL"
+demo_flow "$URL/cgi-bin"
+
+# PATH_INFO, the program's real path, the request body.
+printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n%%s|%%s|%%s\\n" "$SCRIPT_NAME" "$PATH_INFO" "$QUERY_STRING"\n' >"$T/cgi/pi.cgi"
+chmod 755 "$T/cgi/pi.cgi"
+expect_eq "SCRIPT_NAME, PATH_INFO and QUERY_STRING through nginx" "/cgi-bin/pi.cgi|/extra|a=1" \
+	"$(curl -s -m 10 "$URL/cgi-bin/pi.cgi/extra?a=1")"
+expect_eq "no PATH_INFO without extra path" "/cgi-bin/pi.cgi||" "$(curl -s -m 10 "$URL/cgi-bin/pi.cgi")"
+# Request bodies.  nginx sends the whole body before it reads any of the
+# answer (fcgiwrap behind nginx stalls the same way), so a program that
+# answers while it reads can only get ahead by what the sockets hold;
+# one that reads its body first, as CGI programs do, gets any size.
+cp "$SW_SRCDIR/tests/cgi/echo.cgi" "$T/cgi/echo.cgi"
+printf '#!/bin/sh\nn=$(wc -c)\nprintf "Content-Type: text/plain\\r\\n\\r\\n%%s\\n" "$n"\n' >"$T/cgi/count.cgi"
+chmod 755 "$T/cgi/echo.cgi" "$T/cgi/count.cgi"
+head -c 3000000 /dev/urandom >"$T/body"
+expect_eq "a 3 MB request body reaches the program whole" 3000000 \
+	"$(curl -s -m 20 --data-binary @"$T/body" "$URL/cgi-bin/count.cgi" | tr -d ' ')"
+head -c 100000 "$T/body" >"$T/body100k"
+curl -s -m 20 --data-binary @"$T/body100k" "$URL/cgi-bin/echo.cgi" >"$T/body.back"
+check "100 KB echoed while read, byte for byte" cmp -s "$T/body100k" "$T/body.back"
+expect_eq "a missing program is a 404" 404 "$(status_of "$URL/cgi-bin/missing.cgi")"
+expect_eq "a helper file is not served" 403 "$(status_of "$URL/cgi-bin/lib/demo.sh")"
+
+check "nginx stops" stop_pid "$NGINX_PID"
+check "sessionwrap stops on SIGTERM" stop_pid "$SW_PID"
