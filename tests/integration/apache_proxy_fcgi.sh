@@ -22,6 +22,13 @@ chmod 755 "$T/cgi/pi.cgi"
 expect_eq "SCRIPT_NAME and PATH_INFO through mod_proxy_fcgi" "/cgi-bin/pi.cgi|/extra" \
 	"$(curl -s -m 10 "$URL/cgi-bin/pi.cgi/extra")"
 expect_eq "a missing program is a 404" 404 "$(status_of "$URL/cgi-bin/missing.cgi")"
+# Apache reads the answer while it sends the body: a program echoing a
+# 3 MB body as it reads it gets it all back.
+cp "$SW_SRCDIR/tests/cgi/echo.cgi" "$T/cgi/echo.cgi"
+chmod 755 "$T/cgi/echo.cgi"
+head -c 3000000 /dev/urandom >"$T/body"
+curl -s -m 20 --data-binary @"$T/body" "$URL/cgi-bin/echo.cgi" >"$T/body.back"
+check "3 MB echoed while read through mod_proxy_fcgi, byte for byte" cmp -s "$T/body" "$T/body.back"
 
 check "apache2 stops" stop_pid "$APACHE_PID"
 check "sessionwrap stops on SIGTERM" stop_pid "$SW_PID"
