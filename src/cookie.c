@@ -69,26 +69,27 @@ split_pair(const char *seg, size_t slen, struct cookie_pair *p)
 	return 1;
 }
 
-/* Whether p is named name (any name when name is NULL). */
+/* Whether p is named name, namelen bytes (any name when name is NULL). */
 static int
-is_named(const struct cookie_pair *p, const char *name)
+is_named(const struct cookie_pair *p, const char *name, size_t namelen)
 {
 	return name == NULL ||
-	    (p->nlen == strlen(name) && memcmp(p->name, name, p->nlen) == 0);
+	    (p->nlen == namelen && memcmp(p->name, name, namelen) == 0);
 }
 
 int
 cookie_find(const char *hdr, size_t len, const char *name,
     struct cookie_pair *out, int max)
 {
-	size_t pos = 0, slen;
+	size_t pos = 0, slen, namelen = name ? strlen(name) : 0;
 	const char *seg;
 	int n = 0;
 
 	if (len > MAX_COOKIE_HEADER)
 		return -1;
 	while (n < max && next_segment(hdr, len, &pos, &seg, &slen))
-		if (split_pair(seg, slen, &out[n]) && is_named(&out[n], name))
+		if (split_pair(seg, slen, &out[n]) &&
+		    is_named(&out[n], name, namelen))
 			n++;
 	return n;
 }
@@ -99,13 +100,13 @@ cookie_find(const char *hdr, size_t len, const char *name,
 size_t
 cookie_strip(const char *hdr, size_t len, const char *name, char *dst)
 {
-	size_t pos = 0, out = 0, start = 0;
+	size_t pos = 0, out = 0, start = 0, namelen = strlen(name);
 	const char *seg;
 	size_t slen;
 	struct cookie_pair p;
 
 	while (next_segment(hdr, len, &pos, &seg, &slen)) {
-		if (split_pair(seg, slen, &p) && is_named(&p, name)) {
+		if (split_pair(seg, slen, &p) && is_named(&p, name, namelen)) {
 			start = pos;
 			continue;
 		}
