@@ -193,20 +193,19 @@ main(int argc, char **argv)
 
 	if (test || gc) {
 		struct sessions *s = NULL;
-		char as[300] = "";
+		int was_root = geteuid() == 0;
 		/* As the workers would: a check then tells whether that user can
 		 * read the secret and the store, and nothing (store directory,
 		 * shard lock files) is left behind owned by root. */
-		if (geteuid() == 0 && cfg.user)
-			snprintf(as, sizeof(as), " (as [server] user %s)", cfg.user);
-		else if (geteuid() == 0 && cfg.dir)
-			snprintf(as, sizeof(as), " (as the owner of %s)", cfg.dir);
 		if (drop_privileges(&cfg) < 0 || become_store_owner(&cfg) < 0)
 			goto out;
-		if (geteuid() == 0)
-			as[0] = '\0';
 		if (cfg.secret_file && sessions_open(&s, &cfg, err, sizeof(err)) < 0) {
-			fprintf(stderr, "%s%s\n", err, as);
+			if (!was_root || geteuid() == 0)
+				fprintf(stderr, "%s\n", err);
+			else if (cfg.user)
+				fprintf(stderr, "%s (as [server] user %s)\n", err, cfg.user);
+			else
+				fprintf(stderr, "%s (as the owner of %s)\n", err, cfg.dir);
 			goto out;
 		}
 		rc = 0;
