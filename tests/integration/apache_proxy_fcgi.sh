@@ -4,14 +4,7 @@
 . "$SW_SRCDIR/tests/lib.sh"
 . "$SW_SRCDIR/tests/integration/demo.inc"
 
-# Apache's children may run as another user than the test (root): the
-# socket must let them connect.  (In production: SocketGroup=www-data.)
-demo_setup <<EOF2
-[server]
-socket_mode = 0666
-EOF2
-localize "$SW_SRCDIR/etc/apache2/sessionwrap-proxy-fcgi.conf" "$T/proxy-fcgi.conf"
-start_sw "$T/sw.ini" "$T/sw.sock" || notok "sessionwrap started"
+demo_on_socket "$SW_SRCDIR/etc/apache2/sessionwrap-proxy-fcgi.conf" "$T/proxy-fcgi.conf"
 start_apache apache "$T/proxy-fcgi.conf" proxy proxy_fcgi || notok "apache2 started"
 echo "# apache2 + mod_proxy_fcgi on $URL"
 demo_flow "$URL/cgi-bin"
@@ -24,11 +17,7 @@ expect_eq "SCRIPT_NAME and PATH_INFO through mod_proxy_fcgi" "/cgi-bin/pi.cgi|/e
 expect_eq "a missing program is a 404" 404 "$(status_of "$URL/cgi-bin/missing.cgi")"
 # Apache reads the answer while it sends the body: a program echoing a
 # 3 MB body as it reads it gets it all back.
-cp "$SW_SRCDIR/tests/cgi/echo.cgi" "$T/cgi/echo.cgi"
-chmod 755 "$T/cgi/echo.cgi"
-head -c 3000000 /dev/urandom >"$T/body"
-curl -s -m 20 --data-binary @"$T/body" "$URL/cgi-bin/echo.cgi" >"$T/body.back"
-check "3 MB echoed while read through mod_proxy_fcgi, byte for byte" cmp -s "$T/body" "$T/body.back"
+check_echo "3 MB echoed while read through mod_proxy_fcgi, byte for byte" 3000000 "$URL/cgi-bin"
 
 check "apache2 stops" stop_pid "$APACHE_PID"
 check "sessionwrap stops on SIGTERM" stop_pid "$SW_PID"

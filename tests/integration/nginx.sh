@@ -4,14 +4,7 @@
 . "$SW_SRCDIR/tests/lib.sh"
 . "$SW_SRCDIR/tests/integration/demo.inc"
 
-# nginx's workers may run as another user than the test (root): the
-# socket must let them connect.  (In production: SocketGroup=www-data.)
-demo_setup <<EOF2
-[server]
-socket_mode = 0666
-EOF2
-localize "$SW_SRCDIR/etc/nginx/sessionwrap.conf" "$T/nginx-sw.conf"
-start_sw "$T/sw.ini" "$T/sw.sock" || notok "sessionwrap started"
+demo_on_socket "$SW_SRCDIR/etc/nginx/sessionwrap.conf" "$T/nginx-sw.conf"
 
 PORT=$(free_port)
 URL="http://127.0.0.1:$PORT"
@@ -58,15 +51,12 @@ expect_eq "no PATH_INFO without extra path" "/cgi-bin/pi.cgi||" "$(curl -s -m 10
 # answer (fcgiwrap behind nginx stalls the same way), so a program that
 # answers while it reads can only get ahead by what the sockets hold;
 # one that reads its body first, as CGI programs do, gets any size.
-cp "$SW_SRCDIR/tests/cgi/echo.cgi" "$T/cgi/echo.cgi"
 printf '#!/bin/sh\nn=$(wc -c)\nprintf "Content-Type: text/plain\\r\\n\\r\\n%%s\\n" "$n"\n' >"$T/cgi/count.cgi"
-chmod 755 "$T/cgi/echo.cgi" "$T/cgi/count.cgi"
+chmod 755 "$T/cgi/count.cgi"
 head -c 3000000 /dev/urandom >"$T/body"
 expect_eq "a 3 MB request body reaches the program whole" 3000000 \
 	"$(curl -s -m 20 --data-binary @"$T/body" "$URL/cgi-bin/count.cgi" | tr -d ' ')"
-head -c 100000 "$T/body" >"$T/body100k"
-curl -s -m 20 --data-binary @"$T/body100k" "$URL/cgi-bin/echo.cgi" >"$T/body.back"
-check "100 KB echoed while read, byte for byte" cmp -s "$T/body100k" "$T/body.back"
+check_echo "100 KB echoed while read, byte for byte" 100000 "$URL/cgi-bin"
 expect_eq "a missing program is a 404" 404 "$(status_of "$URL/cgi-bin/missing.cgi")"
 expect_eq "a helper file is not served" 403 "$(status_of "$URL/cgi-bin/lib/demo.sh")"
 
