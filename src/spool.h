@@ -1,0 +1,38 @@
+/* spool.h — a first-in first-out store of bytes that starts in memory and
+ * overflows into an unlinked temporary file: the answer held back while
+ * the web server is still sending the request body and not reading. */
+#ifndef SW_SPOOL_H
+#define SW_SPOOL_H
+
+#include <stddef.h>
+
+struct spool {
+	const char *dir;         /* where the overflow file is made */
+	size_t mem_max;          /* memory used before the file */
+	char *mem;               /* the oldest bytes: mem[start..start+len) */
+	size_t start, len;
+	int fd;                  /* the newer bytes: file [rpos..wpos) */
+	long long rpos, wpos;
+};
+
+void spool_init(struct spool *s, const char *dir, size_t mem_max);
+
+/* Bytes held. */
+long long spool_len(const struct spool *s);
+
+/* Append n bytes.  0, or -1 with err filled (nothing appended). */
+int spool_put(struct spool *s, const char *buf, size_t n, char *err,
+    size_t errlen);
+
+/* The oldest bytes held, in one piece (*n > 0 unless empty): 0, or -1
+ * with err filled when the file cannot be read. */
+int spool_front(struct spool *s, const char **p, size_t *n, char *err,
+    size_t errlen);
+
+/* Forget the first n bytes of what spool_front gave. */
+void spool_drop(struct spool *s, size_t n);
+
+/* Release the memory and the file; the spool is empty again. */
+void spool_free(struct spool *s);
+
+#endif
