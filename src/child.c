@@ -270,11 +270,16 @@ child_reap(struct child *c, long long deadline_ms)
 	if (c->pidfd >= 0) {
 		struct pollfd p = { c->pidfd, POLLIN, 0 };
 		long long left;
-		while ((left = deadline_ms - monotonic_ms()) > 0) {
+		/* At least one look, even with the deadline passed: a child
+		 * that exited long ago must not be called killed. */
+		do {
+			left = deadline_ms - monotonic_ms();
+			if (left < 0)
+				left = 0;
 			int rc = poll(&p, 1, left > 60000 ? 60000 : (int)left);
 			if (rc > 0 || (rc < 0 && errno != EINTR))
 				break;
-		}
+		} while (left > 0);
 		if (!(p.revents & POLLIN)) {
 			child_kill(c);
 			killed = 1;
