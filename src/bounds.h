@@ -39,6 +39,15 @@
 /* Child stderr is forwarded line by line; longer lines are split. */
 #define MAX_STDERR_LINE    4096
 
+/* The answer held back while the web server still sends the request body
+ * and does not read (nginx): kept in memory up to HELD_IN_MEMORY, then in
+ * a temporary file; past MAX_HELD the child's output waits. */
+#define HELD_IN_MEMORY     (256 * 1024)
+#define MAX_HELD           (1024LL * 1024 * 1024)
+/* Held when the request ends before its body is in: sent if this small
+ * (it fits in any socket buffer: an error answer), else dropped. */
+#define HELD_SENT_ANYWAY   4096
+
 /* Config. */
 #define MAX_ROOTS          16
 #define MAX_PASS_ENV       32

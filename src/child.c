@@ -150,14 +150,31 @@ child_pump(struct child *c, struct pump_io *io, long long deadline_ms)
 
 	if (io->body_left <= 0)
 		close_fd(&c->in_fd);
-	while (c->out_fd >= 0 || c->err_fd >= 0) {
+	for (;;) {
 		struct pollfd pfd[4];
 		int n = 0, i_body = -1, i_in = -1, i_out = -1, i_err = -1;
 		long long now = monotonic_ms();
+		long long held = io->held(io->body_ctx);
 		int want_body;
 
+		/* Held bytes go out as soon as the body is in.  Until then
+		 * the body keeps flowing, to nowhere once the child is gone:
+		 * a web server may send all of it before it reads a byte of
+		 * the answer (Apache mod_fcgid and mod_cgi do). */
+		if (held > 0 && io->body_left <= 0) {
+			if (io->send_held(io->body_ctx) < 0) {
+				res = PUMP_STOPPED;
+				break;
+			}
+			held = 0;
+		}
+		if (c->out_fd < 0 && c->err_fd < 0 && io->body_left <= 0)
+			break;
 		if (now >= deadline_ms) {
-			res = PUMP_TIMEOUT;
+			/* The child is done; only the body's rest did not
+			 * come in time: that is no fault of the child. */
+			if (c->out_fd >= 0 || c->err_fd >= 0)
+				res = PUMP_TIMEOUT;
 			break;
 		}
 		/* Pull body bytes already buffered by the transport first: poll
@@ -182,7 +199,7 @@ child_pump(struct child *c, struct pump_io *io, long long deadline_ms)
 			i_in = n;
 			pfd[n++] = (struct pollfd){ c->in_fd, POLLOUT, 0 };
 		}
-		if (c->out_fd >= 0) {
+		if (c->out_fd >= 0 && held < io->max_held) {
 			i_out = n;
 			pfd[n++] = (struct pollfd){ c->out_fd, POLLIN, 0 };
 		}

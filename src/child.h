@@ -38,6 +38,13 @@ struct pump_io {
 	 * response is already decided): the child is then killed. */
 	int (*on_stdout)(void *ctx, const char *buf, size_t n);
 	void (*on_stderr)(void *ctx, const char *buf, size_t n);
+	/* The answer the transport holds back while the body comes in
+	 * (held(), callbacks get body_ctx): sent by send_held() once the
+	 * body is in.  While max_held bytes are held, the child's output
+	 * waits.  send_held() returns -1 once the web server is gone. */
+	long long (*held)(void *ctx);
+	int (*send_held)(void *ctx);
+	long long max_held;
 };
 
 enum pump_result {
@@ -48,9 +55,11 @@ enum pump_result {
 	PUMP_ERROR,              /* body read error or poll failure: killed */
 };
 
-/* Move bytes both ways until the child closes stdout and stderr, in one
- * poll loop, never blocking on one direction while the other waits.
- * deadline_ms is CLOCK_MONOTONIC milliseconds. */
+/* Move bytes both ways until the child closes stdout and stderr and the
+ * whole body is in (the rest of it is read to nowhere), in one poll loop,
+ * never blocking on one direction while the other waits.
+ * deadline_ms is CLOCK_MONOTONIC milliseconds; when it passes with the
+ * child done and only the body's rest missing, the result is PUMP_DONE. */
 enum pump_result child_pump(struct child *c, struct pump_io *io,
     long long deadline_ms);
 

@@ -3,8 +3,21 @@
 #include "transport.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "bounds.h"
+#include "log.h"
+
+/* An answer held back past memory goes to a file in TMPDIR. */
+static void
+hold_init(struct transport *t)
+{
+	const char *dir = getenv("TMPDIR");
+
+	spool_init(&t->held, dir && *dir ? dir : "/tmp", HELD_IN_MEMORY);
+}
 
 void
 transport_fcgi(struct transport *t, FCGX_Request *req)
@@ -16,6 +29,7 @@ transport_fcgi(struct transport *t, FCGX_Request *req)
 	 * the only way to poll the request body. */
 	t->body_fd = req->ipcFd;
 	t->watch_abort = 1;
+	hold_init(t);
 }
 
 void
@@ -25,6 +39,7 @@ transport_cgi(struct transport *t, char **environ_)
 	t->envp = environ_;
 	t->body_fd = STDIN_FILENO;
 	t->watch_abort = 0;
+	hold_init(t);
 }
 
 const char *
@@ -77,24 +92,15 @@ transport_body_buffered(void *tp)
 	return n;
 }
 
-long
-transport_body_read(void *tp, char *buf, size_t n)
+/* FCGX_GetStr blocks until it has all it was asked for: ask for the
+ * visible bytes of the current record, or for one byte, which costs at
+ * most one fill of its buffer, then for what that made visible. */
+static long
+fcgi_body_read(FCGX_Stream *in, char *buf, size_t n)
 {
-	struct transport *t = tp;
-	FCGX_Stream *in;
 	size_t visible;
 	int got;
 
-	if (!t->fcgi) {
-		ssize_t r;
-		while ((r = read(STDIN_FILENO, buf, n)) < 0 && errno == EINTR)
-			;
-		return r;
-	}
-	/* FCGX_GetStr blocks until it has all it was asked for: ask for the
-	 * visible bytes of the current record, or for one byte, which costs
-	 * at most one fill of its buffer, then for what that made visible. */
-	in = t->fcgi->in;
 	visible = in->stop > in->rdNext ? (size_t)(in->stop - in->rdNext) : 0;
 	got = FCGX_GetStr(buf, (int)(visible ? (visible < n ? visible : n) : 1), in);
 	if (got == 0)
@@ -108,13 +114,30 @@ transport_body_read(void *tp, char *buf, size_t n)
 	return got;
 }
 
-int
-transport_write(struct transport *t, const char *buf, size_t n)
+long
+transport_body_read(void *tp, char *buf, size_t n)
 {
-	if (t->failed)
-		return -1;
+	struct transport *t = tp;
+	long got;
+
 	if (t->fcgi) {
-		while (n > 0) {
+		got = fcgi_body_read(t->fcgi->in, buf, n);
+	} else {
+		while ((got = read(STDIN_FILENO, buf, n)) < 0 && errno == EINTR)
+			;
+	}
+	/* At the end of the stream or an error, no more body will come. */
+	t->body_left = got > 0 && got < t->body_left ? t->body_left - got : 0;
+	return got;
+}
+
+/* Hand n bytes to libfcgi, which writes them as its buffer fills, or
+ * write them to stdout. */
+static int
+put(struct transport *t, const char *buf, size_t n)
+{
+	while (n > 0) {
+		if (t->fcgi) {
 			int chunk = n > (1 << 30) ? (1 << 30) : (int)n;
 			if (FCGX_PutStr(buf, chunk, t->fcgi->out) != chunk) {
 				t->failed = 1;
@@ -122,21 +145,83 @@ transport_write(struct transport *t, const char *buf, size_t n)
 			}
 			buf += chunk;
 			n -= (size_t)chunk;
+		} else {
+			ssize_t w = write(STDOUT_FILENO, buf, n);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				t->failed = 1;
+				return -1;
+			}
+			buf += w;
+			n -= (size_t)w;
 		}
-		return 0;
-	}
-	while (n > 0) {
-		ssize_t w = write(STDOUT_FILENO, buf, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			t->failed = 1;
-			return -1;
-		}
-		buf += w;
-		n -= (size_t)w;
 	}
 	return 0;
+}
+
+/* While body bytes are due the answer is held back, whole: a web server
+ * that has the answer's header stops sending the body (nginx does), and
+ * one that sends the whole body before it reads (Apache mod_fcgid and
+ * mod_cgi) would wait for us while we wait for it.  Holding failed:
+ * write through. */
+static int
+holding(const struct transport *t)
+{
+	return t->body_left > 0 && !t->nohold;
+}
+
+long long
+transport_held(void *tp)
+{
+	return spool_len(&((struct transport *)tp)->held);
+}
+
+int
+transport_send_held(void *tp)
+{
+	struct transport *t = tp;
+	char err[300];
+
+	while (!t->failed && !holding(t) && spool_len(&t->held) > 0) {
+		const char *p;
+		size_t n;
+
+		if (spool_front(&t->held, &p, &n, err, sizeof(err)) < 0) {
+			log_error("answer cut short: %s", err);
+			t->failed = 1;
+			break;
+		}
+		if (put(t, p, n) < 0)
+			break;
+		spool_drop(&t->held, n);
+	}
+	return t->failed ? -1 : 0;
+}
+
+void
+transport_stop_holding(struct transport *t)
+{
+	t->nohold = 1;
+}
+
+int
+transport_write(struct transport *t, const char *buf, size_t n)
+{
+	char err[300];
+
+	if (t->failed)
+		return -1;
+	if (holding(t)) {
+		if (spool_put(&t->held, buf, n, err, sizeof(err)) == 0)
+			return 0;
+		log_warn("cannot hold the answer back while the request body "
+		    "comes in: %s; writing through", err);
+		t->nohold = 1;
+	}
+	if (transport_send_held(t) < 0)
+		return -1;
+	return put(t, buf, n);
 }
 
 void
@@ -154,6 +239,18 @@ transport_log(struct transport *t, const char *buf, size_t n)
 void
 transport_flush(struct transport *t)
 {
+	/* The body never came in whole (timeout, abort, a program that
+	 * failed): an answer that fits in any socket buffer, such as our
+	 * error answer, goes out now; a longer one cannot safely. */
+	if (holding(t) && spool_len(&t->held) > 0) {
+		if (spool_len(&t->held) <= HELD_SENT_ANYWAY)
+			t->nohold = 1;
+		else
+			log_info("an answer of %lld bytes dropped: the request body "
+			    "never came in whole", spool_len(&t->held));
+	}
+	transport_send_held(t);
 	if (t->fcgi && !t->failed && FCGX_FFlush(t->fcgi->out) < 0)
 		t->failed = 1;
+	spool_free(&t->held);
 }

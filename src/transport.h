@@ -6,12 +6,23 @@
 #include <fcgiapp.h>
 #include <stddef.h>
 
+#include "spool.h"
+
 struct transport {
 	char **envp;             /* the request's params, NAME=value */
 	int body_fd;             /* pollable source of the request body */
 	int watch_abort;         /* body_fd readable after the body = gave up */
 	FCGX_Request *fcgi;      /* NULL in CGI mode */
 	int failed;              /* a write to the web server failed */
+	/* Request body bytes the web server has still to send (set by the
+	 * caller from CONTENT_LENGTH).  Until they are read, the answer is
+	 * never written when the connection is full: it is held in a spool,
+	 * because a web server that sends the whole body before it reads
+	 * (nginx) would otherwise wait for us while we wait for it. */
+	long long body_left;
+	struct spool held;
+	int nohold;              /* holding is over (the body will not be
+				  * read any more) or failed: write through */
 };
 
 void transport_fcgi(struct transport *t, FCGX_Request *req);
@@ -22,7 +33,17 @@ size_t transport_body_buffered(void *t);
 long transport_body_read(void *t, char *buf, size_t n);
 /* 0, or -1 once the web server is gone (then t->failed is set). */
 int transport_write(struct transport *t, const char *buf, size_t n);
+/* Bytes of the answer held back, and sending them: as many as the
+ * connection takes without blocking while body bytes are due, all of
+ * them once the body is in.  0, or -1 once the web server is gone. */
+long long transport_held(void *t);
+int transport_send_held(void *t);
+/* No more of the body will be read: the answer goes out from now on. */
+void transport_stop_holding(struct transport *t);
 void transport_log(struct transport *t, const char *buf, size_t n);
+/* Send what is held and buffered, and release the spool.  Held bytes are
+ * dropped if the body never came in whole (the answer is cut short then
+ * anyway: timeout or abort). */
 void transport_flush(struct transport *t);
 
 #endif

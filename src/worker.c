@@ -509,8 +509,14 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 		.watch_abort = t->watch_abort,
 		.on_stdout = on_stdout,
 		.on_stderr = on_stderr,
+		.held = transport_held,
+		.send_held = transport_send_held,
+		.max_held = MAX_HELD,
 	};
+	t->body_left = body_len;
 	pr = child_pump(&c, &io, deadline);
+	if (pr == PUMP_DONE)
+		transport_stop_holding(t);   /* the body is in, or given up on */
 	finish(&r, &c, pr, deadline);
 out:
 	env_free(&env);

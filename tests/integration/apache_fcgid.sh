@@ -10,6 +10,10 @@ localize "$SW_SRCDIR/etc/apache2/sessionwrap-fcgid.conf" "$T/fcgid.conf"
 start_apache apache "$T/fcgid.conf" fcgid || notok "apache2 started"
 echo "# apache2 + mod_fcgid on $URL"
 demo_flow "$URL/cgi-bin"
+# mod_fcgid sends the whole body before it reads the answer: sessionwrap
+# holds the answer back meanwhile.
+check_echo "3 MB echoed while read, byte for byte" 3000000 "$URL/cgi-bin"
+check_write_first "10 MB written before a 3 MB body is read" 3000000 "$URL/cgi-bin"
 
 check "mod_fcgid started sessionwrap with one worker" pgrep -f "$SW -c 1 -f $T/sw.ini"
 check "apache2 stops" stop_pid "$APACHE_PID"

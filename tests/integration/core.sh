@@ -52,6 +52,16 @@ res=$(curl -s -m 30 -w ' %{http_code}' --data-binary @"$T/body10m" "$URL/no-read
 expect_eq "a script that never reads its body still gets its answer out" \
 	"answered without reading
  200" "$res"
+# The rest of the body is read before the answer goes out, but a client
+# uploading slower than the timeout (3 s) does not cost the program its
+# answer.
+head -c 200000 /dev/zero >"$T/body200k"
+res=$(curl -s -m 12 --limit-rate 50k -w ' %{http_code}' --data-binary @"$T/body200k" "$URL/no-read.cgi")
+expect_eq "a 4 s upload to a script that does not read it: still its answer" \
+	"answered without reading
+ 200" "$res"
+expect_nomatch "... and the script is not said to have failed" \
+	'no-read.cgi: (closed its output but did not exit|timed out)' "$(cat "$T/sessionwrap.log")"
 
 # --- streaming: 100 MB out, flat memory --------------------------------------
 # Peak RSS (VmHWM) of the workers before and after: the growth is what a
@@ -137,6 +147,24 @@ curl -s -m 1 "$URL/stream.cgi" >/dev/null
 sleep 2
 check "child killed when the client went away" sh -c "! pgrep -f '$T/cgi/[s]tream.cgi' >/dev/null"
 check "sessionwrap still serves after all that" [ "$(status_of "$URL/status.cgi")" = 201 ]
+
+# --- the answer held back while the body comes in, without a TMPDIR -------
+# Past 256 KiB a held answer goes to a file in TMPDIR; when that cannot
+# be made, sessionwrap says so and writes through (lighttpd reads both
+# ways, so nothing is lost here).
+TMPDIR="$T/no-such-dir" "$SW" -f "$T/sw.ini" -s "unix:$T/sw2.sock" >>"$T/sw2.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_for test -S "$T/sw2.sock" || notok "second sessionwrap started"
+start_lighttpd web2 socket "$T/sw2.sock" </dev/null || notok "second lighttpd started"
+head -c 300000 /dev/urandom >"$T/body300k"
+curl -s -m 60 --data-binary @"$T/body300k" "$URL/write-first.cgi" -o "$T/wf2.out"
+expect_eq "no TMPDIR: 10 MB written before the body is read still arrive" \
+	"$(( 10485760 + 65 ))" "$(wc -c <"$T/wf2.out" | tr -d ' ')"
+expect_eq "... and the program read the whole body" \
+	"$(sha256sum <"$T/body300k" | cut -c1-64)" "$(tail -c 65 "$T/wf2.out" | head -c 64)"
+expect_match "... with a warning naming the directory" \
+	"warn: cannot hold the answer back while the request body comes in: cannot make a temporary file in $T/no-such-dir: No such file or directory; writing through" \
+	"$(cat "$T/sw2.log")"
 
 # --- started as root without [server] user: said so in the log -------------
 if [ "$(id -u)" -eq 0 ]; then

@@ -4,7 +4,11 @@
 . "$SW_SRCDIR/tests/lib.sh"
 . "$SW_SRCDIR/tests/integration/demo.inc"
 
+# Where sessionwrap holds an answer back (see the request bodies below).
+mkdir "$T/held"
+export TMPDIR="$T/held"
 demo_on_socket "$SW_SRCDIR/etc/nginx/sessionwrap.conf" "$T/nginx-sw.conf"
+unset TMPDIR
 
 PORT=$(free_port)
 URL="http://127.0.0.1:$PORT"
@@ -47,16 +51,26 @@ chmod 755 "$T/cgi/pi.cgi"
 expect_eq "SCRIPT_NAME, PATH_INFO and QUERY_STRING through nginx" "/cgi-bin/pi.cgi|/extra|a=1" \
 	"$(curl -s -m 10 "$URL/cgi-bin/pi.cgi/extra?a=1")"
 expect_eq "no PATH_INFO without extra path" "/cgi-bin/pi.cgi||" "$(curl -s -m 10 "$URL/cgi-bin/pi.cgi")"
-# Request bodies.  nginx sends the whole body before it reads any of the
-# answer (fcgiwrap behind nginx stalls the same way), so a program that
-# answers while it reads can only get ahead by what the sockets hold;
-# one that reads its body first, as CGI programs do, gets any size.
+# Request bodies.  nginx stops sending the body once it has the answer's
+# header, so sessionwrap holds back what a program writes until the body
+# is in (fcgiwrap behind nginx stalls here: its program waits for the
+# rest of a body that never comes).
 printf '#!/bin/sh\nn=$(wc -c)\nprintf "Content-Type: text/plain\\r\\n\\r\\n%%s\\n" "$n"\n' >"$T/cgi/count.cgi"
 chmod 755 "$T/cgi/count.cgi"
 head -c 3000000 /dev/urandom >"$T/body"
 expect_eq "a 3 MB request body reaches the program whole" 3000000 \
 	"$(curl -s -m 20 --data-binary @"$T/body" "$URL/cgi-bin/count.cgi" | tr -d ' ')"
-check_echo "100 KB echoed while read, byte for byte" 100000 "$URL/cgi-bin"
+check_echo "3 MB echoed while read, byte for byte" 3000000 "$URL/cgi-bin"
+check_write_first "10 MB written before a 10 MB body is read" 10485760 "$URL/cgi-bin"
+expect_eq "the file that held it is gone: none in TMPDIR, none open" "" \
+	"$(ls -A "$T/held"; for p in $(pgrep -P "$SW_PID"); do ls -l /proc/$p/fd; done | grep "$T/held")"
+cp "$SW_SRCDIR/tests/cgi/no-read.cgi" "$SW_SRCDIR/tests/cgi/bad-header.cgi" "$T/cgi/"
+expect_eq "a program that answers without reading a 3 MB body: its answer" \
+	"answered without reading 200" \
+	"$(curl -s -m 20 -w ' %{http_code}' --data-binary @"$T/body" "$URL/cgi-bin/no-read.cgi" | tr -d '\n')"
+expect_eq "a bad header block with a 3 MB body due: sessionwrap's own 502" \
+	"502 Bad Gateway 502" \
+	"$(curl -s -m 20 -w ' %{http_code}' --data-binary @"$T/body" "$URL/cgi-bin/bad-header.cgi" | tr -d '\n')"
 expect_eq "a missing program is a 404" 404 "$(status_of "$URL/cgi-bin/missing.cgi")"
 expect_eq "a helper file is not served" 403 "$(status_of "$URL/cgi-bin/lib/demo.sh")"
 

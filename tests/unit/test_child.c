@@ -1,0 +1,302 @@
+/* test_child.c — the pump with a real child and a body arriving late
+ * through a pipe: the answer held back while the body comes in stays
+ * under its limit (the child's output waits), goes out once the body is
+ * in, and the body keeps flowing after the child is gone. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "child.h"
+
+/* A stand-in for the transport: output counts as held while body bytes
+ * are due, as transport_write does. */
+struct fake {
+	long long body_left;     /* the transport's view */
+	int body_fd;
+	int hold_outside;        /* keep the answer ourselves (the worker
+				  * does, until it commits) */
+	long long held, max_seen, out_total, sent_held;
+	long long pump_ms;       /* how long child_pump took */
+	int sent_with_body_due;
+	char tail[64];
+	size_t taillen;
+};
+
+static long
+fake_read(void *ctx, char *buf, size_t n)
+{
+	struct fake *f = ctx;
+	ssize_t r = read(f->body_fd, buf, n);
+
+	if (r > 0)
+		f->body_left -= r;
+	return r;
+}
+
+static size_t
+fake_buffered(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static int
+fake_stdout(void *ctx, const char *buf, size_t n)
+{
+	struct fake *f = ctx;
+
+	f->out_total += (long long)n;
+	if (f->body_left > 0 && !f->hold_outside) {
+		f->held += (long long)n;
+		if (f->held > f->max_seen)
+			f->max_seen = f->held;
+	}
+	/* keep the last bytes: the child's last words */
+	for (size_t i = 0; i < n; i++) {
+		if (f->taillen == sizeof(f->tail) - 1) {
+			memmove(f->tail, f->tail + 1, f->taillen - 1);
+			f->taillen--;
+		}
+		f->tail[f->taillen++] = buf[i];
+	}
+	f->tail[f->taillen] = '\0';
+	return 0;
+}
+
+static void
+fake_stderr(void *ctx, const char *buf, size_t n)
+{
+	(void)ctx;
+	(void)buf;
+	(void)n;
+}
+
+static long long
+fake_held(void *ctx)
+{
+	return ((struct fake *)ctx)->held;
+}
+
+static int
+fake_send_held(void *ctx)
+{
+	struct fake *f = ctx;
+
+	if (f->body_left > 0)
+		f->sent_with_body_due = 1;
+	f->sent_held += f->held;
+	f->held = 0;
+	return 0;
+}
+
+static char script[64];
+
+static void
+write_script(const char *text)
+{
+	int fd;
+
+	snprintf(script, sizeof(script), "/tmp/test_child.XXXXXX");
+	fd = mkstemp(script);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	fchmod(fd, 0700);
+	close(fd);
+}
+
+/* A writer process: the body, len bytes, after delay_ms. */
+static pid_t
+late_body(int *rfd, size_t len, int delay_ms)
+{
+	int p[2];
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char buf[4096];
+		close(p[0]);
+		memset(buf, 'b', sizeof(buf));
+		usleep((useconds_t)delay_ms * 1000);
+		while (len > 0) {
+			size_t n = len < sizeof(buf) ? len : sizeof(buf);
+			if (write(p[1], buf, n) != (ssize_t)n)
+				_exit(1);
+			len -= n;
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	*rfd = p[0];
+	return pid;
+}
+
+static enum pump_result
+run_until(struct fake *f, long long body, long long max_held, pid_t writer,
+    int *writer_status, int timeout_ms)
+{
+	static char *envp[] = { "PATH=/usr/bin:/bin", NULL };
+	struct child c;
+	char err[200];
+	enum pump_result pr;
+	struct pump_io io = {
+		.ctx = f, .body_ctx = f,
+		.body_fd = f->body_fd,
+		.body_buffered = fake_buffered,
+		.body_read = fake_read,
+		.body_left = body,
+		.watch_abort = 0,
+		.on_stdout = fake_stdout,
+		.on_stderr = fake_stderr,
+		.held = fake_held,
+		.send_held = fake_send_held,
+		.max_held = max_held,
+	};
+
+	f->body_left = body;
+	assert_int_equal(child_spawn(&c, script, envp, "/", err, sizeof(err)), 0);
+	f->pump_ms = monotonic_ms();
+	pr = child_pump(&c, &io, f->pump_ms + timeout_ms);
+	f->pump_ms = monotonic_ms() - f->pump_ms;
+	child_reap(&c, monotonic_ms() + 5000);
+	child_cleanup(&c);
+	close(f->body_fd);        /* a writer still blocked fails now */
+	waitpid(writer, writer_status, 0);
+	unlink(script);
+	return pr;
+}
+
+static enum pump_result
+run(struct fake *f, long long body, long long max_held, pid_t writer,
+    int *writer_status)
+{
+	return run_until(f, body, max_held, writer, writer_status, 20000);
+}
+
+/* The child writes 1 MiB before it reads a body that comes 300 ms late:
+ * held output stops at the limit (plus one read), and all of it and the
+ * child's answer come out once the body is in. */
+static void
+test_held_output_waits_at_its_limit(void **state)
+{
+	struct fake f;
+	int ws;
+	pid_t w;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	write_script("#!/bin/sh\nhead -c 1048576 /dev/zero\nprintf 'read=%s' $(wc -c)\n");
+	w = late_body(&f.body_fd, 100000, 300);
+	assert_int_equal(run(&f, 100000, 128 * 1024, w, &ws), PUMP_DONE);
+	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	assert_true(f.max_seen >= 128 * 1024);
+	assert_true(f.max_seen <= 128 * 1024 + 64 * 1024);
+	assert_int_equal(f.sent_with_body_due, 0);
+	assert_int_equal(f.out_total, 1048576 + 11);
+	assert_string_equal(f.tail + f.taillen - 11, "read=100000");
+}
+
+/* The child answers and exits without reading; the body comes 300 ms
+ * later and is bigger than a pipe holds: the pump drains it all, then
+ * sends what it held. */
+static void
+test_body_drained_after_the_child_is_gone(void **state)
+{
+	struct fake f;
+	int ws;
+	pid_t w;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	write_script("#!/bin/sh\nprintf 'Status: 200\\r\\n\\r\\nbye'\n");
+	w = late_body(&f.body_fd, 500000, 300);
+	assert_int_equal(run(&f, 500000, 1 << 30, w, &ws), PUMP_DONE);
+	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	assert_int_equal(f.body_left, 0);
+	assert_int_equal(f.held, 0);
+	assert_int_equal(f.sent_held, 18);
+	assert_int_equal(f.sent_with_body_due, 0);
+}
+
+/* The same when the answer is kept outside the transport (the worker
+ * keeps the start of an answer until it commits the session): nothing is
+ * held, and still the whole body is read before the pump returns. */
+static void
+test_body_drained_when_nothing_is_held(void **state)
+{
+	struct fake f;
+	int ws;
+	pid_t w;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.hold_outside = 1;
+	write_script("#!/bin/sh\nprintf 'Status: 200\\r\\n\\r\\nbye'\n");
+	w = late_body(&f.body_fd, 500000, 300);
+	assert_int_equal(run(&f, 500000, 1 << 30, w, &ws), PUMP_DONE);
+	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	assert_int_equal(f.body_left, 0);
+	assert_int_equal(f.out_total, 18);
+	assert_int_equal(f.sent_held, 0);
+}
+
+/* The child answers and exits; the body's rest never comes: at the
+ * deadline the pump returns PUMP_DONE (the child did nothing wrong), and
+ * the held answer is left for the caller to send. */
+static void
+test_body_missing_at_the_deadline(void **state)
+{
+	struct fake f;
+	int ws;
+	int p[2];
+	pid_t w;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	write_script("#!/bin/sh\nprintf 'Status: 200\\r\\n\\r\\nbye'\n");
+	assert_int_equal(pipe(p), 0);
+	w = fork();
+	assert_true(w >= 0);
+	if (w == 0) {              /* 1,000 bytes of 100,000, then nothing */
+		char buf[1000] = { 0 };
+		close(p[0]);
+		if (write(p[1], buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			_exit(1);
+		sleep(3);
+		_exit(0);
+	}
+	close(p[1]);
+	f.body_fd = p[0];
+	assert_int_equal(run_until(&f, 100000, 1 << 30, w, &ws, 1000), PUMP_DONE);
+	/* not before the deadline; not at the writer's end either (EOF there
+	 * would be PUMP_ERROR) */
+	assert_true(f.pump_ms >= 1000);
+	assert_int_equal(f.body_left, 99000);
+	assert_int_equal(f.held, 18);
+	assert_int_equal(f.sent_held, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_held_output_waits_at_its_limit),
+		cmocka_unit_test(test_body_drained_after_the_child_is_gone),
+		cmocka_unit_test(test_body_drained_when_nothing_is_held),
+		cmocka_unit_test(test_body_missing_at_the_deadline),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
