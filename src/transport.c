@@ -29,6 +29,7 @@ transport_fcgi(struct transport *t, FCGX_Request *req)
 	 * the only way to poll the request body. */
 	t->body_fd = req->ipcFd;
 	t->watch_abort = 1;
+	t->script = "(no script)";
 	hold_init(t);
 }
 
@@ -39,6 +40,7 @@ transport_cgi(struct transport *t, char **environ_)
 	t->envp = environ_;
 	t->body_fd = STDIN_FILENO;
 	t->watch_abort = 0;
+	t->script = "(no script)";
 	hold_init(t);
 }
 
@@ -188,7 +190,7 @@ transport_send_held(void *tp)
 		size_t n;
 
 		if (spool_front(&t->held, &p, &n, err, sizeof(err)) < 0) {
-			log_error("answer cut short: %s", err);
+			log_error("script %s: answer cut short: %s", t->script, err);
 			t->failed = 1;
 			break;
 		}
@@ -215,8 +217,8 @@ transport_write(struct transport *t, const char *buf, size_t n)
 	if (holding(t)) {
 		if (spool_put(&t->held, buf, n, err, sizeof(err)) == 0)
 			return 0;
-		log_warn("cannot hold the answer back while the request body "
-		    "comes in: %s; writing through", err);
+		log_warn("script %s: cannot hold the answer back while the "
+		    "request body comes in: %s; writing through", t->script, err);
 		t->nohold = 1;
 	}
 	if (transport_send_held(t) < 0)
@@ -246,8 +248,9 @@ transport_flush(struct transport *t)
 		if (spool_len(&t->held) <= HELD_SENT_ANYWAY)
 			t->nohold = 1;
 		else
-			log_info("an answer of %lld bytes dropped: the request body "
-			    "never came in whole", spool_len(&t->held));
+			log_info("script %s: an answer of %lld bytes dropped: the "
+			    "request body never came in whole", t->script,
+			    spool_len(&t->held));
 	}
 	transport_send_held(t);
 	if (t->fcgi && !t->failed && FCGX_FFlush(t->fcgi->out) < 0)

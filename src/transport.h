@@ -23,6 +23,7 @@ struct transport {
 	struct spool held;
 	int nohold;              /* holding is over (the body will not be
 				  * read any more) or failed: write through */
+	const char *script;      /* whose answer it is, for log lines */
 };
 
 void transport_fcgi(struct transport *t, FCGX_Request *req);

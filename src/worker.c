@@ -514,15 +514,16 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 		.max_held = MAX_HELD,
 	};
 	t->body_left = body_len;
+	t->script = r.script;
 	pr = child_pump(&c, &io, deadline);
 	if (pr == PUMP_DONE)
 		transport_stop_holding(t);   /* the body is in, or given up on */
 	finish(&r, &c, pr, deadline);
 out:
+	transport_flush(t);          /* may log, naming the script */
 	env_free(&env);
 	if (r.sr)
 		sess_end(r.sr);
 	free(path);
 	free(cwd);
-	transport_flush(t);
 }

@@ -163,7 +163,7 @@ expect_eq "no TMPDIR: 10 MB written before the body is read still arrive" \
 expect_eq "... and the program read the whole body" \
 	"$(sha256sum <"$T/body300k" | cut -c1-64)" "$(tail -c 65 "$T/wf2.out" | head -c 64)"
 expect_match "... with a warning naming the directory" \
-	"warn: cannot hold the answer back while the request body comes in: cannot make a temporary file in $T/no-such-dir: No such file or directory; writing through" \
+	"warn: script $T/cgi/write-first.cgi: cannot hold the answer back while the request body comes in: cannot make a temporary file in $T/no-such-dir: No such file or directory; writing through" \
 	"$(cat "$T/sw2.log")"
 
 # --- started as root without [server] user: said so in the log -------------
