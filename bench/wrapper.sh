@@ -10,6 +10,10 @@
 #
 #   bench/wrapper.sh                 plain: a tiny C CGI program
 #   bench/wrapper.sh --sh            plain: a tiny /bin/sh CGI script
+#   bench/wrapper.sh --post          plain: a C CGI program echoing a 16 KiB
+#                                    POST body while it reads it (the
+#                                    answer sessionwrap holds back until
+#                                    the body is in)
 #   bench/wrapper.sh --sessions      the C CGI reads and writes one session
 #                                    key per request (cookie kept per
 #                                    connection); sessionwrap with sessions, file
@@ -41,9 +45,10 @@ MODE=plain
 case ${1:-} in
 "" | --plain) MODE=plain ;;
 --sh) MODE=sh ;;
+--post) MODE=post ;;
 --sessions) MODE=sessions ;;
--h | --help) sed -n '2,37p' "$0"; exit 0 ;;
-*) echo "usage: $0 [--plain|--sh|--sessions]" >&2; exit 2 ;;
+-h | --help) sed -n '2,41p' "$0"; exit 0 ;;
+*) echo "usage: $0 [--plain|--sh|--post|--sessions]" >&2; exit 2 ;;
 esac
 
 if [ "$MODE" = sessions ]; then WORKERS=${WORKERS:-4}; else WORKERS=${WORKERS:-2}; fi
@@ -129,18 +134,36 @@ int main(void)
 	return 0;
 }
 EOF
+# Copies its body to its answer as it reads it, 4 KiB at a time.
+cat >"$T/echo.c" <<'EOF'
+#include <stdio.h>
+#include <unistd.h>
+int main(void)
+{
+	char buf[4096];
+	ssize_t n;
+	fputs("Content-Type: application/octet-stream\r\n\r\n", stdout);
+	fflush(stdout);
+	while ((n = read(0, buf, sizeof(buf))) > 0)
+		if (write(1, buf, (size_t)n) != n)
+			return 1;
+	return 0;
+}
+EOF
 cat >"$T/cgi/hello-sh.cgi" <<'EOF'
 #!/bin/sh
 printf 'Content-Type: text/plain\r\n\r\nhello, world\n'
 EOF
 $CC -O2 -o "$T/cgi/hello.cgi" "$T/hello.c" || exit 1
 $CC -O2 -o "$T/cgi/counter.cgi" "$T/counter.c" || exit 1
+$CC -O2 -o "$T/cgi/echo.cgi" "$T/echo.c" || exit 1
 chmod 755 "$T"/cgi/*.cgi
 
 case $MODE in
 plain) SCRIPT=hello.cgi ;;
 sh) SCRIPT=hello-sh.cgi ;;
 sessions) SCRIPT=counter.cgi ;;
+post) SCRIPT=echo.cgi ;;
 esac
 
 # --- wrk scripts -------------------------------------------------------
@@ -167,8 +190,15 @@ response = function(status, headers, body)
 	if sc then cookie = sc:match("^([^;]*)") end
 end
 EOF
+# POST: the same 16 KiB body on every request.
+cat "$T/report.lua" - >"$T/post.lua" <<'EOF'
+wrk.method = "POST"
+wrk.body = string.rep("0123456789abcdef", 1024)
+wrk.headers["Content-Type"] = "application/octet-stream"
+EOF
 LUA=$T/report.lua
 [ "$MODE" = sessions ] && LUA=$T/session.lua
+[ "$MODE" = post ] && LUA=$T/post.lua
 
 # --- the applications --------------------------------------------------
 sw_config() { # FILE [session lines on stdin]
