@@ -23,7 +23,9 @@ trap unmount EXIT
 
 make_cgi_dir
 STORE="$T/small/store" write_session_config "$T/sw.ini" </dev/null
+export TMPDIR="$T/small"     # where an answer held back goes past memory
 start_sw "$T/sw.ini" "$T/sw.sock" || notok "sessionwrap started"
+unset TMPDIR
 start_lighttpd web socket "$T/sw.sock" </dev/null || notok "lighttpd started"
 
 # The status of the last sreq.
@@ -45,6 +47,18 @@ expect_match "logged, naming the record file" \
 	"session record $T/small/store/[0-9a-f]{2}/\\.tmp-[0-9a-f]+: No space left on device" "$(cat "$T/sessionwrap.log")"
 expect_match "and the script" "script $T/cgi/bigset.cgi: session not committed" "$(cat "$T/sessionwrap.log")"
 expect_eq "no temp file left" "" "$(find "$T/small/store" -name '.tmp-*')"
+
+# An answer held back while the body comes in cannot go to the full disk
+# either: said so, and written through (lighttpd reads both ways).
+head -c 300000 /dev/urandom >"$T/body"
+curl -s -m 60 --data-binary @"$T/body" "$URL/write-first.cgi" -o "$T/wf.out"
+expect_eq "full TMPDIR: 10 MB written before the body is read still arrive" \
+	"$(( 10485760 + 65 ))" "$(wc -c <"$T/wf.out" | tr -d ' ')"
+expect_eq "... and the program read the whole body" \
+	"$(sha256sum <"$T/body" | cut -c1-64)" "$(tail -c 65 "$T/wf.out" | head -c 64)"
+expect_match "... with a warning naming the script and the directory" \
+	"script $T/cgi/write-first.cgi: cannot hold the answer back while the request body comes in: cannot write a temporary file in $T/small: No space left on device; writing through" \
+	"$(cat "$T/sessionwrap.log")"
 
 # Everything stored before is there, unchanged.
 b=$(sreq "$A" "sess.cgi")
