@@ -68,6 +68,19 @@ make_cgi_dir() {
 	chmod 755 "$T"/cgi/*.cgi
 }
 
+# check_write_first DESCRIPTION BYTES URL: write-first.cgi under URL writes
+# 10 MB before it reads a body of BYTES random bytes, then the body's
+# sha256: all of it comes back, and the program read the whole body.
+check_write_first() {
+	cp "$SW_SRCDIR/tests/cgi/write-first.cgi" "$T/cgi/"
+	head -c "$2" /dev/urandom >"$T/wf.in"
+	curl -s -m 60 --data-binary @"$T/wf.in" "$3/write-first.cgi" -o "$T/wf.out"
+	expect_eq "$1: 10 MB answer whole" "$(( 10485760 + 65 ))" \
+		"$(wc -c <"$T/wf.out" | tr -d ' ')"
+	expect_eq "$1: the program read the whole body" \
+		"$(sha256sum <"$T/wf.in" | cut -c1-64)" "$(tail -c 65 "$T/wf.out" | head -c 64)"
+}
+
 # write_config FILE [extra INI lines on stdin]: a config rooted at $T/cgi.
 write_config() {
 	{

@@ -50,12 +50,7 @@ expect_eq "no temp file left" "" "$(find "$T/small/store" -name '.tmp-*')"
 
 # An answer held back while the body comes in cannot go to the full disk
 # either: said so, and written through (lighttpd reads both ways).
-head -c 300000 /dev/urandom >"$T/body"
-curl -s -m 60 --data-binary @"$T/body" "$URL/write-first.cgi" -o "$T/wf.out"
-expect_eq "full TMPDIR: 10 MB written before the body is read still arrive" \
-	"$(( 10485760 + 65 ))" "$(wc -c <"$T/wf.out" | tr -d ' ')"
-expect_eq "... and the program read the whole body" \
-	"$(sha256sum <"$T/body" | cut -c1-64)" "$(tail -c 65 "$T/wf.out" | head -c 64)"
+check_write_first "full TMPDIR, 10 MB written before a 300 KB body is read" 300000 "$URL"
 expect_match "... with a warning naming the script and the directory" \
 	"script $T/cgi/write-first.cgi: cannot hold the answer back while the request body comes in: cannot write a temporary file in $T/small: No space left on device; writing through" \
 	"$(cat "$T/sessionwrap.log")"
