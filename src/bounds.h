@@ -39,8 +39,9 @@
 /* Child stderr is forwarded line by line; longer lines are split. */
 #define MAX_STDERR_LINE    4096
 
-/* The answer held back while the web server still sends the request body
- * and does not read (nginx): kept in memory up to HELD_IN_MEMORY, then in
+/* The answer held back while request body bytes are due (nginx stops
+ * sending the body once it has the answer's header; Apache mod_fcgid sends
+ * all of it before it reads): kept in memory up to HELD_IN_MEMORY, then in
  * a temporary file; past MAX_HELD the child's output waits. */
 #define HELD_IN_MEMORY     (256 * 1024)
 #define MAX_HELD           (1024LL * 1024 * 1024)
