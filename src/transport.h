@@ -16,9 +16,9 @@ struct transport {
 	int failed;              /* a write to the web server failed */
 	/* Request body bytes the web server has still to send (set by the
 	 * caller from CONTENT_LENGTH).  Until they are read, the answer is
-	 * never written when the connection is full: it is held in a spool,
-	 * because a web server that sends the whole body before it reads
-	 * (nginx) would otherwise wait for us while we wait for it. */
+	 * held in a spool, not written: nginx stops sending the body once it
+	 * has the answer's header, and Apache mod_fcgid sends all of it
+	 * before it reads the answer. */
 	long long body_left;
 	struct spool held;
 	int nohold;              /* holding is over (the body will not be
