@@ -62,8 +62,20 @@ expect_eq "a 3 MB request body reaches the program whole" 3000000 \
 	"$(curl -s -m 20 --data-binary @"$T/body" "$URL/cgi-bin/count.cgi" | tr -d ' ')"
 check_echo "3 MB echoed while read, byte for byte" 3000000 "$URL/cgi-bin"
 check_write_first "10 MB written before a 10 MB body is read" 10485760 "$URL/cgi-bin"
-expect_eq "the file that held it is gone: none in TMPDIR, none open" "" \
-	"$(ls -A "$T/held"; for p in $(pgrep -P "$SW_PID"); do ls -l /proc/$p/fd; done | grep "$T/held")"
+# Held past 256 KiB: in a file in TMPDIR that has no name, gone after.
+printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\nhead -c 1000000 /dev/zero\nsleep 3\nwc -c\n' >"$T/cgi/held.cgi"
+chmod 755 "$T/cgi/held.cgi"
+head -c 1000000 /dev/urandom >"$T/body1m"
+curl -s -m 20 --data-binary @"$T/body1m" "$URL/cgi-bin/held.cgi" -o "$T/held.out" &
+CURL_PID=$!
+held_fds() { for p in $(pgrep -P "$SW_PID"); do ls -l /proc/$p/fd 2>/dev/null; done | grep -c "$T/held/"; }
+held_open() { [ "$(held_fds)" = 1 ]; }
+check "1 MB written before the body is read: held in an open file in TMPDIR" wait_for held_open
+expect_eq "... that has no name there" "" "$(ls -A "$T/held")"
+wait "$CURL_PID"
+expect_eq "then the answer whole, and the body read whole" "1000000 1000000" \
+	"$(head -c 1000000 "$T/held.out" | wc -c) $(tail -c +1000001 "$T/held.out" | tr -d ' \n')"
+expect_eq "and the file is gone" 0 "$(held_fds)"
 cp "$SW_SRCDIR/tests/cgi/no-read.cgi" "$SW_SRCDIR/tests/cgi/bad-header.cgi" "$T/cgi/"
 expect_eq "a program that answers without reading a 3 MB body: its answer" \
 	"answered without reading 200" \
