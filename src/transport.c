@@ -139,25 +139,20 @@ static int
 put(struct transport *t, const char *buf, size_t n)
 {
 	while (n > 0) {
+		long w;
+
 		if (t->fcgi) {
 			int chunk = n > (1 << 30) ? (1 << 30) : (int)n;
-			if (FCGX_PutStr(buf, chunk, t->fcgi->out) != chunk) {
-				t->failed = 1;
-				return -1;
-			}
-			buf += chunk;
-			n -= (size_t)chunk;
-		} else {
-			ssize_t w = write(STDOUT_FILENO, buf, n);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				t->failed = 1;
-				return -1;
-			}
-			buf += w;
-			n -= (size_t)w;
+			w = FCGX_PutStr(buf, chunk, t->fcgi->out) == chunk ? chunk : -1;
+		} else if ((w = write(STDOUT_FILENO, buf, n)) < 0 && errno == EINTR) {
+			continue;
 		}
+		if (w <= 0) {
+			t->failed = 1;
+			return -1;
+		}
+		buf += w;
+		n -= (size_t)w;
 	}
 	return 0;
 }
