@@ -10,13 +10,19 @@
 #include "bounds.h"
 #include "log.h"
 
-/* An answer held back past memory goes to a file in TMPDIR. */
+/* An answer held back past memory goes to a file in TMPDIR (looked up
+ * once: the environment does not change while we serve). */
 static void
 hold_init(struct transport *t)
 {
-	const char *dir = getenv("TMPDIR");
+	static const char *dir;
 
-	spool_init(&t->held, dir && *dir ? dir : "/tmp", HELD_IN_MEMORY);
+	if (!dir) {
+		dir = getenv("TMPDIR");
+		if (!dir || !*dir)
+			dir = "/tmp";
+	}
+	spool_init(&t->held, dir, HELD_IN_MEMORY);
 }
 
 void
