@@ -68,6 +68,16 @@ make_cgi_dir() {
 	chmod 755 "$T"/cgi/*.cgi
 }
 
+# check_echo DESCRIPTION BYTES URL: BYTES random bytes posted to echo.cgi
+# under URL, which sends them back as it reads them, come back whole.
+check_echo() {
+	cp "$SW_SRCDIR/tests/cgi/echo.cgi" "$T/cgi/echo.cgi"
+	chmod 755 "$T/cgi/echo.cgi"
+	head -c "$2" /dev/urandom >"$T/echo.in"
+	curl -s -m 20 --data-binary @"$T/echo.in" "$3/echo.cgi" >"$T/echo.out"
+	check "$1" cmp -s "$T/echo.in" "$T/echo.out"
+}
+
 # check_write_first DESCRIPTION BYTES URL: write-first.cgi under URL writes
 # 10 MB before it reads a body of BYTES random bytes, then the body's
 # sha256: all of it comes back, and the program read the whole body.
