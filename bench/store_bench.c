@@ -5,7 +5,9 @@
  *
  *   1. load + commit of a 1 KiB session (one key changed per op) on a
  *      small store (SMALL sessions), fsync off and on: median, p90, p99
- *      in microseconds, and load and commit alone;
+ *      in microseconds, and load and commit alone; then the floor that
+ *      fsync on cannot go under: a bare pwrite + fdatasync of one slot's
+ *      size into one of SMALL files in the same directory;
  *   2. the store filled to FILL sessions (1,000,000 by default; a share
  *      EXPIRED_PCT of them written with a clock two hours back, so that
  *      the idle timeout has expired them), then step 1 again over
@@ -190,6 +192,7 @@ measure(const char *title, uint8_t (*ids)[SESSION_ID_LEN], size_t nids,
 	if (tl == NULL || tc == NULL || tt == NULL)
 		die("out of memory");
 	cfg.fsync = fsync_on;
+	sync();		/* no write-back left over from the step before */
 	start = now_us();
 	for (size_t i = 0; i < ops; i++) {
 		random_fill(&r, sizeof(r));
@@ -207,6 +210,48 @@ measure(const char *title, uint8_t (*ids)[SESSION_ID_LEN], size_t nids,
 	free(tl);
 	free(tc);
 	free(tt);
+}
+
+/* What one durable write costs on this disk, with no store around it:
+ * SMALL files of two slots each, as the store has them, and one slot's
+ * bytes rewritten in place in a file picked at random, each write flushed. */
+static void
+flush_floor(const char *dir, size_t ops)
+{
+	char path[4200], buf[3072];
+	double *t = malloc(ops * sizeof(double)), t0;
+	int *fd = malloc(SMALL * sizeof(int));
+	unsigned long r;
+
+	if (t == NULL || fd == NULL)
+		die("out of memory");
+	memset(buf, 'x', sizeof(buf));
+	for (size_t i = 0; i < SMALL; i++) {
+		snprintf(path, sizeof(path), "%s/floor.%zu", dir, i);
+		fd[i] = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (fd[i] < 0 || write(fd[i], buf, sizeof(buf)) !=
+		    (ssize_t)sizeof(buf) || fsync(fd[i]) < 0)
+			die("cannot make the flush-floor files");
+		unlink(path);
+	}
+	sync();
+	for (size_t i = 0; i < ops; i++) {
+		random_fill(&r, sizeof(r));
+		buf[0] = (char)i;
+		t0 = now_us();
+		if (pwrite(fd[r % SMALL], buf, sizeof(buf) / 2,
+		    (off_t)(i % 2) * (off_t)sizeof(buf) / 2) !=
+		    (ssize_t)sizeof(buf) / 2 || fdatasync(fd[r % SMALL]) < 0)
+			die("flush-floor write failed");
+		t[i] = now_us() - t0;
+	}
+	for (size_t i = 0; i < SMALL; i++)
+		close(fd[i]);
+	printf("the disk alone, no store (1,536 bytes rewritten in place in "
+	    "one of %d files, then fdatasync): %zu ops\n", SMALL, ops);
+	report("pwrite + fdatasync", t, ops);
+	free(t);
+	free(fd);
 }
 
 static long
@@ -291,6 +336,7 @@ main(int argc, char **argv)
 		make_session(live[nlive++], now);
 	measure("small store (1,000 sessions)", live, nlive, ops, 0);
 	measure("small store (1,000 sessions)", live, nlive, ops / 10, 1);
+	flush_floor(base, ops / 10);
 
 	/* The fill: fsync off, expired_pct of them two hours back. */
 	printf("\nfilling to %zu sessions (%d%% expired) ...\n", fill, expired_pct);
