@@ -12,9 +12,10 @@
  * record writes the new version in place, into the slot that does not
  * hold the current one (+ fdatasync when [session] fsync is on): no new
  * inode, one disk flush, and a kill -9 or a power cut in the middle leaves
- * the current version whole.  A new record, a tombstone and a version too
- * big for its slot are a whole new file: temp file + rename (+ fsync of
- * file and directory).  Readers take no lock: each slot carries its own
+ * the current version whole.  A tombstone over a live record goes in
+ * place too, into both slots.  A new record and a version too big for
+ * its slot are a whole new file: temp file + rename (+ fsync of file and
+ * directory).  Readers take no lock: each slot carries its own
  * AEAD tag; a reader takes the whole slot with the highest seq, and reads
  * again when a slot is half-written (a commit in progress), so it never
  * sees a version older than the one current when it began.  Directories
@@ -658,6 +659,30 @@ write_same(struct file_store *fs, const struct record_ref *ref,
 	return rc;
 }
 
+/* Put a tombstone over ref's record.  When the live record is open in t,
+ * in place, into one slot and then the other: a logout then needs no free
+ * disk space (a full store must not keep anyone logged in), and no older
+ * version stays on disk, even sealed.  A cut between the two writes
+ * leaves the first tombstone current.  Else as a new file. */
+static int
+tombstone_write(struct file_store *fs, const struct record_ref *ref,
+    const struct target *t, time_t now)
+{
+	struct target other;
+
+	if (t->fd < 0)
+		return record_write(fs, ref->keys, ref->id, NULL, now);
+	/* (A tombstone, a header and a tag, fits any slot.) */
+	if (record_update(fs, ref->keys, ref->id, NULL, t, now) != 0)
+		return -1;
+	other = *t;
+	other.next = (t->next + 1) % RECORD_SLOTS;
+	other.seq = t->seq + 1;
+	/* Failed, it is logged; the session is dead all the same. */
+	record_update(fs, ref->keys, ref->id, NULL, &other, now);
+	return 0;
+}
+
 /* Carry out a plan (under ref's lock). */
 static int
 plan_execute(struct file_store *fs, const struct record_ref *ref,
@@ -669,8 +694,7 @@ plan_execute(struct file_store *fs, const struct record_ref *ref,
 		return -1;
 	if (p->write_same && write_same(fs, ref, &p->result, t, now) < 0)
 		return -1;
-	if (p->tombstone_old &&
-	    record_write(fs, ref->keys, ref->id, NULL, now) < 0)
+	if (p->tombstone_old && tombstone_write(fs, ref, t, now) < 0)
 		return -1;
 	if (p->remove_old && record_remove(fs, ref->keys, ref->id) < 0)
 		return -1;

@@ -73,6 +73,23 @@ sreq "$A" "bigset.cgi?name=big&n=8000" >/dev/null
 expect_eq "session A outgrowing its file on a full disk: 500" 500 "$(status)"
 expect_match "session A unchanged after the refused commit" '^SESSION=step=2&user=alice$' "$(sreq "$A" "sess.cgi")"
 
+# A logout needs no free space: its tombstone goes over the record in
+# place.  B logs in (updated in place, its file made before the disk
+# filled), then logs out on a disk without one free block.
+dd if=/dev/zero of="$T/small/filler" bs=4k 2>/dev/null
+check "not one block free" [ "$(df -k --output=avail "$T/small" | tail -n 1 | tr -d ' ')" -eq 0 ]
+B="$T/jar1"
+sreq "$B" "setkey.cgi?user=bob" >/dev/null
+expect_eq "session B logged in on the full disk" 200 "$(status)"
+b_cookie=$(awk '$6 == "session" { print $7 }' "$B")
+sreq "$B" "sess.cgi?$(hq 'X-Session-Clear: 1')" >/dev/null
+expect_eq "logout on the full disk: 200" 200 "$(status)"
+expect_match "... and the cookie expired" '^Set-Cookie: session=; .*Max-Age=0' "$(hdr)"
+b=$(curl -s -b "session=$b_cookie" "$URL/sess.cgi")
+expect_match "B's old cookie is dead" '^SESSIONWRAP_NEW=1$' "$b"
+expect_nomatch "... and holds nothing" 'SESSION_user=bob' "$b"
+rm -f "$T/small/filler"
+
 # Space freed (the fill's record files removed, as GC would): A grows.
 find "$T/small/store" -type f ! -name .lock -size +2k -delete
 sreq "$A" "setkey.cgi?step=3" >/dev/null

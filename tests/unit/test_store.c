@@ -725,6 +725,57 @@ test_update_in_place(void **state)
 	}
 }
 
+/* A logout over a live record writes its tombstone in place, into both
+ * slots: same inode (no free space needed: a full disk cannot keep a user
+ * logged in), and no older version left on disk. */
+static void
+test_tombstone_in_place(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN], *file;
+	struct record_ref ref;
+	struct stat before, after;
+	struct changelog l;
+	struct commit_plan p;
+	char path[512];
+	size_t len, slot;
+
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	commit_set(f, &ref, "cart", "3", T0 + 1);       /* both slots used */
+	record_path(f, &f->keys, id, path, sizeof(path));
+	assert_int_equal(stat(path, &before), 0);
+	changelog_init(&l);
+	log_op(&l, CHANGE_CLEAR, 0);
+	assert_int_equal(commit(f, &ref, 1, &l, T0 + 2, &p, NULL), 0);
+	assert_true(p.tombstone_old && p.expire_cookie);
+	commit_plan_free(&p);
+	changelog_free(&l);
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(after.st_ino, before.st_ino);
+	assert_int_equal(after.st_size, before.st_size);
+	assert_int_equal(after.st_mtime, T0 + 2);
+	file = read_bytes(path, &len);
+	slot = record_file_slot_size(len);
+	for (int i = 0; i < RECORD_SLOTS; i++) {
+		struct record_header h;
+		const char *why;
+
+		assert_int_equal(record_header_decode(file + i * slot, slot, &h,
+		    &why), 0);
+		assert_int_equal(h.kind, RECORD_TOMBSTONE);
+		assert_true(h.seq == 3 || h.seq == 4);
+	}
+	free(file);
+	assert_int_equal(load_state(f, id, T0 + 3), STORED_TOMBSTONE);
+	assert_int_equal(load_state(f, id, T0 + 2 + 180), STORED_ABSENT);
+	/* GC removes it once the grace is over, not before. */
+	assert_int_equal(f->st->ops->gc(f->st, T0 + 2 + 179), 0);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(f->st->ops->gc(f->st, T0 + 2 + 180), 1);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
 /* A commit killed in the middle of its write leaves a slot half-written:
  * at every point, the record reads as the version before, and the next
  * commit writes over the broken slot. */
@@ -1219,6 +1270,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_permanent_lifetime_sliding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_absolute_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tombstone_blocks_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tombstone_in_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_regenerate_kills_old_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_disjoint_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vanished_gets_fresh_id, setup, teardown),
