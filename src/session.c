@@ -354,31 +354,45 @@ changelog_replay(const struct changelog *log, struct session *s, uint64_t now,
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < log->nchanges; i++) {
 		const struct change *c = &log->changes[i];
+		const struct sess_item *it;
+		size_t n;
+
 		switch (c->kind) {
 		case CHANGE_SET:
+			it = session_get(s, c->key, c->klen);
+			if (it != NULL && it->vlen == c->vlen &&
+			    memcmp(it->value, c->value, c->vlen) == 0)
+				break;          /* the value it has */
 			if (session_set(s, c->key, c->klen, c->value, c->vlen) < 0)
 				return -1;
+			out->changed = 1;
 			break;
 		case CHANGE_UNSET:
+			n = s->nitems;
 			session_unset(s, c->key, c->klen);
+			out->changed |= s->nitems != n;
 			break;
 		case CHANGE_CLEAR:
 			session_clear(s, now);
-			out->cleared = 1;
+			out->cleared = out->changed = 1;
 			break;
 		case CHANGE_REGENERATE:
-			out->regenerated = 1;
+			out->regenerated = out->changed = 1;
 			break;
 		case CHANGE_PERMANENT:
+			out->changed |= s->permanent != (c->n != 0);
 			s->permanent = c->n != 0;
 			break;
 		case CHANGE_FLASH:
 			if (session_flash_add(s, c->key, c->klen, c->value,
 			        c->vlen) < 0)
 				return -1;
+			out->changed = 1;
 			break;
 		case CHANGE_CONSUME_FLASHES:
+			n = s->nflashes;
 			session_flash_consume(s, c->n);
+			out->changed |= s->nflashes != n;
 			break;
 		}
 	}

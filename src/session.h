@@ -105,6 +105,8 @@ void changelog_truncate(struct changelog *log, size_t n);
 struct replay_outcome {
 	int cleared;              /* a CLEAR ran: the old record dies */
 	int regenerated;          /* a REGENERATE ran: new id */
+	int changed;              /* s differs from what it was (a key set
+	                             to the value it had changes nothing) */
 };
 
 /* Apply log, in order, onto s (the session as stored now: keys the log

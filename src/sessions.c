@@ -473,8 +473,12 @@ sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
 		set_cookie_format(cfg, secure, "", 0, now, h->set_cookie,
 		    sizeof(h->set_cookie));
 	else if (plan.alive) {
+		/* A permanent session's cookie carries its expiry: sent
+		 * again when the session changes (as Flask does), or on every
+		 * request with refresh_each_request. */
 		send = plan.id_changed || plan.resign || plan.permanence_changed ||
-		    (plan.permanent && cfg->refresh_each_request);
+		    (plan.permanent && (cfg->refresh_each_request ||
+		    plan.write_same));
 		id = plan.id_changed ? in.fresh_id : r->ref.id;
 		if (send) {
 			cookie_value_seal(&r->s->keys.primary, id, value);

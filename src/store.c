@@ -60,29 +60,90 @@ tombstone_expired(const struct config *cfg, time_t mtime, time_t now)
 	return now - mtime >= tombstone_grace(cfg);
 }
 
-static int
-check_limits(const struct session *s, size_t max_size, char *err,
-    size_t errlen)
+/* How long a request that changes nothing leaves the record's mtime
+ * alone: touch_interval, but at most a tenth of the session's timeout, so
+ * that a session in use never expires by the timer lagging behind. */
+static long
+touch_due(const struct config *cfg, int permanent)
 {
-	size_t size;
+	long ttl = permanent ? cfg->lifetime : cfg->idle_timeout;
 
-	if (s->nitems > MAX_KEYS) {
-		snprintf(err, errlen, "session holds %zu keys, more than %d",
-		    s->nitems, MAX_KEYS);
+	return cfg->touch_interval < ttl / 10 ? cfg->touch_interval : ttl / 10;
+}
+
+/* The headers whose changes can make a session bigger, for the log. */
+static const char *
+growing_headers(const struct changelog *log)
+{
+	int set = 0, flash = 0;
+
+	for (size_t i = 0; i < log->nchanges; i++) {
+		set |= log->changes[i].kind == CHANGE_SET;
+		flash |= log->changes[i].kind == CHANGE_FLASH;
+	}
+	return set && flash ? "X-Session-Set and X-Session-Flash" :
+	    flash ? "X-Session-Flash" : "X-Session-Set";
+}
+
+/* What the limits count, of a session. */
+struct measure {
+	size_t size, nitems, nflashes;
+};
+
+static struct measure
+measure_of(const struct session *s)
+{
+	return (struct measure){ session_encoded_size(s), s->nitems,
+	    s->nflashes };
+}
+
+/* The limits on the session s a commit leaves: each one is broken only
+ * when the commit grows past it (base: the stored session's measure), so
+ * that a session over a limit lowered since (max_size) can still shrink,
+ * or deliver its flashes. */
+static int
+check_limits(const struct session *s, struct measure base,
+    const struct commit_in *in, char *err, size_t errlen)
+{
+	struct measure m = measure_of(s);
+	const char *what = growing_headers(in->log);
+
+	if (m.nitems > MAX_KEYS && m.nitems > base.nitems) {
+		snprintf(err, errlen, "%s: the session would hold %zu keys, more "
+		    "than %d", what, m.nitems, MAX_KEYS);
 		return -1;
 	}
-	if (s->nflashes > MAX_FLASHES) {
-		snprintf(err, errlen, "session holds %zu flash messages, more "
-		    "than %d", s->nflashes, MAX_FLASHES);
+	if (m.nflashes > MAX_FLASHES && m.nflashes > base.nflashes) {
+		snprintf(err, errlen, "%s: the session would hold %zu flash "
+		    "messages, more than %d", what, m.nflashes, MAX_FLASHES);
 		return -1;
 	}
-	size = session_encoded_size(s);
-	if (size > max_size) {
-		snprintf(err, errlen, "session of %zu bytes (encoded) is over "
-		    "max_size (%zu)", size, max_size);
+	if (m.size > in->max_size && m.size > base.size) {
+		snprintf(err, errlen, "%s: the session would be %zu bytes "
+		    "(encoded), over max_size (%zu)", what, m.size, in->max_size);
 		return -1;
 	}
 	return 0;
+}
+
+/* The stored session s stays as it is: the record is touched when due,
+ * or rewritten under the new secret's name (rotation: s moves into the
+ * plan). */
+static void
+plan_unchanged(const struct commit_in *in, const struct config *cfg,
+    const struct stored *cur, struct session *s, time_t now,
+    struct commit_plan *p)
+{
+	p->alive = 1;
+	p->permanent = s->permanent;
+	p->created = s->created;
+	if (in->rotate) {
+		p->result = *s;
+		session_init(s);
+		p->write_same = p->resign = 1;
+		p->remove_old_name = cur->under_old_name;
+	} else if (now - cur->mtime >= touch_due(cfg, s->permanent))
+		p->touch = 1;
 }
 
 int
@@ -94,9 +155,12 @@ commit_plan_make(const struct commit_in *in, const struct config *cfg,
 	int base_live = in->loaded && cur->state == STORED_LIVE;
 	int was_permanent = 0;
 	struct replay_outcome o;
+	struct measure before = { 0, 0, 0 };
+	struct session base;
 
 	memset(p, 0, sizeof(*p));
 	session_init(&p->result);
+	session_init(&base);
 	if (in->loaded && cur->state == STORED_TOMBSTONE) {
 		/* Cleared or regenerated meanwhile: never resurrect it, never
 		 * overwrite the newer cookie the client holds by now. */
@@ -104,22 +168,14 @@ commit_plan_make(const struct commit_in *in, const struct config *cfg,
 		return 0;
 	}
 	if (base_live && !has_changes) {
-		p->alive = 1;
-		p->permanent = cur->sess.permanent;
-		p->created = cur->sess.created;
-		if (in->rotate) {
-			p->result = cur->sess;
-			session_init(&cur->sess);
-			p->write_same = p->resign = 1;
-			p->remove_old_name = cur->under_old_name;
-		} else if (now - cur->mtime >= cfg->touch_interval)
-			p->touch = 1;
+		plan_unchanged(in, cfg, cur, &cur->sess, now, p);
 		return 0;
 	}
 	if (!has_changes)
 		return 0;
 
 	if (base_live) {
+		before = measure_of(&cur->sess);
 		p->result = cur->sess;
 		session_init(&cur->sess);
 		was_permanent = p->result.permanent;
@@ -128,6 +184,15 @@ commit_plan_make(const struct commit_in *in, const struct config *cfg,
 	if (changelog_replay(in->log, &p->result, (uint64_t)now, &o) < 0) {
 		snprintf(err, errlen, "out of memory merging the session");
 		goto fail;
+	}
+	if (base_live && !o.changed) {
+		/* A key set to the value it has, an unset of a missing key:
+		 * as a request without directives, nothing is written. */
+		base = p->result;
+		session_init(&p->result);
+		plan_unchanged(in, cfg, cur, &base, now, p);
+		session_free(&base);
+		return 0;
 	}
 	if (session_is_empty(&p->result)) {
 		/* Empty session = no session: nothing stored, cookie expired. */
@@ -142,7 +207,7 @@ commit_plan_make(const struct commit_in *in, const struct config *cfg,
 		session_free(&p->result);
 		return 0;
 	}
-	if (check_limits(&p->result, in->max_size, err, errlen) < 0)
+	if (check_limits(&p->result, before, in, err, errlen) < 0)
 		goto fail;
 	p->alive = 1;
 	p->permanent = p->result.permanent;

@@ -4,11 +4,12 @@
 . "$SW_SRCDIR/tests/lib.sh"
 
 make_cgi_dir
+# touch_interval stays at its default, 1m, far above the timeouts: a
+# session in use must still be touched in time.
 write_session_config "$T/sw.ini" <<'EOF2'
 idle_timeout = 3s
 lifetime = 5s
 absolute_timeout = 8s
-touch_interval = 1s
 refresh_each_request = off
 compat_mod_session = on
 tombstone_grace = 11s
@@ -28,6 +29,15 @@ sleep 4; expect_eq "idle: gone after 4s without a request" "" "$(getkey "$T/idle
 sreq "$T/perm" "sess.cgi?$(hq 'X-Session-Set: k=perm')&$(hq 'X-Session-Permanent: 1')" >/dev/null
 expect_match "permanent: Max-Age = lifetime" 'Max-Age=5;' "$(hdr)"
 sleep 3.5; expect_eq "permanent: outlives the idle timeout" perm "$(getkey "$T/perm" k)"
+# refresh_each_request off: a read sends no cookie, a change sends it with
+# a new expiry (else the browser would drop a session in use at
+# creation + lifetime).
+sreq "$T/perm" sess.cgi >/dev/null
+expect_nomatch "permanent, refresh off: no cookie on a read" '^Set-Cookie:' "$(hdr)"
+sreq "$T/perm" "setkey.cgi?k=perm" >/dev/null
+expect_nomatch "... nor on a change to the value it has" '^Set-Cookie:' "$(hdr)"
+sreq "$T/perm" "setkey.cgi?n=1" >/dev/null
+expect_match "... but on a change, with a new Max-Age (capped by absolute_timeout)" '^Set-Cookie: session=.*Max-Age=[1-5];' "$(hdr)"
 sleep 6; expect_eq "permanent: gone after its lifetime without a request" "" "$(getkey "$T/perm" k)"
 
 # --- absolute timeout, whatever the activity -----------------------------------

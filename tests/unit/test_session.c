@@ -158,6 +158,51 @@ test_merge_disjoint_keys(void **state)
 	session_free(&stored);
 }
 
+/* Whether a log changed the session: a key set to the value it has, an
+ * unset of a missing key, Permanent as it was, and no flash delivered
+ * change nothing; each of the others does. */
+static void
+test_replay_changed(void **state)
+{
+	struct { enum change_kind kind; const char *k; const char *v;
+	    uint64_t n; int changed; } cases[] = {
+		{ CHANGE_SET, "k", "v", 0, 0 },
+		{ CHANGE_SET, "k", "w", 0, 1 },
+		{ CHANGE_SET, "k", "", 0, 1 },
+		{ CHANGE_SET, "new", "v", 0, 1 },
+		{ CHANGE_UNSET, "missing", NULL, 0, 0 },
+		{ CHANGE_UNSET, "k", NULL, 0, 1 },
+		{ CHANGE_PERMANENT, NULL, NULL, 0, 0 },
+		{ CHANGE_PERMANENT, NULL, NULL, 1, 1 },
+		{ CHANGE_CONSUME_FLASHES, NULL, NULL, 4, 0 },
+		{ CHANGE_CONSUME_FLASHES, NULL, NULL, 5, 1 },
+		{ CHANGE_FLASH, "info", "hi", 0, 1 },
+		{ CHANGE_CLEAR, NULL, NULL, 0, 1 },
+		{ CHANGE_REGENERATE, NULL, NULL, 0, 1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct changelog l;
+		struct session s;
+		struct replay_outcome o;
+
+		session_init(&s);
+		set(&s, "k", "v");
+		assert_int_equal(session_flash_append(&s, 5, "c", 1, "m", 1), 0);
+		changelog_init(&l);
+		assert_int_equal(changelog_add(&l, cases[i].kind, cases[i].k,
+		    cases[i].k ? strlen(cases[i].k) : 0, cases[i].v,
+		    cases[i].v ? strlen(cases[i].v) : 0, cases[i].n), 0);
+		replay(&l, &s, &o);
+		if (o.changed != cases[i].changed)
+			fail_msg("case %zu: changed %d, expected %d", i, o.changed,
+			    cases[i].changed);
+		changelog_free(&l);
+		session_free(&s);
+	}
+}
+
 static void
 test_merge_same_key_last_wins(void **state)
 {
@@ -597,6 +642,7 @@ main(void)
 		cmocka_unit_test(test_flashes),
 		cmocka_unit_test(test_merge_disjoint_keys),
 		cmocka_unit_test(test_merge_same_key_last_wins),
+		cmocka_unit_test(test_replay_changed),
 		cmocka_unit_test(test_merge_unset_vs_set),
 		cmocka_unit_test(test_replay_clear_regenerate_permanent),
 		cmocka_unit_test(test_flash_consume_only_delivered),

@@ -295,14 +295,17 @@ test_absolute_timeout(void **state)
 	make_session(f, id, 0);
 	ref = ref_of(f, id);
 	/* Kept busy, rewritten: still dies an hour after creation. */
-	changelog_init(&l);
-	log_set(&l, "k", "v");
 	for (time_t t = T0 + 600; t < T0 + 3600; t += 600) {
+		char v[32];
+
+		snprintf(v, sizeof(v), "%lld", (long long)t);
+		changelog_init(&l);
+		log_set(&l, "k", v);
 		assert_int_equal(commit(f, &ref, 1, &l, t, &p, NULL), 0);
 		assert_true(p.write_same);
 		commit_plan_free(&p);
+		changelog_free(&l);
 	}
-	changelog_free(&l);
 	assert_int_equal(load_state(f, id, T0 + 3599), STORED_LIVE);
 	assert_int_equal(load_state(f, id, T0 + 3600), STORED_ABSENT);
 	f->cfg.absolute_timeout = 0;
@@ -516,6 +519,146 @@ test_max_size_leaves_store_unchanged(void **state)
 	assert_int_equal(f->st->ops->load(f->st, &ref, T0 + 101, &s), 0);
 	assert_int_equal(s.sess.nitems, 1);
 	stored_free(&s);
+}
+
+/* Directives that change nothing write nothing: a key set to the value
+ * it has, an unset of a missing key, Permanent 0 on a session that is not
+ * permanent.  The record keeps its bytes and its mtime (inside
+ * touch_interval), and is touched, not rewritten, after it. */
+static void
+test_unchanged_writes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN], *before, *after;
+	struct record_ref ref;
+	struct changelog l;
+	struct commit_plan p;
+	char path[512];
+	size_t len, alen;
+
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	record_path(f, &f->keys, id, path, sizeof(path));
+	before = read_bytes(path, &len);
+	changelog_init(&l);
+	log_set(&l, "user", "alice");
+	assert_int_equal(changelog_add(&l, CHANGE_UNSET, "nokey", 5, NULL, 0, 0),
+	    0);
+	log_op(&l, CHANGE_PERMANENT, 0);
+	assert_int_equal(commit(f, &ref, 1, &l, T0 + 30, &p, NULL), 0);
+	assert_true(p.alive);
+	assert_false(p.write_same || p.write_new || p.touch || p.id_changed ||
+	    p.permanence_changed);
+	commit_plan_free(&p);
+	after = read_bytes(path, &alen);
+	assert_int_equal(alen, len);
+	assert_memory_equal(after, before, len);
+	assert_int_equal(mtime_of(path), T0);
+	free(after);
+	/* After touch_interval: touched only. */
+	assert_int_equal(commit(f, &ref, 1, &l, T0 + 60, &p, NULL), 0);
+	assert_true(p.touch);
+	assert_false(p.write_same);
+	commit_plan_free(&p);
+	after = read_bytes(path, &alen);
+	assert_memory_equal(after, before, len);
+	assert_int_equal(mtime_of(path), T0 + 60);
+	free(after);
+	free(before);
+	changelog_free(&l);
+	/* One real change among them: written. */
+	changelog_init(&l);
+	log_set(&l, "user", "alice");
+	log_set(&l, "lang", "en");
+	assert_int_equal(commit(f, &ref, 1, &l, T0 + 61, &p, NULL), 0);
+	assert_true(p.write_same);
+	commit_plan_free(&p);
+	changelog_free(&l);
+}
+
+/* A session in use never expires because the idle timer is refreshed
+ * only once per touch_interval: with an idle timeout shorter than the
+ * interval, a read-only request touches the record once a tenth of the
+ * timeout has gone by. */
+static void
+test_touch_before_short_timeouts(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	struct record_ref ref;
+	struct changelog l;
+	struct commit_plan p;
+
+	f->cfg.idle_timeout = 30;               /* touch_interval stays 60 */
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	changelog_init(&l);
+	for (time_t t = T0 + 3; t <= T0 + 120; t += 3) {
+		assert_int_equal(load_state(f, id, t), STORED_LIVE);
+		assert_int_equal(commit(f, &ref, 1, &l, t, &p, NULL), 0);
+		assert_true(p.touch);
+		commit_plan_free(&p);
+	}
+	/* Inside a tenth of it: left alone. */
+	assert_int_equal(commit(f, &ref, 1, &l, T0 + 122, &p, NULL), 0);
+	assert_false(p.touch);
+	commit_plan_free(&p);
+	assert_int_equal(load_state(f, id, T0 + 120 + 29), STORED_LIVE);
+	assert_int_equal(load_state(f, id, T0 + 120 + 30), STORED_ABSENT);
+	changelog_free(&l);
+}
+
+/* max_size lowered below a stored session: a commit that does not make it
+ * bigger (flashes delivered, a key removed) still goes through; one that
+ * grows it is refused, naming the header. */
+static void
+test_max_size_lowered(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	struct record_ref ref;
+	struct changelog l;
+	struct commit_plan p;
+	struct commit_in in = { .loaded = 1, .log = &l };
+	char big[3001], err[256];
+
+	make_session(f, id, 0);
+	ref = ref_of(f, id);
+	memset(big, 'v', 3000);
+	big[3000] = '\0';
+	changelog_init(&l);
+	log_set(&l, "data", big);
+	assert_int_equal(changelog_add(&l, CHANGE_FLASH, "info", 4, "hi", 2, 0),
+	    0);
+	assert_int_equal(commit(f, &ref, 1, &l, T0 + 1, &p, NULL), 0);
+	commit_plan_free(&p);
+	changelog_free(&l);
+	f->cfg.max_size = 1024;
+	/* The flash delivered: smaller, still over. */
+	changelog_init(&l);
+	log_op(&l, CHANGE_CONSUME_FLASHES, 1);
+	assert_int_equal(commit(f, &ref, 1, &l, T0 + 2, &p, NULL), 0);
+	assert_true(p.write_same);
+	commit_plan_free(&p);
+	changelog_free(&l);
+	/* Growing it: refused, the header named. */
+	changelog_init(&l);
+	log_set(&l, "more", "x");
+	in.max_size = f->cfg.max_size;
+	session_id_generate(in.fresh_id);
+	assert_int_equal(f->st->ops->commit(f->st, &ref, &in, T0 + 3, &p, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "X-Session-Set: the session would be"));
+	assert_non_null(strstr(err, "over max_size (1024)"));
+	changelog_free(&l);
+	/* Shrinking it: fine. */
+	changelog_init(&l);
+	assert_int_equal(changelog_add(&l, CHANGE_UNSET, "data", 4, NULL, 0, 0),
+	    0);
+	assert_int_equal(commit(f, &ref, 1, &l, T0 + 4, &p, NULL), 0);
+	assert_true(p.write_same);
+	commit_plan_free(&p);
+	changelog_free(&l);
 }
 
 /* A new session holding user=bob, written at T0 while the old secret
@@ -1271,6 +1414,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_absolute_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tombstone_blocks_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tombstone_in_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unchanged_writes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_touch_before_short_timeouts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_size_lowered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_regenerate_kills_old_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_disjoint_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vanished_gets_fresh_id, setup, teardown),
