@@ -104,6 +104,7 @@ http_reason(int code)
 		{ 401, "Unauthorized" }, { 403, "Forbidden" }, { 404, "Not Found" },
 		{ 405, "Method Not Allowed" }, { 409, "Conflict" },
 		{ 413, "Content Too Large" }, { 429, "Too Many Requests" },
+		{ 431, "Request Header Fields Too Large" },
 		{ 500, "Internal Server Error" }, { 501, "Not Implemented" },
 		{ 502, "Bad Gateway" }, { 503, "Service Unavailable" },
 		{ 504, "Gateway Timeout" },

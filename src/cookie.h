@@ -22,7 +22,7 @@ struct cookie_pair {
  * other cookies come first.  Spaces and tabs around names and values are
  * dropped; segments without a name or without '=' are skipped; name is
  * NULL for every cookie.  Returns the number of pairs, or -1 when the
- * header is longer than MAX_COOKIE_HEADER (the caller then ignores it). */
+ * header is longer than MAX_COOKIE_HEADER (the request is then refused). */
 int cookie_find(const char *hdr, size_t len, const char *name,
     struct cookie_pair *out, int max);
 

@@ -186,9 +186,14 @@ request_load(struct sess_request *r, time_t now)
 
 	n = cookie_find(r->cookie_header, r->cookie_len, cfg->cookie_name,
 	    pairs, MAX_SESSION_COOKIES);
-	if (n < 0)
-		log_debug("script %s: Cookie header over %d bytes: no session "
-		    "cookie read from it", r->script, MAX_COOKIE_HEADER);
+	if (n < 0) {
+		/* Not read, the session in it would look absent, and the next
+		 * write would replace the user's cookie with a new one. */
+		log_warn("script %s: Cookie header of %zu bytes, over the limit "
+		    "(%d): request refused (431)", r->script, r->cookie_len,
+		    MAX_COOKIE_HEADER);
+		return -2;
+	}
 	for (int i = 0; i < n; i++) {
 		struct record_ref ref = { .keys = &r->s->keys.primary };
 		struct stored st;
@@ -220,10 +225,11 @@ request_load(struct sess_request *r, time_t now)
 
 struct sess_request *
 sess_begin(struct sessions *s, const char *cookie_header, int https,
-    const char *script, time_t now)
+    const char *script, time_t now, int *status)
 {
 	struct sess_request *r = calloc(1, sizeof(*r));
 
+	*status = 500;
 	if (r == NULL) {
 		log_error("script %s: out of memory starting the session",
 		    script ? script : "?");
@@ -242,7 +248,11 @@ sess_begin(struct sessions *s, const char *cookie_header, int https,
 		    script ? script : "?");
 		goto fail;
 	}
-	if (request_load(r, now) < 0) {
+	switch (request_load(r, now)) {
+	case -2:
+		*status = 431;
+		goto fail;
+	case -1:
 		log_error("script %s: the session store failed", r->script);
 		goto fail;
 	}

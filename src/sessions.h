@@ -26,11 +26,13 @@ void sessions_close(struct sessions *s);
 
 /* Start a request.  cookie_header is the raw Cookie header (HTTP_COOKIE
  * param) or NULL; https says whether the request came over HTTPS; script
- * names the script for log lines.  Never fails for bad client input (a bad
- * cookie just means a new session); returns NULL only on a store error or
- * out of memory, after logging it: the worker then answers 500. */
+ * names the script for log lines.  A bad cookie just means a new session.
+ * NULL, after logging why, with the status to answer in *status: 431 for
+ * a Cookie header over MAX_COOKIE_HEADER (its session cannot be read, and
+ * a new one would replace the user's cookie), 500 for a store error or
+ * out of memory. */
 struct sess_request *sess_begin(struct sessions *s, const char *cookie_header,
-    int https, const char *script, time_t now);
+    int https, const char *script, time_t now, int *status);
 
 /* Add the child's session variables through add(): SESSION, SESSION_<key>,
  * SESSIONWRAP_NEW, SESSIONWRAP_CSRF_TOKEN, SESSIONWRAP_FLASH, REMOTE_USER

@@ -478,10 +478,12 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 		goto out;
 	}
 	if (w->sessions) {
+		int status;
+
 		r.sr = sess_begin(w->sessions, transport_param(t, "HTTP_COOKIE"),
-		    request_is_https(t), r.script, time(NULL));
+		    request_is_https(t), r.script, time(NULL), &status);
 		if (!r.sr) {
-			send_error(&r, 500);
+			send_error(&r, status);
 			goto out;
 		}
 	}

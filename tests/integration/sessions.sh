@@ -224,3 +224,24 @@ sreq "$J3" "sess.cgi?$(hq 'X-Session-Permanent: 1')" >/dev/null
 expect_nomatch "Permanent: 1 on an empty session: no cookie" '^Set-Cookie' "$(hdr)"
 sreq "$J3" "sess.cgi?$(hq 'X-Session-Permanent: 1')&$(hq 'X-Session-Set: k=1')" >/dev/null
 expect_match "Permanent: 1 with the first key: a permanent cookie" '^Set-Cookie: sid=.*; Max-Age=2678400' "$(hdr)"
+
+# --- a Cookie header over the limit: refused, never read as "no session" -------
+# (Else the next write would put a new cookie over the user's.)  lighttpd
+# takes header lines up to 64 KiB here; ours stops at 16 KiB, exactly.
+start_lighttpd big socket "$T/sw.sock" <<'EOF2' || notok "lighttpd (large headers) started"
+server.max-request-field-size = 65536
+EOF2
+J4="$T/jar4"
+sreq "$J4" "setkey.cgi?user=erin" >/dev/null
+c4=$(awk '$6 == "sid" {print $7}' "$J4")
+# cookie_of_len N: "sid=<c4>; p=xxx..." of exactly N bytes
+cookie_of_len() { python3 -c 'import sys; h = "sid=" + sys.argv[1] + "; p="; print(h + "x" * (int(sys.argv[2]) - len(h)))' "$c4" "$1"; }
+b=$(curl -s -D "$T/h" -H "Cookie: $(cookie_of_len 16384)" "$URL/setkey.cgi?cart=1")
+expect_match "Cookie header of exactly 16 KiB: read, the session found" '^HTTP/1.1 200' "$(hdr)"
+expect_nomatch "... and no new cookie" '^Set-Cookie' "$(hdr)"
+code=$(curl -s -o /dev/null -D "$T/h" -w '%{http_code}' -H "Cookie: $(cookie_of_len 16385)" "$URL/setkey.cgi?cart=2")
+expect_eq "Cookie header one byte over: 431" 431 "$code"
+expect_nomatch "... no new cookie over the user's" '^Set-Cookie' "$(hdr)"
+expect_match "... logged, naming the script and the size" "script $T/cgi/setkey.cgi: Cookie header of 16385 bytes, over the limit \\(16384\\): request refused \\(431\\)" "$(cat "$T/sessionwrap.log")"
+b=$(sreq "$J4" sess.cgi)
+expect_match "the session is as the 16 KiB request left it" '^SESSION=cart=1&user=erin$' "$b"
