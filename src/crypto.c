@@ -2,11 +2,16 @@
  * keys, record AEAD and the CSRF token, all with libsodium.
  *
  * master  = BLAKE2b-256(secret)
- * subkeys = crypto_kdf_derive_from_key(master, n, "swsessn1"), n = 1..4
+ * subkeys = crypto_kdf_derive_from_key(master, n, "swsessn1"), n = 1..3
  * cookie  = base64url(id || BLAKE2b-128(mac key, id))
  * name    = hex BLAKE2b-256(name key, id)
  * rec key = BLAKE2b-256(enc key, id)
- * csrf    = base64url BLAKE2b-256(csrf key, id) */
+ * csrf    = base64url BLAKE2b-256(CSRF_DOMAIN, id)
+ *
+ * The CSRF token is a one-way function of the id alone, not of the
+ * secret: it must stay the same for the session's life, secret rotation
+ * included (forms already shown must still post).  Only the id's holder
+ * can compute it, and it reveals nothing of the id. */
 #include "crypto.h"
 
 #include <sodium.h>
@@ -14,9 +19,14 @@
 
 #define KDF_CONTEXT "swsessn1"
 
-enum subkey_id { SUBKEY_MAC = 1, SUBKEY_NAME, SUBKEY_ENC, SUBKEY_CSRF };
+#define CSRF_DOMAIN "sessionwrap CSRF token of a session id"
+
+enum subkey_id { SUBKEY_MAC = 1, SUBKEY_NAME, SUBKEY_ENC };
 
 _Static_assert(crypto_kdf_KEYBYTES == SUBKEY_LEN, "kdf key size");
+_Static_assert(sizeof(CSRF_DOMAIN) - 1 >= crypto_generichash_KEYBYTES_MIN &&
+    sizeof(CSRF_DOMAIN) - 1 <= crypto_generichash_KEYBYTES_MAX,
+    "CSRF domain as a BLAKE2b key");
 _Static_assert(sizeof(KDF_CONTEXT) - 1 == crypto_kdf_CONTEXTBYTES,
     "kdf context size");
 _Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == AEAD_NONCE_LEN,
@@ -59,8 +69,6 @@ keys_derive(struct keys *k, const uint8_t *secret, size_t len)
 	    crypto_kdf_derive_from_key(k->name, SUBKEY_LEN, SUBKEY_NAME,
 	        KDF_CONTEXT, master) != 0 ||
 	    crypto_kdf_derive_from_key(k->enc, SUBKEY_LEN, SUBKEY_ENC,
-	        KDF_CONTEXT, master) != 0 ||
-	    crypto_kdf_derive_from_key(k->csrf, SUBKEY_LEN, SUBKEY_CSRF,
 	        KDF_CONTEXT, master) != 0) {
 		sodium_memzero(k, sizeof(*k));
 		goto out;
@@ -142,12 +150,12 @@ record_key(const struct keys *k, const uint8_t id[SESSION_ID_LEN],
 }
 
 void
-csrf_token(const struct keys *k, const uint8_t id[SESSION_ID_LEN],
-    char out[CSRF_TOKEN_LEN + 1])
+csrf_token(const uint8_t id[SESSION_ID_LEN], char out[CSRF_TOKEN_LEN + 1])
 {
 	uint8_t h[32];
 
-	crypto_generichash(h, sizeof(h), id, SESSION_ID_LEN, k->csrf, SUBKEY_LEN);
+	crypto_generichash(h, sizeof(h), id, SESSION_ID_LEN,
+	    (const uint8_t *)CSRF_DOMAIN, sizeof(CSRF_DOMAIN) - 1);
 	sodium_bin2base64(out, CSRF_TOKEN_LEN + 1, h, sizeof(h),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }

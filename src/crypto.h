@@ -23,7 +23,6 @@ struct keys {
 	uint8_t mac[SUBKEY_LEN];      /* cookie tag */
 	uint8_t name[SUBKEY_LEN];     /* record file names */
 	uint8_t enc[SUBKEY_LEN];      /* record encryption (with the id) */
-	uint8_t csrf[SUBKEY_LEN];     /* CSRF token */
 };
 
 #define MAX_FALLBACK_KEYS 8
@@ -69,9 +68,9 @@ void record_name(const struct keys *k, const uint8_t id[SESSION_ID_LEN],
 void record_key(const struct keys *k, const uint8_t id[SESSION_ID_LEN],
     uint8_t key[AEAD_KEY_LEN]);
 
-/* The CSRF token of id: CSRF_TOKEN_LEN chars + NUL. */
-void csrf_token(const struct keys *k, const uint8_t id[SESSION_ID_LEN],
-    char out[CSRF_TOKEN_LEN + 1]);
+/* The CSRF token of id: CSRF_TOKEN_LEN chars + NUL.  A function of the
+ * id alone (no secret), so secret rotation leaves it as it was. */
+void csrf_token(const uint8_t id[SESSION_ID_LEN], char out[CSRF_TOKEN_LEN + 1]);
 
 /* Encrypt plain into out (room for plen + AEAD_TAG_LEN), authenticating
  * ad with it. */

@@ -358,7 +358,7 @@ sess_env(struct sess_request *r, env_add_fn add, void *ctx)
 	if ((rc = add_str(add, ctx, "SESSIONWRAP_NEW",
 	        r->state == REQ_LOADED ? "0" : "1")) != 0)
 		return rc;
-	csrf_token(&r->s->keys.primary, r->ref.id, token);
+	csrf_token(r->ref.id, token);
 	if ((rc = add_str(add, ctx, "SESSIONWRAP_CSRF_TOKEN", token)) != 0)
 		return rc;
 

@@ -91,14 +91,18 @@ expect_eq "--keygen never overwrites" 1 "$rc"
 # --- key rotation: secret_file signs, secret_fallbacks still verify -----------------
 sreq "$T/rot" "setkey.cgi?k=rotated" >/dev/null
 old_cookie=$(awk '$6 == "session" {print $7}' "$T/rot")
+token() { sreq "$T/rot" sess.cgi | sed -n 's/^SESSIONWRAP_CSRF_TOKEN=//p'; }
+old_token=$(token)
 sed -i "s|^secret_file = .*|secret_file = $T/new-secret\nsecret_fallbacks = $T/secret|" "$T/sw.ini"
 kill -HUP "$SW_PID"; sleep 1.5
 expect_eq "rotation: the old cookie still opens the session" rotated "$(getkey "$T/rot" k)"
 new_cookie=$(awk '$6 == "session" {print $7}' "$T/rot")
 check "rotation: the cookie is re-signed with the new secret" [ -n "$new_cookie" -a "$new_cookie" != "$old_cookie" ]
+expect_eq "rotation: the CSRF token stays (forms already shown still post)" "$old_token" "$(token)"
 sed -i "/^secret_fallbacks/d" "$T/sw.ini"
 kill -HUP "$SW_PID"; sleep 1.5
 expect_eq "rotation: the re-signed cookie works without the fallback" rotated "$(getkey "$T/rot" k)"
+expect_eq "rotation: the CSRF token stays after the fallback is retired" "$old_token" "$(token)"
 b=$(curl -s -b "session=$old_cookie" "$URL/sess.cgi")
 expect_match "rotation: a cookie of the retired secret is refused" '^SESSIONWRAP_NEW=1$' "$b"
 

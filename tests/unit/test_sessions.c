@@ -137,9 +137,9 @@ request(struct fixture *f, const char *cookie, time_t now, struct env *e,
 {
 	struct sess_request *r;
 	char err[512];
-	int rc = 0;
+	int rc = 0, status;
 
-	r = sess_begin(f->s, cookie, 0, "/cgi/test.sh", now);
+	r = sess_begin(f->s, cookie, 0, "/cgi/test.sh", now, &status);
 	assert_non_null(r);
 	assert_int_equal(sess_env(r, env_add, e), 0);
 	for (; hdrs && hdrs->name; hdrs++) {
@@ -247,6 +247,7 @@ test_bad_and_unknown_cookies(void **state)
 	struct keys k;
 	uint8_t secret[48], id[SESSION_ID_LEN];
 	char *huge;
+	int status;
 
 	assert_int_equal(request(f, NULL, T0, &e, set, &h, 0), 0);
 	env_free(&e);
@@ -283,14 +284,19 @@ test_bad_and_unknown_cookies(void **state)
 	assert_string_equal(env_get(&e, "SESSIONWRAP_NEW"), "0");
 	env_free(&e);
 
-	/* Over MAX_COOKIE_HEADER: no session cookie read from it. */
-	huge = malloc(20000);
-	memset(huge, 'x', 19999);
-	huge[19999] = '\0';
+	/* Over MAX_COOKIE_HEADER: the request is refused (431), not run as
+	 * a new session (whose cookie would replace the user's). */
+	huge = malloc(MAX_COOKIE_HEADER + 2);
+	memset(huge, 'x', MAX_COOKIE_HEADER + 1);
+	huge[MAX_COOKIE_HEADER + 1] = '\0';
 	memcpy(huge, cookie, strlen(cookie));
 	huge[strlen(cookie)] = ';';
+	assert_null(sess_begin(f->s, huge, 0, "/cgi/test.sh", T0 + 2, &status));
+	assert_int_equal(status, 431);
+	/* At the limit: read. */
+	huge[MAX_COOKIE_HEADER] = '\0';
 	assert_int_equal(request(f, huge, T0 + 2, &e, NULL, &h, 0), 0);
-	assert_string_equal(env_get(&e, "SESSIONWRAP_NEW"), "1");
+	assert_string_equal(env_get(&e, "SESSIONWRAP_NEW"), "0");
 	env_free(&e);
 	free(huge);
 }
@@ -486,6 +492,7 @@ test_compat_and_secure(void **state)
 	struct sess_headers h;
 	struct sess_request *r;
 	char cookie[256], err[256];
+	int status;
 	const struct hdr replace[] = { { "X-Replace-Session", "a=1&b=2" },
 		{ NULL, NULL } };
 	const struct hdr replace2[] = { { "X-Replace-Session", "a=&c=3" },
@@ -503,7 +510,7 @@ test_compat_and_secure(void **state)
 	env_free(&e);
 	/* Without compat, X-Replace-Session is an ordinary header. */
 	f->cfg.compat_mod_session = 0;
-	r = sess_begin(f->s, NULL, 1, "/x", T0);
+	r = sess_begin(f->s, NULL, 1, "/x", T0, &status);
 	assert_int_equal(sess_directive(r, "X-Replace-Session", 17, "a=1", 3, err,
 	    sizeof(err)), 0);
 	assert_int_equal(sess_directive(r, "X-Session-Set", 13, "a=1", 3, err,
@@ -513,7 +520,7 @@ test_compat_and_secure(void **state)
 	assert_non_null(strstr(h.set_cookie, "; Secure; HttpOnly"));
 	sess_end(r);
 	f->cfg.cookie_secure = TRI_OFF;
-	r = sess_begin(f->s, NULL, 1, "/x", T0);
+	r = sess_begin(f->s, NULL, 1, "/x", T0, &status);
 	sess_directive(r, "X-Session-Set", 13, "a=1", 3, err, sizeof(err));
 	assert_int_equal(sess_commit(r, T0, &h, err, sizeof(err)), 0);
 	assert_null(strstr(h.set_cookie, "Secure"));
