@@ -86,8 +86,13 @@ shard_open(struct file_store *fs, const char *shard, int create)
 
 	if (fd < 0 && errno == ENOENT && create) {
 		if (mkdirat(fs->dirfd, shard, 0700) < 0 && errno != EEXIST) {
-			log_error("session store %s/%s: mkdir: %s", fs->dir, shard,
-			    strerror(errno));
+			if (errno == ENOENT)    /* in a directory unlinked */
+				log_error("session store %s: the directory was "
+				    "removed while sessionwrap ran; a restart or a "
+				    "reload (SIGHUP) makes it again", fs->dir);
+			else
+				log_error("session store %s/%s: mkdir: %s", fs->dir,
+				    shard, strerror(errno));
 			return -1;
 		}
 		fd = openat(fs->dirfd, shard,

@@ -661,6 +661,48 @@ test_max_size_lowered(void **state)
 	changelog_free(&l);
 }
 
+/* The store directory removed under a running store: a commit fails,
+ * and the log says what happened and what to do, not "mkdir: No such
+ * file or directory" on a shard. */
+static void
+test_store_dir_removed(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	struct record_ref ref;
+	struct changelog l;
+	struct commit_plan p;
+	char path[128], cmd[256], *text;
+	size_t len;
+	int fd, saved;
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->cfg.dir);
+	assert_int_equal(system(cmd), 0);
+	session_id_generate(id);
+	ref = ref_of(f, id);
+	changelog_init(&l);
+	log_set(&l, "user", "alice");
+	snprintf(path, sizeof(path), "%s/log", f->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	assert_int_equal(commit(f, &ref, 0, &l, T0, &p, id), -1);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	changelog_free(&l);
+	text = (char *)read_bytes(path, &len);
+	text = realloc(text, len + 1);
+	text[len] = '\0';
+	assert_non_null(strstr(text, "the directory was removed while "
+	    "sessionwrap ran; a restart or a reload (SIGHUP) makes it again"));
+	assert_non_null(strstr(text, f->cfg.dir));
+	free(text);
+}
+
 /* A new session holding user=bob, written at T0 while the old secret
  * was the primary; its id in id, and a ref to it under that secret. */
 static struct record_ref
@@ -1417,6 +1459,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unchanged_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_touch_before_short_timeouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_size_lowered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_dir_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_regenerate_kills_old_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_disjoint_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vanished_gets_fresh_id, setup, teardown),
