@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void
 config_defaults(struct config *cfg)
@@ -332,6 +333,54 @@ set_value(struct config *cfg, struct errbuf *e, const struct keydef *k,
 	}
 }
 
+/* The first control character (0x00-0x1f, 0x7f) in s, or NULL.  A browser
+ * drops a whole Set-Cookie that holds one. */
+static const char *
+find_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return s;
+	return NULL;
+}
+
+static void
+check_cookie_path(struct errbuf *e, const char *path)
+{
+	const char *c;
+
+	if (!path || path[0] != '/')
+		problem(e, "cookie", "path", "must start with /");
+	else if ((c = find_ctl(path)) != NULL)
+		problem(e, "cookie", "path", "holds the control character 0x%02x",
+		    (unsigned char)*c);
+	else if (strchr(path, ';'))
+		problem(e, "cookie", "path", "must not hold ';'");
+}
+
+/* A host name: labels of letters, digits and '-', joined by '.', with an
+ * optional leading '.' (which browsers ignore). */
+static void
+check_cookie_domain(struct errbuf *e, const char *domain)
+{
+	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-.";
+	const char *d = domain[0] == '.' ? domain + 1 : domain, *c;
+	size_t bad = strspn(d, ok);
+
+	if ((c = find_ctl(domain)) != NULL)
+		problem(e, "cookie", "domain", "holds the control character 0x%02x",
+		    (unsigned char)*c);
+	else if (d[bad] != '\0')
+		problem(e, "cookie", "domain", "holds the byte 0x%02x ('%c'): a "
+		    "host name has only letters, digits, '-' and '.'",
+		    (unsigned char)d[bad], (unsigned char)d[bad] < 0x7f ? d[bad] : '?');
+	else if (d[0] == '\0' || d[0] == '.' || strstr(d, "..") ||
+	    d[strlen(d) - 1] == '.')
+		problem(e, "cookie", "domain", "'%s' has an empty label: not a "
+		    "host name", domain);
+}
+
 /* Checks that involve more than one key, or the file system. */
 static void
 check_whole(struct config *cfg, struct errbuf *e)
@@ -377,12 +426,12 @@ check_whole(struct config *cfg, struct errbuf *e)
 	    strspn(cfg->cookie_name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	        "0123456789!#$%&'*+-.^_`|~") != strlen(cfg->cookie_name))
 		problem(e, "cookie", "name", "not a valid cookie name (RFC 6265 token, at most 64)");
-	if (!cfg->cookie_path || cfg->cookie_path[0] != '/' ||
-	    strpbrk(cfg->cookie_path, ";\r\n"))
-		problem(e, "cookie", "path", "must start with / and hold no ';'");
-	if (cfg->cookie_domain && strpbrk(cfg->cookie_domain, "; \t\r\n"))
-		problem(e, "cookie", "domain", "holds a forbidden character");
-	if (cfg->cookie_name && strncmp(cfg->cookie_name, "__Host-", 7) == 0) {
+	check_cookie_path(e, cfg->cookie_path);
+	if (cfg->cookie_domain)
+		check_cookie_domain(e, cfg->cookie_domain);
+	/* Browsers match the prefixes case-insensitively (RFC 6265bis): a
+	 * "__host-" cookie without Secure is refused just the same. */
+	if (cfg->cookie_name && strncasecmp(cfg->cookie_name, "__Host-", 7) == 0) {
 		if (cfg->cookie_secure != TRI_ON)
 			problem(e, "cookie", "secure", "a __Host- cookie needs secure = on");
 		if (cfg->cookie_domain)
@@ -390,7 +439,7 @@ check_whole(struct config *cfg, struct errbuf *e)
 		if (!cfg->cookie_path || strcmp(cfg->cookie_path, "/") != 0)
 			problem(e, "cookie", "path", "a __Host- cookie needs path = /");
 	}
-	if (cfg->cookie_name && strncmp(cfg->cookie_name, "__Secure-", 9) == 0 &&
+	if (cfg->cookie_name && strncasecmp(cfg->cookie_name, "__Secure-", 9) == 0 &&
 	    cfg->cookie_secure != TRI_ON)
 		problem(e, "cookie", "secure", "a __Secure- cookie needs secure = on");
 	if (cfg->cookie_samesite == SAMESITE_NONE && cfg->cookie_secure != TRI_ON)
