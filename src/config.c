@@ -396,6 +396,17 @@ check_whole(struct config *cfg, struct errbuf *e)
 	}
 	if (cfg->program && cfg->program[0] != '/')
 		problem(e, "handler", "program", "'%s' must be an absolute path", cfg->program);
+	/* The server, --gc from cron and -t may each start in another
+	 * directory: a relative path would name another store or secret. */
+	if (cfg->dir && cfg->dir[0] != '/')
+		problem(e, "session", "dir", "'%s' must be an absolute path", cfg->dir);
+	if (cfg->secret_file && cfg->secret_file[0] != '/')
+		problem(e, "session", "secret_file", "'%s' must be an absolute path",
+		    cfg->secret_file);
+	for (int i = 0; i < cfg->nsecret_fallbacks; i++)
+		if (cfg->secret_fallbacks[i][0] != '/')
+			problem(e, "session", "secret_fallbacks",
+			    "'%s' must be an absolute path", cfg->secret_fallbacks[i]);
 	if (cfg->nroots == 0 && !cfg->program)
 		problem(e, "handler", NULL, "set root (CGI directories) or program");
 	if (cfg->timeout < 1)

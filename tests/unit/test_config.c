@@ -249,6 +249,24 @@ test_cookie_path_and_domain(void **state)
 	config_free(&cfg);
 }
 
+/* The server, --gc from cron and -t run from different directories: a
+ * relative store or secret path would name different files for each. */
+static void
+test_session_paths_absolute(void **state)
+{
+	struct config cfg;
+	char errs[4096];
+
+	(void)state;
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
+	    "secret_file = secret\nsecret_fallbacks = /old ./older\ndir = store\n",
+	    &cfg, errs, sizeof(errs)), 3);
+	assert_non_null(strstr(errs, "[session] dir: 'store' must be an absolute path"));
+	assert_non_null(strstr(errs, "[session] secret_file: 'secret' must be an absolute path"));
+	assert_non_null(strstr(errs, "[session] secret_fallbacks: './older' must be an absolute path"));
+	config_free(&cfg);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -273,6 +291,7 @@ main(void)
 		cmocka_unit_test(test_cross_key_rules),
 		cmocka_unit_test(test_cookie_prefix_any_case),
 		cmocka_unit_test(test_cookie_path_and_domain),
+		cmocka_unit_test(test_session_paths_absolute),
 		cmocka_unit_test(test_missing_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
