@@ -136,9 +136,12 @@ problem(struct errbuf *e, const char *sec, const char *key, const char *fmt, ...
 	e->count++;
 	if (e->cap == 0 || e->len >= e->cap - 1)
 		return;
-	if (key)
+	if (key && sec)
 		n = snprintf(e->buf + e->len, e->cap - e->len, "%s: [%s] %s: %s\n",
 		    e->file, sec, key, msg);
+	else if (key)
+		n = snprintf(e->buf + e->len, e->cap - e->len, "%s: %s: %s\n",
+		    e->file, key, msg);
 	else if (sec)
 		n = snprintf(e->buf + e->len, e->cap - e->len, "%s: [%s]: %s\n",
 		    e->file, sec, msg);
@@ -207,6 +210,37 @@ known_section(const char *s)
 		if (strcmp(keys[i].section, s) == 0)
 			return 1;
 	return 0;
+}
+
+/* Is the n-byte name a known section? (Known names are short.) */
+static int
+known_section_n(const char *name, size_t n)
+{
+	char sec[64];
+
+	if (n >= sizeof(sec))
+		return 0;
+	memcpy(sec, name, n);
+	sec[n] = '\0';
+	return known_section(sec);
+}
+
+/* The length of the section a "section:key" entry belongs to: the longest
+ * section entry (one without a value) followed by ':'.  0 if none. */
+static size_t
+section_of(const dictionary *d, const char *name)
+{
+	size_t best = 0;
+
+	for (int i = 0; i < d->size; i++) {
+		size_t n;
+		if (!d->key[i] || d->val[i])
+			continue;
+		n = strlen(d->key[i]);
+		if (n > best && strncmp(name, d->key[i], n) == 0 && name[n] == ':')
+			best = n;
+	}
+	return best;
 }
 
 static const struct keydef *
@@ -484,38 +518,38 @@ config_load(struct config *cfg, const char *file, char *errs, size_t errlen)
 	free(cfg->path);
 	cfg->path = strdup(file);
 
-	/* Walk every entry: "section" alone, or "section:key". */
+	/* Walk every entry: a section (no value), or "section:key" with a
+	 * value.  A section name may itself hold ':' ("[session:sub]"), so
+	 * a key belongs to the longest section that prefixes it. */
 	for (int i = 0; i < d->size; i++) {
-		const char *name = d->key[i], *colon;
-		char sec[64];
+		const char *name = d->key[i];
 		const struct keydef *k;
+		char sec[64];
+		size_t slen;
 
 		if (!name)
 			continue;
-		colon = strchr(name, ':');
-		if (!colon) {
+		if (!d->val[i]) {
 			if (!known_section(name))
 				problem(&e, name, NULL, "unknown section");
 			continue;
 		}
-		if ((size_t)(colon - name) >= sizeof(sec)) {
-			problem(&e, NULL, NULL, "section name too long");
+		slen = section_of(d, name);
+		if (slen == 0) {
+			problem(&e, NULL, name[0] == ':' ? name + 1 : name,
+			    "key outside any section");
 			continue;
 		}
-		memcpy(sec, name, (size_t)(colon - name));
-		sec[colon - name] = '\0';
-		if (sec[0] == '\0') {
-			problem(&e, NULL, colon + 1, "key outside any section");
-			continue;
-		}
-		if (!known_section(sec))
+		if (!known_section_n(name, slen))
 			continue;            /* reported once, with the section */
-		k = find_key(sec, colon + 1);
+		memcpy(sec, name, slen);
+		sec[slen] = '\0';
+		k = find_key(sec, name + slen + 1);
 		if (!k) {
-			problem(&e, sec, colon + 1, "unknown key");
+			problem(&e, sec, name + slen + 1, "unknown key");
 			continue;
 		}
-		set_value(cfg, &e, k, iniparser_getstring(d, name, ""));
+		set_value(cfg, &e, k, d->val[i]);
 	}
 	iniparser_freedict(d);
 	check_whole(cfg, &e);

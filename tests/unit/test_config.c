@@ -267,6 +267,34 @@ test_session_paths_absolute(void **state)
 	config_free(&cfg);
 }
 
+/* Names that iniparser files oddly: a key before any section, and a
+ * section with ':' in its name (iniparser's own separator). */
+static void
+test_odd_names(void **state)
+{
+	struct config cfg;
+	char errs[4096], want[256];
+
+	(void)state;
+	assert_int_equal(load("top = 1\n[handler]\nroot = /tmp\n", &cfg, errs,
+	    sizeof(errs)), 1);
+	snprintf(want, sizeof(want), "%s: top: key outside any section\n", path);
+	assert_string_equal(errs, want);
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session:sub]\nx = 1\n"
+	    "[session]\nlogin_key = who\n", &cfg, errs, sizeof(errs)), 1);
+	snprintf(want, sizeof(want), "%s: [session:sub]: unknown section\n", path);
+	assert_string_equal(errs, want);
+	assert_string_equal(cfg.login_key, "who");
+	config_free(&cfg);
+	/* [session:login_key] does not set [session] login_key. */
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session:login_key]\n"
+	    "x = 1\n", &cfg, errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "[session:login_key]: unknown section"));
+	assert_string_equal(cfg.login_key, "user");
+	config_free(&cfg);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -292,6 +320,7 @@ main(void)
 		cmocka_unit_test(test_cookie_prefix_any_case),
 		cmocka_unit_test(test_cookie_path_and_domain),
 		cmocka_unit_test(test_session_paths_absolute),
+		cmocka_unit_test(test_odd_names),
 		cmocka_unit_test(test_missing_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
