@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void
 config_defaults(struct config *cfg)
@@ -135,9 +136,12 @@ problem(struct errbuf *e, const char *sec, const char *key, const char *fmt, ...
 	e->count++;
 	if (e->cap == 0 || e->len >= e->cap - 1)
 		return;
-	if (key)
+	if (key && sec)
 		n = snprintf(e->buf + e->len, e->cap - e->len, "%s: [%s] %s: %s\n",
 		    e->file, sec, key, msg);
+	else if (key)
+		n = snprintf(e->buf + e->len, e->cap - e->len, "%s: %s: %s\n",
+		    e->file, key, msg);
 	else if (sec)
 		n = snprintf(e->buf + e->len, e->cap - e->len, "%s: [%s]: %s\n",
 		    e->file, sec, msg);
@@ -206,6 +210,37 @@ known_section(const char *s)
 		if (strcmp(keys[i].section, s) == 0)
 			return 1;
 	return 0;
+}
+
+/* Is the n-byte name a known section? (Known names are short.) */
+static int
+known_section_n(const char *name, size_t n)
+{
+	char sec[64];
+
+	if (n >= sizeof(sec))
+		return 0;
+	memcpy(sec, name, n);
+	sec[n] = '\0';
+	return known_section(sec);
+}
+
+/* The length of the section a "section:key" entry belongs to: the longest
+ * section entry (one without a value) followed by ':'.  0 if none. */
+static size_t
+section_of(const dictionary *d, const char *name)
+{
+	size_t best = 0;
+
+	for (int i = 0; i < d->size; i++) {
+		size_t n;
+		if (!d->key[i] || d->val[i])
+			continue;
+		n = strlen(d->key[i]);
+		if (n > best && strncmp(name, d->key[i], n) == 0 && name[n] == ':')
+			best = n;
+	}
+	return best;
 }
 
 static const struct keydef *
@@ -332,6 +367,54 @@ set_value(struct config *cfg, struct errbuf *e, const struct keydef *k,
 	}
 }
 
+/* The first control character (0x00-0x1f, 0x7f) in s, or NULL.  A browser
+ * drops a whole Set-Cookie that holds one. */
+static const char *
+find_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return s;
+	return NULL;
+}
+
+static void
+check_cookie_path(struct errbuf *e, const char *path)
+{
+	const char *c;
+
+	if (!path || path[0] != '/')
+		problem(e, "cookie", "path", "must start with /");
+	else if ((c = find_ctl(path)) != NULL)
+		problem(e, "cookie", "path", "holds the control character 0x%02x",
+		    (unsigned char)*c);
+	else if (strchr(path, ';'))
+		problem(e, "cookie", "path", "must not hold ';'");
+}
+
+/* A host name: labels of letters, digits and '-', joined by '.', with an
+ * optional leading '.' (which browsers ignore). */
+static void
+check_cookie_domain(struct errbuf *e, const char *domain)
+{
+	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-.";
+	const char *d = domain[0] == '.' ? domain + 1 : domain, *c;
+	size_t bad = strspn(d, ok);
+
+	if ((c = find_ctl(domain)) != NULL)
+		problem(e, "cookie", "domain", "holds the control character 0x%02x",
+		    (unsigned char)*c);
+	else if (d[bad] != '\0')
+		problem(e, "cookie", "domain", "holds the byte 0x%02x ('%c'): a "
+		    "host name has only letters, digits, '-' and '.'",
+		    (unsigned char)d[bad], (unsigned char)d[bad] < 0x7f ? d[bad] : '?');
+	else if (d[0] == '\0' || d[0] == '.' || strstr(d, "..") ||
+	    d[strlen(d) - 1] == '.')
+		problem(e, "cookie", "domain", "'%s' has an empty label: not a "
+		    "host name", domain);
+}
+
 /* Checks that involve more than one key, or the file system. */
 static void
 check_whole(struct config *cfg, struct errbuf *e)
@@ -347,6 +430,17 @@ check_whole(struct config *cfg, struct errbuf *e)
 	}
 	if (cfg->program && cfg->program[0] != '/')
 		problem(e, "handler", "program", "'%s' must be an absolute path", cfg->program);
+	/* The server, --gc from cron and -t may each start in another
+	 * directory: a relative path would name another store or secret. */
+	if (cfg->dir && cfg->dir[0] != '/')
+		problem(e, "session", "dir", "'%s' must be an absolute path", cfg->dir);
+	if (cfg->secret_file && cfg->secret_file[0] != '/')
+		problem(e, "session", "secret_file", "'%s' must be an absolute path",
+		    cfg->secret_file);
+	for (int i = 0; i < cfg->nsecret_fallbacks; i++)
+		if (cfg->secret_fallbacks[i][0] != '/')
+			problem(e, "session", "secret_fallbacks",
+			    "'%s' must be an absolute path", cfg->secret_fallbacks[i]);
 	if (cfg->nroots == 0 && !cfg->program)
 		problem(e, "handler", NULL, "set root (CGI directories) or program");
 	if (cfg->timeout < 1)
@@ -377,12 +471,12 @@ check_whole(struct config *cfg, struct errbuf *e)
 	    strspn(cfg->cookie_name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	        "0123456789!#$%&'*+-.^_`|~") != strlen(cfg->cookie_name))
 		problem(e, "cookie", "name", "not a valid cookie name (RFC 6265 token, at most 64)");
-	if (!cfg->cookie_path || cfg->cookie_path[0] != '/' ||
-	    strpbrk(cfg->cookie_path, ";\r\n"))
-		problem(e, "cookie", "path", "must start with / and hold no ';'");
-	if (cfg->cookie_domain && strpbrk(cfg->cookie_domain, "; \t\r\n"))
-		problem(e, "cookie", "domain", "holds a forbidden character");
-	if (cfg->cookie_name && strncmp(cfg->cookie_name, "__Host-", 7) == 0) {
+	check_cookie_path(e, cfg->cookie_path);
+	if (cfg->cookie_domain)
+		check_cookie_domain(e, cfg->cookie_domain);
+	/* Browsers match the prefixes case-insensitively (RFC 6265bis): a
+	 * "__host-" cookie without Secure is refused just the same. */
+	if (cfg->cookie_name && strncasecmp(cfg->cookie_name, "__Host-", 7) == 0) {
 		if (cfg->cookie_secure != TRI_ON)
 			problem(e, "cookie", "secure", "a __Host- cookie needs secure = on");
 		if (cfg->cookie_domain)
@@ -390,7 +484,7 @@ check_whole(struct config *cfg, struct errbuf *e)
 		if (!cfg->cookie_path || strcmp(cfg->cookie_path, "/") != 0)
 			problem(e, "cookie", "path", "a __Host- cookie needs path = /");
 	}
-	if (cfg->cookie_name && strncmp(cfg->cookie_name, "__Secure-", 9) == 0 &&
+	if (cfg->cookie_name && strncasecmp(cfg->cookie_name, "__Secure-", 9) == 0 &&
 	    cfg->cookie_secure != TRI_ON)
 		problem(e, "cookie", "secure", "a __Secure- cookie needs secure = on");
 	if (cfg->cookie_samesite == SAMESITE_NONE && cfg->cookie_secure != TRI_ON)
@@ -424,38 +518,38 @@ config_load(struct config *cfg, const char *file, char *errs, size_t errlen)
 	free(cfg->path);
 	cfg->path = strdup(file);
 
-	/* Walk every entry: "section" alone, or "section:key". */
+	/* Walk every entry: a section (no value), or "section:key" with a
+	 * value.  A section name may itself hold ':' ("[session:sub]"), so
+	 * a key belongs to the longest section that prefixes it. */
 	for (int i = 0; i < d->size; i++) {
-		const char *name = d->key[i], *colon;
-		char sec[64];
+		const char *name = d->key[i];
 		const struct keydef *k;
+		char sec[64];
+		size_t slen;
 
 		if (!name)
 			continue;
-		colon = strchr(name, ':');
-		if (!colon) {
+		if (!d->val[i]) {
 			if (!known_section(name))
 				problem(&e, name, NULL, "unknown section");
 			continue;
 		}
-		if ((size_t)(colon - name) >= sizeof(sec)) {
-			problem(&e, NULL, NULL, "section name too long");
+		slen = section_of(d, name);
+		if (slen == 0) {
+			problem(&e, NULL, name[0] == ':' ? name + 1 : name,
+			    "key outside any section");
 			continue;
 		}
-		memcpy(sec, name, (size_t)(colon - name));
-		sec[colon - name] = '\0';
-		if (sec[0] == '\0') {
-			problem(&e, NULL, colon + 1, "key outside any section");
-			continue;
-		}
-		if (!known_section(sec))
+		if (!known_section_n(name, slen))
 			continue;            /* reported once, with the section */
-		k = find_key(sec, colon + 1);
+		memcpy(sec, name, slen);
+		sec[slen] = '\0';
+		k = find_key(sec, name + slen + 1);
 		if (!k) {
-			problem(&e, sec, colon + 1, "unknown key");
+			problem(&e, sec, name + slen + 1, "unknown key");
 			continue;
 		}
-		set_value(cfg, &e, k, iniparser_getstring(d, name, ""));
+		set_value(cfg, &e, k, d->val[i]);
 	}
 	iniparser_freedict(d);
 	check_whole(cfg, &e);

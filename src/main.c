@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <libgen.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "listen.h"
 #include "log.h"
 #include "prefork.h"
+#include "secret.h"
 #include "sessions.h"
 #include "transport.h"
 #include "worker.h"
@@ -99,6 +101,59 @@ become_store_owner(const struct config *cfg)
 	return become(st.st_uid, st.st_gid, NULL, cfg->dir);
 }
 
+static int
+exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* -t with a missing store directory: could the workers' user make it? */
+static int
+store_dir_makable(const struct config *cfg, char *err, size_t errlen)
+{
+	char *copy = strdup(cfg->dir), *parent;
+	const char *why = NULL;
+	struct stat st;
+	int rc = -1;
+
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	parent = dirname(copy);
+	if (stat(parent, &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISDIR(st.st_mode))
+		why = "not a directory";
+	else if (access(parent, W_OK | X_OK) < 0)
+		why = strerror(errno);
+	else
+		rc = 0;
+	if (rc < 0)
+		snprintf(err, errlen, "%s: [session] dir: %s does not exist and "
+		    "cannot be made: %s: %s", cfg->path, cfg->dir, parent, why);
+	free(copy);
+	return rc;
+}
+
+/* A -t or --gc check failed: say so, and as whom it was made; for -t
+ * (test_file set) end as a config error does. */
+static void
+check_failed(const struct config *cfg, int was_root, const char *err,
+    const char *test_file)
+{
+	if (!was_root || geteuid() == 0)
+		fprintf(stderr, "%s\n", err);
+	else if (cfg->user)
+		fprintf(stderr, "%s (as [server] user %s)\n", err, cfg->user);
+	else
+		fprintf(stderr, "%s (as the owner of %s)\n", err, cfg->dir);
+	if (test_file)
+		fprintf(stderr, "%s: configuration has errors\n", test_file);
+}
+
 /* Run as a CGI program: serve the request in our environment, then exit. */
 static int
 serve_cgi(const struct config *cfg)
@@ -142,7 +197,7 @@ main(int argc, char **argv)
 	struct config cfg;
 	struct overrides ov;
 	const char *file = getenv("SESSIONWRAP_CONFIG");
-	char *sock = NULL, *sock_arg = NULL;
+	char *sock = NULL, *sock_arg = NULL, *keygen = NULL;
 	char errs[8192], err[512];
 	int opt, test = 0, gc = 0, debug = 0, workers = 0, fd, rc = 1;
 
@@ -165,17 +220,25 @@ main(int argc, char **argv)
 		}
 		case 'd': debug = 1; break;
 		case 'G': gc = 1; break;
-		case 'K':
-			if (secret_generate(optarg, err, sizeof(err)) < 0) {
-				fprintf(stderr, "sessionwrap: %s\n", err);
-				return 1;
-			}
-			printf("wrote a new secret to %s\n", optarg);
-			return 0;
+		case 'K': keygen = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sessionwrap %s\n", PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 1;
 		}
+	}
+	if (keygen) {
+		if (optind < argc) {
+			fprintf(stderr, "sessionwrap: --keygen writes one file: "
+			    "unexpected operand '%s'\n", argv[optind]);
+			usage(stderr);
+			return 1;
+		}
+		if (secret_generate(keygen, err, sizeof(err)) < 0) {
+			fprintf(stderr, "sessionwrap: %s\n", err);
+			return 1;
+		}
+		printf("wrote a new secret to %s\n", keygen);
+		return 0;
 	}
 	/* Run by mod_cgi, we get the script as an argument: ignore it, the
 	 * request's SCRIPT_FILENAME names it. */
@@ -199,13 +262,19 @@ main(int argc, char **argv)
 		 * shard lock files) is left behind owned by root. */
 		if (drop_privileges(&cfg) < 0 || become_store_owner(&cfg) < 0)
 			goto out;
-		if (cfg.secret_file && sessions_open(&s, &cfg, err, sizeof(err)) < 0) {
-			if (!was_root || geteuid() == 0)
-				fprintf(stderr, "%s\n", err);
-			else if (cfg.user)
-				fprintf(stderr, "%s (as [server] user %s)\n", err, cfg.user);
-			else
-				fprintf(stderr, "%s (as the owner of %s)\n", err, cfg.dir);
+		if (test && cfg.secret_file && !exists(cfg.dir)) {
+			/* A check leaves nothing behind: the store directory is
+			 * made at start, if it can be. */
+			if (secrets_check(&cfg, err, sizeof(err)) < 0 ||
+			    store_dir_makable(&cfg, err, sizeof(err)) < 0) {
+				check_failed(&cfg, was_root, err, file);
+				goto out;
+			}
+			printf("%s: [session] dir: %s does not exist yet; it will be "
+			    "made (mode 0700) at start\n", file, cfg.dir);
+		} else if (cfg.secret_file &&
+		    sessions_open(&s, &cfg, err, sizeof(err)) < 0) {
+			check_failed(&cfg, was_root, err, test ? file : NULL);
 			goto out;
 		}
 		rc = 0;

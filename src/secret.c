@@ -13,13 +13,78 @@
 #include "crypto.h"
 #include "sessions.h"
 
+/* Not isxdigit(): that one follows the locale. */
+static int
+is_hex_digit(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+long
+secret_measure(const uint8_t *buf, size_t len, enum secret_kind *kind,
+    char *why, size_t whylen)
+{
+	size_t body = len, i;
+	int hex = 1, printable = 1;
+
+	if (len > 0 && buf[len - 1] == '\n') {
+		body = len - 1;
+		if (body > 0 && buf[body - 1] == '\r')
+			body--;
+	}
+	for (i = 0; i < body; i++) {
+		uint8_t c = buf[i];
+		if (!is_hex_digit(c))
+			hex = 0;
+		if (c < 0x20 || c > 0x7e)
+			printable = 0;
+	}
+	if (len == 0) {
+		*kind = SECRET_BINARY;
+		snprintf(why, whylen, "empty, at least %d random bytes needed",
+		    SECRET_MIN_LEN);
+		return -1;
+	}
+	if (hex && body > 0) {
+		*kind = SECRET_HEX;
+		if (body < 2 * SECRET_MIN_LEN) {
+			snprintf(why, whylen, "%zu hex digits (%zu random bytes), "
+			    "at least %d needed", body, body / 2, 2 * SECRET_MIN_LEN);
+			return -1;
+		}
+		return (long)body;
+	}
+	if (printable) {
+		/* Text of some other encoding (base64, ...): its characters are
+		 * counted, as what they encode cannot be known. */
+		*kind = SECRET_TEXT;
+		if (body < SECRET_MIN_LEN) {
+			snprintf(why, whylen, "%zu characters of text (a final "
+			    "newline not counted), at least %d needed", body,
+			    SECRET_MIN_LEN);
+			return -1;
+		}
+		return (long)body;
+	}
+	*kind = SECRET_BINARY;
+	if (len < SECRET_MIN_LEN) {
+		snprintf(why, whylen, "%zu bytes of binary data, at least %d needed",
+		    len, SECRET_MIN_LEN);
+		return -1;
+	}
+	return (long)len;
+}
+
 long
 secret_read(const char *path, uint8_t buf[SECRET_MAX_LEN], char *err,
     size_t errlen)
 {
+	enum secret_kind kind;
 	struct stat st;
 	size_t len = 0;
 	long rc = -1;
+	char why[128];
 	int fd;
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -62,20 +127,51 @@ secret_read(const char *path, uint8_t buf[SECRET_MAX_LEN], char *err,
 			goto out;
 		}
 	}
-	if (len > 0 && buf[len - 1] == '\n')
-		len--;
-	if (len > 0 && buf[len - 1] == '\r')
-		len--;
-	if (len < SECRET_MIN_LEN) {
-		snprintf(err, errlen, "secret file %s: %zu bytes, at least %d needed "
-		    "(make one with sessionwrap --keygen)", path, len, SECRET_MIN_LEN);
-		goto out;
-	}
-	rc = (long)len;
+	rc = secret_measure(buf, len, &kind, why, sizeof(why));
+	if (rc < 0)
+		snprintf(err, errlen, "secret file %s: %s (make one with "
+		    "sessionwrap --keygen)", path, why);
 out:
 	if (rc < 0)
 		wipe(buf, SECRET_MAX_LEN);
 	close(fd);
+	return rc;
+}
+
+/* The config file, for messages (unit tests build a config without one). */
+static const char *
+config_name(const struct config *cfg)
+{
+	return cfg->path ? cfg->path : "configuration";
+}
+
+long
+secret_load(const struct config *cfg, const char *key, const char *path,
+    uint8_t buf[SECRET_MAX_LEN], char *err, size_t errlen)
+{
+	char why[512];
+	long len = secret_read(path, buf, why, sizeof(why));
+
+	if (len < 0)
+		snprintf(err, errlen, "%s: [session] %s: %s", config_name(cfg), key,
+		    why);
+	return len;
+}
+
+int
+secrets_check(const struct config *cfg, char *err, size_t errlen)
+{
+	uint8_t buf[SECRET_MAX_LEN];
+	int rc = 0;
+
+	if (cfg->secret_file &&
+	    secret_load(cfg, "secret_file", cfg->secret_file, buf, err, errlen) < 0)
+		rc = -1;
+	for (int i = 0; rc == 0 && i < cfg->nsecret_fallbacks; i++)
+		if (secret_load(cfg, "secret_fallbacks", cfg->secret_fallbacks[i],
+		        buf, err, errlen) < 0)
+			rc = -1;
+	wipe(buf, sizeof(buf));
 	return rc;
 }
 

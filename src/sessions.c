@@ -41,12 +41,13 @@ struct sess_request {
 	int failed;               /* a directive was malformed */
 };
 
-/* Read one secret file and derive its keys. */
+/* Read one secret file (of [session] key) and derive its keys. */
 static int
-keys_from_file(struct keys *k, const char *path, char *err, size_t errlen)
+keys_from_file(struct keys *k, const struct config *cfg, const char *key,
+    const char *path, char *err, size_t errlen)
 {
 	uint8_t secret[SECRET_MAX_LEN];
-	long len = secret_read(path, secret, err, errlen);
+	long len = secret_load(cfg, key, path, secret, err, errlen);
 	int rc = -1;
 
 	if (len < 0)
@@ -99,7 +100,7 @@ sessions_open(struct sessions **out, const struct config *cfg, char *err,
 	struct sess_headers probe;
 	const struct store_ops *ops;
 	struct sessions *s;
-	char value[COOKIE_VALUE_LEN + 1];
+	char value[COOKIE_VALUE_LEN + 1], why[512];
 
 	*out = NULL;
 	if (cfg->secret_file == NULL) {
@@ -115,7 +116,8 @@ sessions_open(struct sessions **out, const struct config *cfg, char *err,
 		return -1;
 	}
 	s->cfg = cfg;
-	if (keys_from_file(&s->keys.primary, cfg->secret_file, err, errlen) < 0)
+	if (keys_from_file(&s->keys.primary, cfg, "secret_file",
+	        cfg->secret_file, err, errlen) < 0)
 		goto fail;
 	for (int i = 0; i < cfg->nsecret_fallbacks; i++) {
 		if (i >= MAX_FALLBACK_KEYS) {
@@ -123,8 +125,8 @@ sessions_open(struct sessions **out, const struct config *cfg, char *err,
 			    "%d files", MAX_FALLBACK_KEYS);
 			goto fail;
 		}
-		if (keys_from_file(&s->keys.fallback[i], cfg->secret_fallbacks[i],
-		        err, errlen) < 0)
+		if (keys_from_file(&s->keys.fallback[i], cfg, "secret_fallbacks",
+		        cfg->secret_fallbacks[i], err, errlen) < 0)
 			goto fail;
 		s->keys.nfallback++;
 	}
@@ -142,8 +144,11 @@ sessions_open(struct sessions **out, const struct config *cfg, char *err,
 		    cfg->store);
 		goto fail;
 	}
-	if (ops->open(&s->store, cfg, err, errlen) < 0)
+	if (ops->open(&s->store, cfg, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: [session] dir: %s",
+		    cfg->path ? cfg->path : "configuration", why);
 		goto fail;
+	}
 	*out = s;
 	return 0;
 fail:

@@ -36,9 +36,10 @@ if [ "$owner" = nobody ]; then
 fi
 out=$("$SW" -t -f "$T/sw.ini" 2>&1)
 expect_match "-t: configuration ok" 'configuration ok$' "$out"
-expect_eq "-t made the store directory as $owner" "$owner" "$(stat -c %U "$P/store" 2>&1)"
+check "-t made no store directory" [ ! -e "$P/store" ]
 
 start_sw "$T/sw.ini" "$T/sw.sock" || notok "sessionwrap started"
+expect_eq "the start made the store directory as $owner" "$owner" "$(stat -c %U "$P/store" 2>&1)"
 start_lighttpd web socket "$T/sw.sock" </dev/null || notok "lighttpd started"
 expect_eq "the master runs as $owner" "$owner" "$(ps -o user= -p "$SW_PID" | tr -d ' ')"
 users=$(for p in $(worker_pids "$SW_PID"); do ps -o user= -p "$p"; done | sort -u | tr -d ' ')

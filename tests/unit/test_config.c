@@ -175,6 +175,126 @@ test_cross_key_rules(void **state)
 	config_free(&cfg);
 }
 
+/* Browsers match __Host- and __Secure- in any case (RFC 6265bis): a
+ * "__host-" cookie without Secure would be dropped, so it is refused. */
+static void
+test_cookie_prefix_any_case(void **state)
+{
+	struct config cfg;
+	char errs[4096];
+
+	(void)state;
+	assert_int_equal(load("[handler]\nroot = /tmp\n[cookie]\nname = __host-s\n"
+	    "secure = off\n", &cfg, errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "[cookie] secure: a __Host- cookie needs secure = on"));
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[cookie]\nname = __HOST-s\n"
+	    "secure = on\npath = /app\n", &cfg, errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "[cookie] path: a __Host- cookie needs path = /"));
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[cookie]\nname = __secure-s\n",
+	    &cfg, errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "[cookie] secure: a __Secure- cookie needs secure = on"));
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[cookie]\nname = __sEcUrE-s\n"
+	    "secure = on\n", &cfg, errs, sizeof(errs)), 0);
+	config_free(&cfg);
+}
+
+/* A control character in Path or Domain makes browsers drop the whole
+ * Set-Cookie; a Domain must be a host name. */
+static void
+test_cookie_path_and_domain(void **state)
+{
+	static const char *const bad_paths[] = { "/a\001b", "/a\177", "/a\tb",
+	    "/a;b", "a/b" };
+	static const char *const bad_domains[] = { "a,b", "a\001b", "a\177b",
+	    "a_b.org", "a/b", "a..org", "example.org.", "..org", ".", "a b",
+	    "\303\251t\303\251.fr" };
+	static const char *const good_domains[] = { "example.org", ".example.org",
+	    "Sub-1.Example.ORG", "localhost", "127.0.0.1" };
+	struct config cfg;
+	char text[256], errs[4096];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_paths) / sizeof(bad_paths[0]); i++) {
+		snprintf(text, sizeof(text), "[handler]\nroot = /tmp\n[cookie]\n"
+		    "path = \"%s\"\n", bad_paths[i]);
+		if (load(text, &cfg, errs, sizeof(errs)) != 1 ||
+		    !strstr(errs, "[cookie] path: "))
+			fail_msg("path %s: %s", bad_paths[i], errs);
+		config_free(&cfg);
+	}
+	for (size_t i = 0; i < sizeof(bad_domains) / sizeof(bad_domains[0]); i++) {
+		snprintf(text, sizeof(text), "[handler]\nroot = /tmp\n[cookie]\n"
+		    "domain = \"%s\"\n", bad_domains[i]);
+		if (load(text, &cfg, errs, sizeof(errs)) != 1 ||
+		    !strstr(errs, "[cookie] domain: ") || !strstr(errs, path))
+			fail_msg("domain %s: %s", bad_domains[i], errs);
+		config_free(&cfg);
+	}
+	for (size_t i = 0; i < sizeof(good_domains) / sizeof(good_domains[0]); i++) {
+		snprintf(text, sizeof(text), "[handler]\nroot = /tmp\n[cookie]\n"
+		    "domain = %s\n", good_domains[i]);
+		if (load(text, &cfg, errs, sizeof(errs)) != 0)
+			fail_msg("domain %s: %s", good_domains[i], errs);
+		assert_string_equal(cfg.cookie_domain, good_domains[i]);
+		config_free(&cfg);
+	}
+	/* The message shows the byte, not the raw control character. */
+	assert_int_equal(load("[handler]\nroot = /tmp\n[cookie]\npath = \"/\001\"\n",
+	    &cfg, errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "[cookie] path: holds the control character 0x01"));
+	assert_null(strchr(errs, '\001'));
+	config_free(&cfg);
+}
+
+/* The server, --gc from cron and -t run from different directories: a
+ * relative store or secret path would name different files for each. */
+static void
+test_session_paths_absolute(void **state)
+{
+	struct config cfg;
+	char errs[4096];
+
+	(void)state;
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
+	    "secret_file = secret\nsecret_fallbacks = /old ./older\ndir = store\n",
+	    &cfg, errs, sizeof(errs)), 3);
+	assert_non_null(strstr(errs, "[session] dir: 'store' must be an absolute path"));
+	assert_non_null(strstr(errs, "[session] secret_file: 'secret' must be an absolute path"));
+	assert_non_null(strstr(errs, "[session] secret_fallbacks: './older' must be an absolute path"));
+	config_free(&cfg);
+}
+
+/* Names that iniparser files oddly: a key before any section, and a
+ * section with ':' in its name (iniparser's own separator). */
+static void
+test_odd_names(void **state)
+{
+	struct config cfg;
+	char errs[4096], want[256];
+
+	(void)state;
+	assert_int_equal(load("top = 1\n[handler]\nroot = /tmp\n", &cfg, errs,
+	    sizeof(errs)), 1);
+	snprintf(want, sizeof(want), "%s: top: key outside any section\n", path);
+	assert_string_equal(errs, want);
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session:sub]\nx = 1\n"
+	    "[session]\nlogin_key = who\n", &cfg, errs, sizeof(errs)), 1);
+	snprintf(want, sizeof(want), "%s: [session:sub]: unknown section\n", path);
+	assert_string_equal(errs, want);
+	assert_string_equal(cfg.login_key, "who");
+	config_free(&cfg);
+	/* [session:login_key] does not set [session] login_key. */
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session:login_key]\n"
+	    "x = 1\n", &cfg, errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "[session:login_key]: unknown section"));
+	assert_string_equal(cfg.login_key, "user");
+	config_free(&cfg);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -197,6 +317,10 @@ main(void)
 		cmocka_unit_test(test_full_config),
 		cmocka_unit_test(test_errors_name_file_section_key),
 		cmocka_unit_test(test_cross_key_rules),
+		cmocka_unit_test(test_cookie_prefix_any_case),
+		cmocka_unit_test(test_cookie_path_and_domain),
+		cmocka_unit_test(test_session_paths_absolute),
+		cmocka_unit_test(test_odd_names),
 		cmocka_unit_test(test_missing_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,7 +70,7 @@ env_free(struct env *e)
 static void
 write_secret(const char *path, char fill)
 {
-	char buf[48];
+	char buf[64];             /* 'a' and 'b' are hex: 64 digits needed */
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 	memset(buf, fill, sizeof(buf));
