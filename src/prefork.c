@@ -129,8 +129,19 @@ worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
 struct proc {
 	pid_t pid;
 	unsigned gen;
-	time_t started;
+	struct timespec started;        /* CLOCK_MONOTONIC */
 };
+
+/* Seconds from t to now, on the monotonic clock. */
+static double
+seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) +
+	    (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
 
 struct master {
 	struct config *cfg;
@@ -160,7 +171,8 @@ spawn_worker(struct master *m)
 	}
 	if (pid == 0)
 		worker_main(m->cfg, m->listen_fd, m->wrapper_env, master);
-	m->procs[m->nprocs++] = (struct proc){ pid, m->gen, time(NULL) };
+	m->procs[m->nprocs] = (struct proc){ pid, m->gen, { 0, 0 } };
+	clock_gettime(CLOCK_MONOTONIC, &m->procs[m->nprocs++].started);
 }
 
 static int
@@ -202,7 +214,9 @@ reap(struct master *m, int *fast_deaths)
 					    (long)pid, WIFSIGNALED(status) ? "signal" :
 					    "exit status", WIFSIGNALED(status) ?
 					    WTERMSIG(status) : WEXITSTATUS(status));
-				if (time(NULL) - m->procs[i].started < 1)
+				/* (Whole seconds of time() would miss deaths
+				 * across a second's boundary.) */
+				if (seconds_since(&m->procs[i].started) < 1.0)
 					(*fast_deaths)++;
 			}
 			m->procs[i] = m->procs[--m->nprocs];
@@ -250,12 +264,26 @@ reload(struct master *m)
 	struct config fresh;
 	char errs[4096];
 
+	struct sessions *s;
+
 	config_defaults(&fresh);
 	if (config_load(&fresh, m->cfg->path, errs, sizeof(errs)) != 0) {
 		log_error("reload refused, keeping the running configuration:\n%s", errs);
 		config_free(&fresh);
 		return;
 	}
+	/* What a new worker opens first (the master runs as the workers'
+	 * user): if it cannot, every new worker would die at birth, and the
+	 * running ones must not be stopped for them. */
+	if (fresh.secret_file &&
+	    sessions_open(&s, &fresh, errs, sizeof(errs)) < 0) {
+		log_error("reload refused, keeping the running configuration: %s",
+		    errs);
+		config_free(&fresh);
+		return;
+	}
+	if (fresh.secret_file)
+		sessions_close(s);
 	config_free(m->cfg);
 	*m->cfg = fresh;
 	overrides_apply(m->ov, m->cfg);

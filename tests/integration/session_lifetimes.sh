@@ -106,6 +106,27 @@ expect_eq "rotation: the CSRF token stays after the fallback is retired" "$old_t
 b=$(curl -s -b "session=$old_cookie" "$URL/sess.cgi")
 expect_match "rotation: a cookie of the retired secret is refused" '^SESSIONWRAP_NEW=1$' "$b"
 
+# --- a reload whose secret workers cannot use is refused -----------------------
+# (-t and a start refuse it; a reload that took it stopped every worker and
+# every new one died at birth: no answers at all.)
+workers_before=$(worker_pids "$SW_PID")
+chmod 644 "$T/new-secret"
+kill -HUP "$SW_PID"; sleep 1.5
+expect_match "reload with a group-readable secret: refused, naming the file" \
+	"reload refused, keeping the running configuration: .*$T/new-secret.*group or others" "$(cat "$T/sessionwrap.log")"
+expect_eq "... the running workers kept" "$workers_before" "$(worker_pids "$SW_PID")"
+expect_eq "... sessions still served" rotated "$(getkey "$T/rot" k)"
+expect_nomatch "... no worker died at birth" "worker [0-9]+ died" "$(cat "$T/sessionwrap.log")"
+# A worker that dies now is replaced by ones that die at birth: at most
+# about one a second, not a fork bomb (time() seconds let ~24/s through).
+kill -KILL "$(echo $workers_before | cut -d' ' -f1)"
+sleep 3
+deaths=$(grep -c "worker [0-9]* died" "$T/sessionwrap.log")
+check "workers dying at birth are restarted at most ~1/s ($deaths in 3 s)" [ "$deaths" -ge 2 -a "$deaths" -le 6 ]
+chmod 600 "$T/new-secret"
+wait_for sh -c "[ \$(pgrep -P $SW_PID | wc -l) -eq 2 ]"
+expect_eq "secret mended: the workers are all back" 2 "$(pgrep -P "$SW_PID" | wc -l | tr -d ' ')"
+
 # --- Secure when the request came over HTTPS -------------------------------------
 # Real TLS: lighttpd with mod_openssl and a self-signed certificate for
 # 127.0.0.1, in front of the same sessionwrap; curl trusts that certificate.
