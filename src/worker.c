@@ -146,6 +146,28 @@ emit_headers(struct response *r, const struct sess_headers *sh)
 	return transport_write(r->t, "\r\n", 2);
 }
 
+/* Log why the header block was refused, naming the line at fault, and
+ * return the status to answer. */
+static int
+header_block_refused(struct response *r, int rc,
+    const struct cgi_header_error *e)
+{
+	char text[300];
+
+	cgi_header_error_text(e, r->w->head, text, sizeof(text));
+	switch (rc) {
+	case CGI_TOO_LARGE:
+		log_error("script %s: header block over 64 KiB: %s", r->script, text);
+		return 502;
+	case CGI_TOO_MANY:
+		log_error("script %s: too many response headers: %s", r->script, text);
+		return 502;
+	}
+	log_error("script %s: malformed response header block: %s", r->script,
+	    text);
+	return 502;
+}
+
 /* Status, Location and session directives of a parsed header block.
  * Returns 0, or the HTTP status to fail with. */
 static int
@@ -225,6 +247,7 @@ on_stdout(void *ctx, const char *buf, size_t n)
 	switch (r->state) {
 	case R_HEAD: {
 		size_t take = MAX_HEADER_BLOCK - r->hlen;
+		struct cgi_header_error perr;
 		int used, st;
 
 		if (take > n)
@@ -236,15 +259,12 @@ on_stdout(void *ctx, const char *buf, size_t n)
 		if (!memchr(buf, '\n', take) && r->hlen < MAX_HEADER_BLOCK)
 			return 0;
 		r->nh = MAX_HEADERS;
-		used = cgi_headers_parse(r->w->head, r->hlen, r->hdrs, &r->nh);
+		used = cgi_headers_parse(r->w->head, r->hlen, r->hdrs, &r->nh,
+		    &perr);
 		if (used == CGI_INCOMPLETE)
 			return 0;
 		if (used < 0) {
-			log_error("script %s: %s", r->script,
-			    used == CGI_TOO_LARGE ? "header block over 64 KiB" :
-			    used == CGI_TOO_MANY ? "too many response headers" :
-			    "malformed response header block");
-			r->fail_status = 502;
+			r->fail_status = header_block_refused(r, used, &perr);
 			return -1;
 		}
 		if ((st = read_headers(r)) != 0) {

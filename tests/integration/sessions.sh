@@ -131,6 +131,11 @@ bad "empty key" 'X-Session-Set: =v' 'X-Session-Set'
 bad "permanent not 0/1" 'X-Session-Permanent: yes' 'X-Session-Permanent'
 bad "clear not 1" 'X-Session-Clear: please' 'X-Session-Clear'
 bad "unknown directive" 'X-Session-Sett: a=1' 'X-Session-Sett'
+expect_eq "X-Session-Set over the 64 KiB header block -> 502" 502 \
+	"$(status_of "$URL/bigset.cgi?name=huge&n=70000" -b "$J")"
+sleep 0.1
+check "... the log names the header and the limit" grep -qF \
+	"error: script $T/cgi/bigset.cgi: header block over 64 KiB: line 1 \"X-Session-Set:\": still open at the limit of 65536 bytes" "$T/sessionwrap.log"
 expect_eq "30 KB value accepted" 200 "$(status_of "$URL/bigset.cgi?name=big1&n=30000" -b "$J")"
 expect_eq "second 30 KB value accepted" 200 "$(status_of "$URL/bigset.cgi?name=big2&n=30000" -b "$J")"
 expect_eq "third 30 KB value: session over max_size (64 KiB) -> 500" 500 \
