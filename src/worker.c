@@ -147,11 +147,14 @@ emit_headers(struct response *r, const struct sess_headers *sh)
 }
 
 /* Log why the header block was refused, naming the line at fault, and
- * return the status to answer. */
+ * return the status to answer.  A NUL or CR in a session directive's line
+ * is a malformed directive (500, as DESIGN.md 2.2 has it for a NUL); any
+ * other fault is a broken answer of the program (502). */
 static int
 header_block_refused(struct response *r, int rc,
     const struct cgi_header_error *e)
 {
+	const char *line = r->w->head + e->off;
 	char text[300];
 
 	cgi_header_error_text(e, r->w->head, text, sizeof(text));
@@ -162,6 +165,12 @@ header_block_refused(struct response *r, int rc,
 	case CGI_TOO_MANY:
 		log_error("script %s: too many response headers: %s", r->script, text);
 		return 502;
+	}
+	if (r->sr && (e->fault == CGI_FAULT_NUL || e->fault == CGI_FAULT_CR) &&
+	    header_is_session_directive(line, e->nlen)) {
+		log_error("script %s: header %.*s: malformed session directive: %s",
+		    r->script, (int)e->nlen, line, text);
+		return 500;
 	}
 	log_error("script %s: malformed response header block: %s", r->script,
 	    text);

@@ -131,6 +131,18 @@ bad "empty key" 'X-Session-Set: =v' 'X-Session-Set'
 bad "permanent not 0/1" 'X-Session-Permanent: yes' 'X-Session-Permanent'
 bad "clear not 1" 'X-Session-Clear: please' 'X-Session-Clear'
 bad "unknown directive" 'X-Session-Sett: a=1' 'X-Session-Sett'
+# A raw NUL or CR in a directive's line (rawhead.cgi: %2500 is a NUL).
+rawbad() {   # rawbad DESCRIPTION QUERY LOGTEXT
+	code=$(curl -s -o /dev/null -w '%{http_code}' -b "$J" "$URL/rawhead.cgi?h=X-Session-Set:%20ok=1&$2")
+	expect_eq "bad directive ($1) -> 500" 500 "$code"
+	sleep 0.1
+	check "bad directive ($1): log names script, header and line" grep -qF \
+		"error: script $T/cgi/rawhead.cgi: header X-Session-Set: malformed session directive: line 2 \"X-Session-Set:\": $3" "$T/sessionwrap.log"
+}
+rawbad "raw NUL byte" "h=X-Session-Set:%20k=a%2500b" 'NUL byte at byte 19 of the line'
+rawbad "raw CR" "h=X-Session-Set:%20k=a%250Db" 'CR inside the line at byte 19 of the line'
+expect_eq "a raw NUL in another header: a malformed header block -> 502" 502 \
+	"$(status_of "$URL/rawhead.cgi?h=X-Session-Set:%20ok=1&h=X-Other:%20a%2500b" -b "$J")"
 expect_eq "X-Session-Set over the 64 KiB header block -> 502" 502 \
 	"$(status_of "$URL/bigset.cgi?name=huge&n=70000" -b "$J")"
 sleep 0.1
