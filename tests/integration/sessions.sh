@@ -96,6 +96,17 @@ expect_match "the long answer's change was committed" '^SESSION_long=yes$' "$(sr
 sleep 0.1
 expect_match "the dropped Set-Cookie is logged" "dropped its Set-Cookie for the session cookie 'sid'" "$(cat "$T/sessionwrap.log")"
 sreq "$J" "sess.cgi?$(hq 'X-Session-Unset: long')" >/dev/null
+# A browser reads a cookie's name trimmed of spaces and tabs (RFC 6265
+# 5.2): "sid =evil" would replace the session cookie as well.
+nw=$(grep -c "dropped its Set-Cookie for the session cookie 'sid'" "$T/sessionwrap.log")
+sreq "$J" "rawhead.cgi?h=Set-Cookie:%20sid%20=evil;%20Path=/&h=Set-Cookie:%20sid%2509=%20evil2&h=Set-Cookie:%20sidx%20=kept" >/dev/null
+h=$(hdr)
+expect_nomatch "a child's Set-Cookie 'sid =evil' (blanks around the name) is dropped" '^Set-Cookie: sid[[:space:]]*=' "$h"
+expect_match "... a cookie of another name is not" '^Set-Cookie: sidx =kept' "$h"
+expect_match "... and the session survives" '^SESSION_pet=Rex the dog$' "$(sreq "$J" sess.cgi)"
+sleep 0.1
+expect_eq "... each dropped with the warning" $((nw + 2)) \
+	"$(grep -c "dropped its Set-Cookie for the session cookie 'sid'" "$T/sessionwrap.log")"
 
 # --- flash ---------------------------------------------------------------------
 sreq "$J" "sess.cgi?$(hq 'X-Session-Flash: info=Item added')&$(hq 'X-Session-Flash: warning=Cart almost full')" >/dev/null
