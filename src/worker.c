@@ -105,6 +105,21 @@ is_our_cookie(const struct response *r, const struct cgi_header *h)
 	    memcmp(v, name, (size_t)(eq - v)) == 0;
 }
 
+/* Cache-Control, or a field that overrides it for some caches: the
+ * targeted fields of RFC 9213 (CDN-Cache-Control, Example-CDN-Cache-Control,
+ * Akamai-Cache-Control: any name ending in "-Cache-Control") and the older
+ * Surrogate-Control.  A response that sets our cookie keeps none of them. */
+static int
+is_cache_control(const struct cgi_header *h)
+{
+	static const char suffix[] = "-Cache-Control";
+	size_t sl = sizeof(suffix) - 1;
+
+	return header_is(h, "Cache-Control") || header_is(h, "Surrogate-Control") ||
+	    (h->nlen > sl &&
+	    strncasecmp(h->name + h->nlen - sl, suffix, sl) == 0);
+}
+
 /* Write the status line and headers: the child's, in order, less the
  * directives, plus ours. */
 static int
@@ -122,11 +137,10 @@ emit_headers(struct response *r, const struct sess_headers *sh)
 
 		if (r->consumed[i] || header_is(h, "Status"))
 			continue;
-		if (header_is(h, "Cache-Control")) {
-			if (sh && sh->no_store)
-				continue;    /* ours below is stricter */
+		if (sh && sh->no_store && is_cache_control(h))
+			continue;    /* ours below is stricter */
+		if (header_is(h, "Cache-Control"))
 			have_cc = 1;
-		}
 		if (is_our_cookie(r, h)) {
 			log_warn("script %s: dropped its Set-Cookie for the session cookie '%s'",
 			    r->script, r->w->cfg->cookie_name);

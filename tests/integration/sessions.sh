@@ -273,3 +273,18 @@ expect_nomatch "... no new cookie over the user's" '^Set-Cookie' "$(hdr)"
 expect_match "... logged, naming the script and the size" "script $T/cgi/setkey.cgi: Cookie header of 16385 bytes, over the limit \\(16384\\): request refused \\(431\\)" "$(cat "$T/sessionwrap.log")"
 b=$(sreq "$J4" sess.cgi)
 expect_match "the session is as the 16 KiB request left it" '^SESSION=cart=1&user=erin$' "$b"
+
+# --- a response that sets our cookie: no cache keeps it, targeted or not ---
+# RFC 9213 targeted fields (CDN-Cache-Control, *-CDN-Cache-Control) and
+# Surrogate-Control win over Cache-Control for the caches they target.
+curl -s -o /dev/null -D "$T/h" "$URL/sess.cgi?$(hq 'X-Session-Set: cdn=1')&$(hq 'CDN-Cache-Control: public, max-age=600')&$(hq 'Surrogate-Control: max-age=600')&$(hq 'Example-CDN-Cache-Control: max-age=600')&$(hq 'Cache-Control: public, max-age=600')&$(hq 'X-Other: kept')"
+h=$(hdr)
+expect_match "new session: our Set-Cookie ..." '^Set-Cookie: sid=' "$h"
+expect_match "... with Cache-Control: no-store, private" '^Cache-Control: no-store, private$' "$h"
+expect_nomatch "... and no child's CDN-Cache-Control" '^CDN-Cache-Control' "$h"
+expect_nomatch "... nor Surrogate-Control" '^Surrogate-Control' "$h"
+expect_nomatch "... nor Example-CDN-Cache-Control" '^Example-CDN-Cache-Control' "$h"
+expect_nomatch "... nor the child's Cache-Control" '^Cache-Control: public' "$h"
+expect_match "... other headers pass" '^X-Other: kept$' "$h"
+curl -s -o /dev/null -D "$T/h" "$URL/sess.cgi?$(hq 'CDN-Cache-Control: max-age=5')"
+expect_match "no Set-Cookie: the child's CDN-Cache-Control passes" '^CDN-Cache-Control: max-age=5$' "$(hdr)"
