@@ -174,6 +174,22 @@ emit_headers(struct response *r, const struct sess_headers *sh)
 	return transport_write(r->t, "\r\n", 2);
 }
 
+/* A session directive nothing acts on: sessions are off, or it is
+ * X-Replace-Session and compat_mod_session is off.  It is dropped all the
+ * same, as it may carry session data.  Said once per worker process, not
+ * on every page of a site that was written for sessions. */
+static void
+directive_ignored(struct response *r, const struct cgi_header *h)
+{
+	if (r->w->warned_ignored_directive)
+		return;
+	r->w->warned_ignored_directive = 1;
+	log_warn("script %s: header %.*s dropped, not acted on: %s "
+	    "(this worker says so once)", r->script, (int)h->nlen, h->name,
+	    r->sr ? "compat_mod_session is off" :
+	    "sessions are off (no [session] secret_file)");
+}
+
 /* Log why the header block was refused, naming the line at fault, and
  * return the status to answer.  A NUL or CR in a session directive's line
  * is a malformed directive (500, as DESIGN.md 2.2 has it for a NUL); any
@@ -235,14 +251,16 @@ read_headers(struct response *r)
 			}
 		} else if (header_is(h, "Location")) {
 			have_location = 1;
-		} else if (r->sr) {
-			rc = sess_directive(r->sr, h->name, h->nlen, h->value,
-			    h->vlen, err, sizeof(err));
+		} else if (header_is_session_directive(h->name, h->nlen)) {
+			rc = r->sr ? sess_directive(r->sr, h->name, h->nlen,
+			    h->value, h->vlen, err, sizeof(err)) : 0;
 			if (rc < 0) {
 				log_error("script %s: %s", r->script, err);
 				return 500;
 			}
-			r->consumed[i] = (unsigned char)rc;
+			if (rc == 0)
+				directive_ignored(r, h);
+			r->consumed[i] = 1;     /* never forwarded */
 		}
 	}
 	if (have_location && !have_status) {

@@ -152,6 +152,21 @@ badline "sessions off: a NUL in an X-Session-Set line is a malformed line" \
 	"rawhead.cgi?h=X-Session-Set:%20k=a%2500b" 'line 1 "X-Session-Set:": NUL byte at byte 19 of the line'
 check "the log shows no value of a malformed line" sh -c "! grep -q secret '$T/sessionwrap.log'"
 
+# --- sessions off: session directives still never reach the client ---------
+# They are dropped with a warning, once per worker process (2 workers
+# here), not once per request.
+for i in 1 2 3 4 5 6; do
+	curl -s -D "$T/h" -o /dev/null "$URL/sess.cgi?$(hq 'X-Session-Set: user=alice&secret=42')&$(hq 'x-session-flash: hi')&$(hq 'X-Replace-Session: a=1')&$(hq 'X-Other: kept')"
+done
+h=$(tr -d '\r' <"$T/h")
+expect_nomatch "sessions off: no X-Session-* header reaches the client" '^[Xx]-[Ss]ession' "$h"
+expect_nomatch "sessions off: no X-Replace-Session reaches the client" '^X-Replace-Session' "$h"
+expect_match "sessions off: other headers pass" '^X-Other: kept$' "$h"
+sleep 0.1
+nwarn=$(grep -c "warn: script $T/cgi/sess.cgi: header X-Session-Set dropped, not acted on: sessions are off (no \[session\] secret_file)" "$T/sessionwrap.log")
+check "sessions off: a warning naming script and header, at most once per worker ($nwarn in 6 requests)" \
+	[ "$nwarn" -ge 1 -a "$nwarn" -le 2 ]
+
 # --- stderr to the web server's error log -----------------------------------
 curl -s "$URL/stderr.cgi" >/dev/null
 sleep 0.3

@@ -108,6 +108,15 @@ sleep 0.1
 expect_eq "... each dropped with the warning" $((nw + 2)) \
 	"$(grep -c "dropped its Set-Cookie for the session cookie 'sid'" "$T/sessionwrap.log")"
 
+# --- compat_mod_session off: X-Replace-Session is dropped all the same ------
+sreq "$J" "sess.cgi?$(hq 'X-Replace-Session: user=bob')" >/dev/null
+expect_nomatch "X-Replace-Session without compat_mod_session does not reach the client" '^X-Replace-Session' "$(hdr)"
+expect_match "... and changes nothing" '^REMOTE_USER=alice$' "$(sreq "$J" sess.cgi)"
+sleep 0.1
+expect_match "... with a warning naming the script, header and key" \
+	"warn: script $T/cgi/sess.cgi: header X-Replace-Session dropped, not acted on: compat_mod_session is off" \
+	"$(cat "$T/sessionwrap.log")"
+
 # --- flash ---------------------------------------------------------------------
 sreq "$J" "sess.cgi?$(hq 'X-Session-Flash: info=Item added')&$(hq 'X-Session-Flash: warning=Cart almost full')" >/dev/null
 b=$(sreq "$J" "sess.cgi")
