@@ -2,6 +2,7 @@
  * Pure: bytes in, slices out. */
 #include "cgi_response.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -16,42 +17,112 @@ is_tchar(unsigned char c)
 	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
+/* Length of the name a line begins with, when it is a valid "Name:". */
+static size_t
+name_length(const char *line, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && is_tchar((unsigned char)line[i]))
+		i++;
+	return i < len && line[i] == ':' ? i : 0;
+}
+
+/* Fill *err (if asked for) about the line at buf[off..off+len) and
+ * return rc. */
+static int
+refuse(struct cgi_header_error *err, int rc, enum cgi_fault fault,
+    const char *buf, size_t off, size_t len, size_t lineno, size_t at,
+    size_t limit)
+{
+	if (err) {
+		err->fault = fault;
+		err->line = lineno;
+		err->off = off;
+		err->len = len;
+		err->nlen = name_length(buf + off, len);
+		err->at = at;
+		err->limit = limit;
+	}
+	return rc;
+}
+
+/* What is wrong with the name part line[0..colon) of a line. */
+static int
+check_name(const char *line, const char *colon, enum cgi_fault *fault,
+    size_t *at)
+{
+	const char *p = line;
+
+	if (colon == line) {
+		*fault = CGI_FAULT_EMPTY_NAME;
+		*at = 0;
+		return -1;
+	}
+	while (p < colon && is_tchar((unsigned char)*p))
+		p++;
+	if (p == colon)
+		return 0;
+	*at = (size_t)(p - line);
+	*fault = CGI_FAULT_SPACE_BEFORE_COLON;
+	for (const char *q = p; q < colon; q++)
+		if (*q != ' ' && *q != '\t')
+			*fault = CGI_FAULT_BAD_NAME;
+	return -1;
+}
+
 int
 cgi_headers_parse(const char *buf, size_t len, struct cgi_header *headers,
-    size_t *nheaders)
+    size_t *nheaders, struct cgi_header_error *err)
 {
 	size_t room = *nheaders, n = 0, pos = 0;
 	size_t limit = len < MAX_HEADER_BLOCK ? len : MAX_HEADER_BLOCK;
 
 	for (;;) {
-		const char *line = buf + pos, *nl, *end, *colon, *v;
+		const char *line = buf + pos, *nl, *end, *colon, *v, *bad;
+		size_t lineno = n + 1, llen, at;
+		enum cgi_fault fault;
 
 		nl = memchr(line, '\n', limit - pos);
-		if (!nl)
-			return len >= MAX_HEADER_BLOCK ? CGI_TOO_LARGE : CGI_INCOMPLETE;
+		if (!nl) {
+			if (len < MAX_HEADER_BLOCK)
+				return CGI_INCOMPLETE;
+			return refuse(err, CGI_TOO_LARGE, CGI_FAULT_TOO_LARGE,
+			    buf, pos, limit - pos, lineno, 0, MAX_HEADER_BLOCK);
+		}
 		end = nl;
 		if (end > line && end[-1] == '\r')
 			end--;
-		if (memchr(line, '\0', (size_t)(nl - line)) ||
-		    memchr(line, '\r', (size_t)(end - line)))
-			return CGI_MALFORMED;
-		pos = (size_t)(nl - buf) + 1;
+		llen = (size_t)(end - line);
+		if ((bad = memchr(line, '\0', (size_t)(nl - line))) != NULL)
+			return refuse(err, CGI_MALFORMED, CGI_FAULT_NUL, buf, pos,
+			    llen, lineno, (size_t)(bad - line), 0);
+		if ((bad = memchr(line, '\r', llen)) != NULL)
+			return refuse(err, CGI_MALFORMED, CGI_FAULT_CR, buf, pos,
+			    llen, lineno, (size_t)(bad - line), 0);
 		if (end == line) {
 			/* The blank line: a block without any header is no
 			 * CGI response at all. */
 			if (n == 0)
-				return CGI_MALFORMED;
+				return refuse(err, CGI_MALFORMED,
+				    CGI_FAULT_NO_HEADER, buf, pos, 0, lineno, 0, 0);
 			*nheaders = n;
-			return (int)pos;
+			return (int)((size_t)(nl - buf) + 1);
 		}
-		colon = memchr(line, ':', (size_t)(end - line));
-		if (!colon || colon == line)
-			return CGI_MALFORMED;   /* also catches obs-fold lines */
-		for (const char *p = line; p < colon; p++)
-			if (!is_tchar((unsigned char)*p))
-				return CGI_MALFORMED;
+		if (*line == ' ' || *line == '\t')
+			return refuse(err, CGI_MALFORMED, CGI_FAULT_FOLDED, buf,
+			    pos, llen, lineno, 0, 0);
+		colon = memchr(line, ':', llen);
+		if (!colon)
+			return refuse(err, CGI_MALFORMED, CGI_FAULT_NO_COLON, buf,
+			    pos, llen, lineno, 0, 0);
+		if (check_name(line, colon, &fault, &at) < 0)
+			return refuse(err, CGI_MALFORMED, fault, buf, pos, llen,
+			    lineno, at, 0);
 		if (n == room)
-			return CGI_TOO_MANY;
+			return refuse(err, CGI_TOO_MANY, CGI_FAULT_TOO_MANY, buf,
+			    pos, llen, lineno, 0, room);
+		pos = (size_t)(nl - buf) + 1;
 		v = colon + 1;
 		while (v < end && (*v == ' ' || *v == '\t'))
 			v++;
@@ -63,6 +134,83 @@ cgi_headers_parse(const char *buf, size_t len, struct cgi_header *headers,
 		headers[n].vlen = (size_t)(end - v);
 		n++;
 	}
+}
+
+static const char *
+fault_text(enum cgi_fault fault)
+{
+	switch (fault) {
+	case CGI_FAULT_NUL: return "NUL byte";
+	case CGI_FAULT_CR: return "CR inside the line";
+	case CGI_FAULT_NO_HEADER: return "blank line before any header";
+	case CGI_FAULT_FOLDED: return "folded line (starts with a space or tab)";
+	case CGI_FAULT_NO_COLON: return "no colon";
+	case CGI_FAULT_EMPTY_NAME: return "empty header name";
+	case CGI_FAULT_SPACE_BEFORE_COLON: return "space before the colon";
+	case CGI_FAULT_BAD_NAME: return "byte not allowed in a header name";
+	case CGI_FAULT_TOO_MANY: return "more than";
+	case CGI_FAULT_TOO_LARGE: return "still open at the limit of";
+	}
+	return "malformed";
+}
+
+void
+cgi_header_error_text(const struct cgi_header_error *err, const char *buf,
+    char *out, size_t outlen)
+{
+	const char *line = buf + err->off;
+	const char *colon = memchr(line, ':', err->len);
+	size_t show = colon ? (size_t)(colon - line) + 1 : err->len;
+	size_t cut = show > CGI_EXCERPT_MAX ? CGI_EXCERPT_MAX : show;
+	/* Each byte shown takes at most 4 characters. */
+	char q[CGI_EXCERPT_MAX * 4 + 4], *p = q;
+
+	for (size_t i = 0; i < cut; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+			p += snprintf(p, 5, "\\x%02x", c);
+		else
+			*p++ = (char)c;
+	}
+	if (cut < show)
+		p += snprintf(p, 4, "...");
+	*p = '\0';
+	switch (err->fault) {
+	case CGI_FAULT_NUL:
+	case CGI_FAULT_CR:
+	case CGI_FAULT_BAD_NAME:
+		snprintf(out, outlen, "line %zu \"%s\": %s at byte %zu of the line",
+		    err->line, q, fault_text(err->fault), err->at + 1);
+		break;
+	case CGI_FAULT_NO_HEADER:
+		snprintf(out, outlen, "line %zu: %s", err->line,
+		    fault_text(err->fault));
+		break;
+	case CGI_FAULT_TOO_MANY:
+		snprintf(out, outlen, "line %zu \"%s\": %s %zu headers",
+		    err->line, q, fault_text(err->fault), err->limit);
+		break;
+	case CGI_FAULT_TOO_LARGE:
+		snprintf(out, outlen, "line %zu \"%s\": %s %zu bytes", err->line,
+		    q, fault_text(err->fault), err->limit);
+		break;
+	default:
+		snprintf(out, outlen, "line %zu \"%s\": %s", err->line, q,
+		    fault_text(err->fault));
+		break;
+	}
+}
+
+int
+header_is_session_directive(const char *name, size_t nlen)
+{
+	static const char prefix[] = "X-Session-", replace[] = "X-Replace-Session";
+
+	return (nlen >= sizeof(prefix) - 1 &&
+	    strncasecmp(name, prefix, sizeof(prefix) - 1) == 0) ||
+	    (nlen == sizeof(replace) - 1 &&
+	    strncasecmp(name, replace, nlen) == 0);
 }
 
 int

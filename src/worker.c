@@ -81,14 +81,43 @@ send_error(struct response *r, int status)
 	transport_write(r->t, buf, (size_t)n);
 }
 
+/* Whether a Set-Cookie of the child sets our cookie, its name read as a
+ * browser reads it (RFC 6265 5.2): up to the first '=' of the part
+ * before the first ';', spaces and tabs around it dropped, so that
+ * "session =x" is ours too. */
 static int
 is_our_cookie(const struct response *r, const struct cgi_header *h)
 {
 	const char *name = r->w->cfg->cookie_name;
-	size_t n = strlen(name);
+	const char *v = h->value, *end = h->value + h->vlen, *semi, *eq;
 
-	return r->sr && header_is(h, "Set-Cookie") && h->vlen > n &&
-	    strncmp(h->value, name, n) == 0 && h->value[n] == '=';
+	if (!r->sr || !header_is(h, "Set-Cookie"))
+		return 0;
+	if ((semi = memchr(v, ';', h->vlen)) != NULL)
+		end = semi;
+	if ((eq = memchr(v, '=', (size_t)(end - v))) == NULL)
+		return 0;    /* no name: a browser ignores it, or names it "" */
+	while (v < eq && (*v == ' ' || *v == '\t'))
+		v++;
+	while (eq > v && (eq[-1] == ' ' || eq[-1] == '\t'))
+		eq--;
+	return (size_t)(eq - v) == strlen(name) &&
+	    memcmp(v, name, (size_t)(eq - v)) == 0;
+}
+
+/* Cache-Control, or a field that overrides it for some caches: the
+ * targeted fields of RFC 9213 (CDN-Cache-Control, Example-CDN-Cache-Control,
+ * Akamai-Cache-Control: any name ending in "-Cache-Control") and the older
+ * Surrogate-Control.  A response that sets our cookie keeps none of them. */
+static int
+is_cache_control(const struct cgi_header *h)
+{
+	static const char suffix[] = "-Cache-Control";
+	size_t sl = sizeof(suffix) - 1;
+
+	return header_is(h, "Cache-Control") || header_is(h, "Surrogate-Control") ||
+	    (h->nlen > sl &&
+	    strncasecmp(h->name + h->nlen - sl, suffix, sl) == 0);
 }
 
 /* Write the status line and headers: the child's, in order, less the
@@ -108,11 +137,10 @@ emit_headers(struct response *r, const struct sess_headers *sh)
 
 		if (r->consumed[i] || header_is(h, "Status"))
 			continue;
-		if (header_is(h, "Cache-Control")) {
-			if (sh && sh->no_store)
-				continue;    /* ours below is stricter */
+		if (sh && sh->no_store && is_cache_control(h))
+			continue;    /* ours below is stricter */
+		if (header_is(h, "Cache-Control"))
 			have_cc = 1;
-		}
 		if (is_our_cookie(r, h)) {
 			log_warn("script %s: dropped its Set-Cookie for the session cookie '%s'",
 			    r->script, r->w->cfg->cookie_name);
@@ -146,6 +174,53 @@ emit_headers(struct response *r, const struct sess_headers *sh)
 	return transport_write(r->t, "\r\n", 2);
 }
 
+/* A session directive nothing acts on: sessions are off, or it is
+ * X-Replace-Session and compat_mod_session is off.  It is dropped all the
+ * same, as it may carry session data.  Said once per worker process, not
+ * on every page of a site that was written for sessions. */
+static void
+directive_ignored(struct response *r, const struct cgi_header *h)
+{
+	if (r->w->warned_ignored_directive)
+		return;
+	r->w->warned_ignored_directive = 1;
+	log_warn("script %s: header %.*s dropped, not acted on: %s "
+	    "(this worker says so once)", r->script, (int)h->nlen, h->name,
+	    r->sr ? "compat_mod_session is off" :
+	    "sessions are off (no [session] secret_file)");
+}
+
+/* Log why the header block was refused, naming the line at fault, and
+ * return the status to answer.  A NUL or CR in a session directive's line
+ * is a malformed directive (500, as DESIGN.md 2.2 has it for a NUL); any
+ * other fault is a broken answer of the program (502). */
+static int
+header_block_refused(struct response *r, int rc,
+    const struct cgi_header_error *e)
+{
+	const char *line = r->w->head + e->off;
+	char text[300];
+
+	cgi_header_error_text(e, r->w->head, text, sizeof(text));
+	switch (rc) {
+	case CGI_TOO_LARGE:
+		log_error("script %s: header block over 64 KiB: %s", r->script, text);
+		return 502;
+	case CGI_TOO_MANY:
+		log_error("script %s: too many response headers: %s", r->script, text);
+		return 502;
+	}
+	if (r->sr && (e->fault == CGI_FAULT_NUL || e->fault == CGI_FAULT_CR) &&
+	    header_is_session_directive(line, e->nlen)) {
+		log_error("script %s: header %.*s: malformed session directive: %s",
+		    r->script, (int)e->nlen, line, text);
+		return 500;
+	}
+	log_error("script %s: malformed response header block: %s", r->script,
+	    text);
+	return 502;
+}
+
 /* Status, Location and session directives of a parsed header block.
  * Returns 0, or the HTTP status to fail with. */
 static int
@@ -176,14 +251,16 @@ read_headers(struct response *r)
 			}
 		} else if (header_is(h, "Location")) {
 			have_location = 1;
-		} else if (r->sr) {
-			rc = sess_directive(r->sr, h->name, h->nlen, h->value,
-			    h->vlen, err, sizeof(err));
+		} else if (header_is_session_directive(h->name, h->nlen)) {
+			rc = r->sr ? sess_directive(r->sr, h->name, h->nlen,
+			    h->value, h->vlen, err, sizeof(err)) : 0;
 			if (rc < 0) {
 				log_error("script %s: %s", r->script, err);
 				return 500;
 			}
-			r->consumed[i] = (unsigned char)rc;
+			if (rc == 0)
+				directive_ignored(r, h);
+			r->consumed[i] = 1;     /* never forwarded */
 		}
 	}
 	if (have_location && !have_status) {
@@ -225,6 +302,7 @@ on_stdout(void *ctx, const char *buf, size_t n)
 	switch (r->state) {
 	case R_HEAD: {
 		size_t take = MAX_HEADER_BLOCK - r->hlen;
+		struct cgi_header_error perr;
 		int used, st;
 
 		if (take > n)
@@ -236,15 +314,12 @@ on_stdout(void *ctx, const char *buf, size_t n)
 		if (!memchr(buf, '\n', take) && r->hlen < MAX_HEADER_BLOCK)
 			return 0;
 		r->nh = MAX_HEADERS;
-		used = cgi_headers_parse(r->w->head, r->hlen, r->hdrs, &r->nh);
+		used = cgi_headers_parse(r->w->head, r->hlen, r->hdrs, &r->nh,
+		    &perr);
 		if (used == CGI_INCOMPLETE)
 			return 0;
 		if (used < 0) {
-			log_error("script %s: %s", r->script,
-			    used == CGI_TOO_LARGE ? "header block over 64 KiB" :
-			    used == CGI_TOO_MANY ? "too many response headers" :
-			    "malformed response header block");
-			r->fail_status = 502;
+			r->fail_status = header_block_refused(r, used, &perr);
 			return -1;
 		}
 		if ((st = read_headers(r)) != 0) {

@@ -12,6 +12,7 @@ struct worker_ctx {
 	char **wrapper_env;          /* our own environment, for pass_env */
 	char *head;                  /* MAX_HEADER_BLOCK bytes, reused */
 	char *hold;                  /* HOLD_MAX bytes, reused */
+	int warned_ignored_directive; /* said once that one was dropped */
 };
 
 int worker_init(struct worker_ctx *w, const struct config *cfg,

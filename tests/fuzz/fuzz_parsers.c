@@ -20,8 +20,10 @@ static void
 fuzz_headers(const char *p, size_t n)
 {
 	struct cgi_header h[MAX_HEADERS];
+	struct cgi_header_error e;
 	size_t nh = MAX_HEADERS;
-	int used = cgi_headers_parse(p, n, h, &nh);
+	char text[512];
+	int used = cgi_headers_parse(p, n, h, &nh, &e);
 
 	if (used > 0) {
 		if ((size_t)used > n || nh == 0 || nh > MAX_HEADERS)
@@ -29,6 +31,11 @@ fuzz_headers(const char *p, size_t n)
 		for (size_t i = 0; i < nh; i++)
 			if (h[i].name < p || h[i].value + h[i].vlen > p + used)
 				abort();
+	} else if (used != CGI_INCOMPLETE) {
+		/* The line at fault lies in what was read. */
+		if (e.off + e.len > n || e.nlen > e.len || e.line == 0)
+			abort();
+		cgi_header_error_text(&e, p, text, sizeof(text));
 	}
 }
 

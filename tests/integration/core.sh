@@ -122,10 +122,50 @@ sleep 0.3
 log=$(cat "$T/sessionwrap.log")
 expect_match "log names the script: malformed" "bad-header.cgi: malformed response header block" "$log"
 expect_match "log names the script: header over limit" "big-header.cgi: header block over 64 KiB" "$log"
+expect_match "... and the line being read at the limit" \
+	'big-header.cgi: header block over 64 KiB: line 18 "X-Filler-16:": still open at the limit of 65536 bytes' "$log"
+expect_match "log names the script and the line: too many headers" \
+	'many-headers.cgi: too many response headers: line 129 "X-H-127:": more than 128 headers' "$log"
 expect_match "log names the script: no output" "no-output.cgi: produced no output" "$log"
 expect_match "log names the script: crash" "crash.cgi: .*signal 11" "$log"
 expect_match "log names the script: timeout" "slow.cgi: timed out after 3s" "$log"
 expect_match "log names the script: outside root" "escape.cgi.*outside every root" "$log"
+
+# --- a malformed header block: the log names the line and the fault --------
+# (sess.cgi and rawhead.cgi send each h= as a header line; rawhead.cgi
+# decodes it twice, for a raw NUL that lighttpd would refuse in a URL.)
+badline() {   # badline DESCRIPTION SCRIPT?QUERY LOGLINE (fixed string)
+	expect_eq "$1 -> 502" 502 "$(status_of "$URL/$2")"
+	sleep 0.1
+	check "$1: the log names the line and the fault" \
+		grep -qF "error: script $T/cgi/${2%%\?*}: malformed response header block: $3" "$T/sessionwrap.log"
+}
+badline "space before the colon" "sess.cgi?$(hq 'X-Session-Set : k=4')" \
+	'line 1 "X-Session-Set :": space before the colon'
+badline "folded line" "sess.cgi?$(hq 'X-A: 1')&$(hq ' folded: x')" \
+	'line 2 " folded:": folded line (starts with a space or tab)'
+badline "no colon" "sess.cgi?$(hq 'X-A: 1')&$(hq 'no colon here')" \
+	'line 2 "no colon here": no colon'
+badline "a NUL byte, the value not shown" "rawhead.cgi?h=X-A:%201&h=X-Other:%20secret%2500x" \
+	'line 2 "X-Other:": NUL byte at byte 16 of the line'
+badline "sessions off: a NUL in an X-Session-Set line is a malformed line" \
+	"rawhead.cgi?h=X-Session-Set:%20k=a%2500b" 'line 1 "X-Session-Set:": NUL byte at byte 19 of the line'
+check "the log shows no value of a malformed line" sh -c "! grep -q secret '$T/sessionwrap.log'"
+
+# --- sessions off: session directives still never reach the client ---------
+# They are dropped with a warning, once per worker process (2 workers
+# here), not once per request.
+for i in 1 2 3 4 5 6; do
+	curl -s -D "$T/h" -o /dev/null "$URL/sess.cgi?$(hq 'X-Session-Set: user=alice&secret=42')&$(hq 'x-session-flash: hi')&$(hq 'X-Replace-Session: a=1')&$(hq 'X-Other: kept')"
+done
+h=$(tr -d '\r' <"$T/h")
+expect_nomatch "sessions off: no X-Session-* header reaches the client" '^[Xx]-[Ss]ession' "$h"
+expect_nomatch "sessions off: no X-Replace-Session reaches the client" '^X-Replace-Session' "$h"
+expect_match "sessions off: other headers pass" '^X-Other: kept$' "$h"
+sleep 0.1
+nwarn=$(grep -c "warn: script $T/cgi/sess.cgi: header X-Session-Set dropped, not acted on: sessions are off (no \[session\] secret_file)" "$T/sessionwrap.log")
+check "sessions off: a warning naming script and header, at most once per worker ($nwarn in 6 requests)" \
+	[ "$nwarn" -ge 1 -a "$nwarn" -le 2 ]
 
 # --- stderr to the web server's error log -----------------------------------
 curl -s "$URL/stderr.cgi" >/dev/null

@@ -96,6 +96,26 @@ expect_match "the long answer's change was committed" '^SESSION_long=yes$' "$(sr
 sleep 0.1
 expect_match "the dropped Set-Cookie is logged" "dropped its Set-Cookie for the session cookie 'sid'" "$(cat "$T/sessionwrap.log")"
 sreq "$J" "sess.cgi?$(hq 'X-Session-Unset: long')" >/dev/null
+# A browser reads a cookie's name trimmed of spaces and tabs (RFC 6265
+# 5.2): "sid =evil" would replace the session cookie as well.
+nw=$(grep -c "dropped its Set-Cookie for the session cookie 'sid'" "$T/sessionwrap.log")
+sreq "$J" "rawhead.cgi?h=Set-Cookie:%20sid%20=evil;%20Path=/&h=Set-Cookie:%20sid%2509=%20evil2&h=Set-Cookie:%20sidx%20=kept" >/dev/null
+h=$(hdr)
+expect_nomatch "a child's Set-Cookie 'sid =evil' (blanks around the name) is dropped" '^Set-Cookie: sid[[:space:]]*=' "$h"
+expect_match "... a cookie of another name is not" '^Set-Cookie: sidx =kept' "$h"
+expect_match "... and the session survives" '^SESSION_pet=Rex the dog$' "$(sreq "$J" sess.cgi)"
+sleep 0.1
+expect_eq "... each dropped with the warning" $((nw + 2)) \
+	"$(grep -c "dropped its Set-Cookie for the session cookie 'sid'" "$T/sessionwrap.log")"
+
+# --- compat_mod_session off: X-Replace-Session is dropped all the same ------
+sreq "$J" "sess.cgi?$(hq 'X-Replace-Session: user=bob')" >/dev/null
+expect_nomatch "X-Replace-Session without compat_mod_session does not reach the client" '^X-Replace-Session' "$(hdr)"
+expect_match "... and changes nothing" '^REMOTE_USER=alice$' "$(sreq "$J" sess.cgi)"
+sleep 0.1
+expect_match "... with a warning naming the script, header and key" \
+	"warn: script $T/cgi/sess.cgi: header X-Replace-Session dropped, not acted on: compat_mod_session is off" \
+	"$(cat "$T/sessionwrap.log")"
 
 # --- flash ---------------------------------------------------------------------
 sreq "$J" "sess.cgi?$(hq 'X-Session-Flash: info=Item added')&$(hq 'X-Session-Flash: warning=Cart almost full')" >/dev/null
@@ -131,6 +151,23 @@ bad "empty key" 'X-Session-Set: =v' 'X-Session-Set'
 bad "permanent not 0/1" 'X-Session-Permanent: yes' 'X-Session-Permanent'
 bad "clear not 1" 'X-Session-Clear: please' 'X-Session-Clear'
 bad "unknown directive" 'X-Session-Sett: a=1' 'X-Session-Sett'
+# A raw NUL or CR in a directive's line (rawhead.cgi: %2500 is a NUL).
+rawbad() {   # rawbad DESCRIPTION QUERY LOGTEXT
+	code=$(curl -s -o /dev/null -w '%{http_code}' -b "$J" "$URL/rawhead.cgi?h=X-Session-Set:%20ok=1&$2")
+	expect_eq "bad directive ($1) -> 500" 500 "$code"
+	sleep 0.1
+	check "bad directive ($1): log names script, header and line" grep -qF \
+		"error: script $T/cgi/rawhead.cgi: header X-Session-Set: malformed session directive: line 2 \"X-Session-Set:\": $3" "$T/sessionwrap.log"
+}
+rawbad "raw NUL byte" "h=X-Session-Set:%20k=a%2500b" 'NUL byte at byte 19 of the line'
+rawbad "raw CR" "h=X-Session-Set:%20k=a%250Db" 'CR inside the line at byte 19 of the line'
+expect_eq "a raw NUL in another header: a malformed header block -> 502" 502 \
+	"$(status_of "$URL/rawhead.cgi?h=X-Session-Set:%20ok=1&h=X-Other:%20a%2500b" -b "$J")"
+expect_eq "X-Session-Set over the 64 KiB header block -> 502" 502 \
+	"$(status_of "$URL/bigset.cgi?name=huge&n=70000" -b "$J")"
+sleep 0.1
+check "... the log names the header and the limit" grep -qF \
+	"error: script $T/cgi/bigset.cgi: header block over 64 KiB: line 1 \"X-Session-Set:\": still open at the limit of 65536 bytes" "$T/sessionwrap.log"
 expect_eq "30 KB value accepted" 200 "$(status_of "$URL/bigset.cgi?name=big1&n=30000" -b "$J")"
 expect_eq "second 30 KB value accepted" 200 "$(status_of "$URL/bigset.cgi?name=big2&n=30000" -b "$J")"
 expect_eq "third 30 KB value: session over max_size (64 KiB) -> 500" 500 \
@@ -245,3 +282,18 @@ expect_nomatch "... no new cookie over the user's" '^Set-Cookie' "$(hdr)"
 expect_match "... logged, naming the script and the size" "script $T/cgi/setkey.cgi: Cookie header of 16385 bytes, over the limit \\(16384\\): request refused \\(431\\)" "$(cat "$T/sessionwrap.log")"
 b=$(sreq "$J4" sess.cgi)
 expect_match "the session is as the 16 KiB request left it" '^SESSION=cart=1&user=erin$' "$b"
+
+# --- a response that sets our cookie: no cache keeps it, targeted or not ---
+# RFC 9213 targeted fields (CDN-Cache-Control, *-CDN-Cache-Control) and
+# Surrogate-Control win over Cache-Control for the caches they target.
+curl -s -o /dev/null -D "$T/h" "$URL/sess.cgi?$(hq 'X-Session-Set: cdn=1')&$(hq 'CDN-Cache-Control: public, max-age=600')&$(hq 'Surrogate-Control: max-age=600')&$(hq 'Example-CDN-Cache-Control: max-age=600')&$(hq 'Cache-Control: public, max-age=600')&$(hq 'X-Other: kept')"
+h=$(hdr)
+expect_match "new session: our Set-Cookie ..." '^Set-Cookie: sid=' "$h"
+expect_match "... with Cache-Control: no-store, private" '^Cache-Control: no-store, private$' "$h"
+expect_nomatch "... and no child's CDN-Cache-Control" '^CDN-Cache-Control' "$h"
+expect_nomatch "... nor Surrogate-Control" '^Surrogate-Control' "$h"
+expect_nomatch "... nor Example-CDN-Cache-Control" '^Example-CDN-Cache-Control' "$h"
+expect_nomatch "... nor the child's Cache-Control" '^Cache-Control: public' "$h"
+expect_match "... other headers pass" '^X-Other: kept$' "$h"
+curl -s -o /dev/null -D "$T/h" "$URL/sess.cgi?$(hq 'CDN-Cache-Control: max-age=5')"
+expect_match "no Set-Cookie: the child's CDN-Cache-Control passes" '^CDN-Cache-Control: max-age=5$' "$(hdr)"

@@ -14,7 +14,22 @@ static int
 parse(const char *s, size_t len, struct cgi_header *h, size_t *n)
 {
 	*n = MAX_HEADERS;
-	return cgi_headers_parse(s, len, h, n);
+	return cgi_headers_parse(s, len, h, n, NULL);
+}
+
+/* Parse s, which must be refused with rc; the account of the line at
+ * fault is left in text. */
+static struct cgi_header_error
+refused(const char *s, size_t len, int rc, char *text, size_t textlen)
+{
+	struct cgi_header h[MAX_HEADERS];
+	struct cgi_header_error e;
+	size_t n = MAX_HEADERS;
+
+	memset(&e, 0xa5, sizeof(e));
+	assert_int_equal(cgi_headers_parse(s, len, h, &n, &e), rc);
+	cgi_header_error_text(&e, s, text, textlen);
+	return e;
 }
 
 static void
@@ -71,6 +86,125 @@ test_malformed_forms(void **state)
 	assert_int_equal(parse("X-A: a\0b\n\n", 10, h, &n), CGI_MALFORMED);
 }
 
+/* Each malformed line is named: its number, its name part, the fault. */
+static void
+test_malformed_line_named(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t line, off, len, nlen;
+		enum cgi_fault fault;
+		const char *text;
+	} cases[] = {
+		{ "Content-Type: text/plain\r\nX-Session-Set : k=4\r\n\r\n", 2, 26,
+		  19, 0, CGI_FAULT_SPACE_BEFORE_COLON,
+		  "line 2 \"X-Session-Set :\": space before the colon" },
+		{ "X-A:1\nX-B\t: 2\n\n", 2, 6, 7, 0, CGI_FAULT_SPACE_BEFORE_COLON,
+		  "line 2 \"X-B\\x09:\": space before the colon" },
+		{ "no colon here\n\n", 1, 0, 13, 0, CGI_FAULT_NO_COLON,
+		  "line 1 \"no colon here\": no colon" },
+		{ "X-A: 1\n folded: x\n\n", 2, 7, 10, 0, CGI_FAULT_FOLDED,
+		  "line 2 \" folded:\": folded line (starts with a space or tab)" },
+		{ "X-A: 1\r\n\tmore\r\n\r\n", 2, 8, 5, 0, CGI_FAULT_FOLDED,
+		  "line 2 \"\\x09more\": folded line (starts with a space or tab)" },
+		{ ": empty name\n\n", 1, 0, 12, 0, CGI_FAULT_EMPTY_NAME,
+		  "line 1 \":\": empty header name" },
+		{ "Bad Name: x\n\n", 1, 0, 11, 0, CGI_FAULT_BAD_NAME,
+		  "line 1 \"Bad Name:\": byte not allowed in a header name at byte 4 of the line" },
+		{ "Bad(na\"me: x\n\n", 1, 0, 12, 0, CGI_FAULT_BAD_NAME,
+		  "line 1 \"Bad(na\\x22me:\": byte not allowed in a header name at byte 4 of the line" },
+		{ "X-A: a\rb\n\n", 1, 0, 8, 3, CGI_FAULT_CR,
+		  "line 1 \"X-A:\": CR inside the line at byte 7 of the line" },
+		{ "\r\n", 1, 0, 0, 0, CGI_FAULT_NO_HEADER,
+		  "line 1: blank line before any header" },
+		/* Only the name part of a line is shown, never its value. */
+		{ "X-Session-Set: user=alice\nno colon but secret=42 and much more text than fits\n\n",
+		  2, 26, 51, 0, CGI_FAULT_NO_COLON,
+		  "line 2 \"no colon but secret=42 and much more text than f...\": no colon" },
+	};
+	char text[300];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cgi_header_error e = refused(cases[i].in,
+		    strlen(cases[i].in), CGI_MALFORMED, text, sizeof(text));
+		assert_int_equal(e.fault, cases[i].fault);
+		assert_int_equal(e.line, cases[i].line);
+		assert_int_equal(e.off, cases[i].off);
+		assert_int_equal(e.len, cases[i].len);
+		assert_int_equal(e.nlen, cases[i].nlen);
+		assert_string_equal(text, cases[i].text);
+	}
+}
+
+/* A NUL byte: the line keeps its name (the caller tells a session
+ * directive from another header by it), the value is not shown. */
+static void
+test_nul_line_named(void **state)
+{
+	static const char in[] = "Content-Type: text/plain\nX-Session-Set: a=1\0secret\n\n";
+	char text[300];
+	struct cgi_header_error e = refused(in, sizeof(in) - 1, CGI_MALFORMED,
+	    text, sizeof(text));
+
+	(void)state;
+	assert_int_equal(e.fault, CGI_FAULT_NUL);
+	assert_int_equal(e.line, 2);
+	assert_int_equal(e.nlen, 13);
+	assert_memory_equal(in + e.off, "X-Session-Set", e.nlen);
+	assert_string_equal(text, "line 2 \"X-Session-Set:\": NUL byte at byte 19 of the line");
+	e = refused("X-Se\0t: 1\n\n", 11, CGI_MALFORMED, text, sizeof(text));
+	assert_int_equal(e.nlen, 0);
+	assert_string_equal(text, "line 1 \"X-Se\\x00t:\": NUL byte at byte 5 of the line");
+}
+
+/* The limits name the line being read when they were hit. */
+static void
+test_limit_line_named(void **state)
+{
+	const char *t = "A: 1\nB: 2\nC: 3\nD: 4\nE: 5\n\n";
+	struct cgi_header h[4];
+	struct cgi_header_error e;
+	size_t n = 4, len = MAX_HEADER_BLOCK + 100;
+	char text[300], *buf = malloc(len);
+
+	(void)state;
+	assert_int_equal(cgi_headers_parse(t, strlen(t), h, &n, &e), CGI_TOO_MANY);
+	assert_int_equal(e.line, 5);
+	cgi_header_error_text(&e, t, text, sizeof(text));
+	assert_string_equal(text, "line 5 \"E:\": more than 4 headers");
+
+	memset(buf, 'v', len);
+	memcpy(buf, "Content-Type: text/plain\r\nX-Session-Set: big=", 45);
+	e = refused(buf, len, CGI_TOO_LARGE, text, sizeof(text));
+	assert_int_equal(e.line, 2);
+	assert_int_equal(e.nlen, 13);
+	assert_int_equal(e.off + e.len, MAX_HEADER_BLOCK);
+	assert_string_equal(text, "line 2 \"X-Session-Set:\": still open at the limit of 65536 bytes");
+	/* A long name is cut. */
+	memset(buf, 'N', len);
+	e = refused(buf, len, CGI_TOO_LARGE, text, sizeof(text));
+	assert_int_equal(e.line, 1);
+	assert_string_equal(text, "line 1 \"NNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNN...\": "
+	    "still open at the limit of 65536 bytes");
+	free(buf);
+}
+
+static void
+test_session_directive_names(void **state)
+{
+	(void)state;
+	assert_true(header_is_session_directive("X-Session-Set", 13));
+	assert_true(header_is_session_directive("x-session-flash", 15));
+	assert_true(header_is_session_directive("X-Session-Typo", 14));
+	assert_true(header_is_session_directive("X-Session-", 10));
+	assert_true(header_is_session_directive("x-replace-session", 17));
+	assert_false(header_is_session_directive("X-Session", 9));
+	assert_false(header_is_session_directive("X-Sessions", 10));
+	assert_false(header_is_session_directive("X-Replace-Sessions", 18));
+	assert_false(header_is_session_directive("Set-Cookie", 10));
+}
+
 static void
 test_block_size_limit(void **state)
 {
@@ -105,10 +239,10 @@ test_header_count_limit(void **state)
 	const char *t = "A: 1\nB: 2\nC: 3\nD: 4\nE: 5\n\n";
 
 	(void)state;
-	assert_int_equal(cgi_headers_parse(s, strlen(s), h, &n), (int)strlen(s));
+	assert_int_equal(cgi_headers_parse(s, strlen(s), h, &n, NULL), (int)strlen(s));
 	assert_int_equal(n, 4);
 	n = 4;
-	assert_int_equal(cgi_headers_parse(t, strlen(t), h, &n), CGI_TOO_MANY);
+	assert_int_equal(cgi_headers_parse(t, strlen(t), h, &n, NULL), CGI_TOO_MANY);
 }
 
 static void
@@ -147,6 +281,10 @@ main(void)
 		cmocka_unit_test(test_lf_and_crlf),
 		cmocka_unit_test(test_incomplete_until_blank_line),
 		cmocka_unit_test(test_malformed_forms),
+		cmocka_unit_test(test_malformed_line_named),
+		cmocka_unit_test(test_nul_line_named),
+		cmocka_unit_test(test_limit_line_named),
+		cmocka_unit_test(test_session_directive_names),
 		cmocka_unit_test(test_block_size_limit),
 		cmocka_unit_test(test_header_count_limit),
 		cmocka_unit_test(test_status),
