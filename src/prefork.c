@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -65,7 +66,7 @@ accept_one(int listen_fd, const sigset_t *waitmask)
 
 static void
 worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
-    pid_t master)
+    pid_t master, volatile pid_t *child_group)
 {
 	struct sigaction sa;
 	sigset_t blocked, waitmask;
@@ -99,6 +100,7 @@ worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
 		log_error("out of memory");
 		_exit(2);
 	}
+	w.child_group = child_group;
 	FCGX_Init();
 	/* listen_sock -1: libfcgi never accepts by itself (it would block in
 	 * accept(), out of reach of our signal handling); we hand it each
@@ -129,6 +131,7 @@ worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
 struct proc {
 	pid_t pid;
 	unsigned gen;
+	int slot;                       /* its place in master.child_groups */
 	struct timespec started;        /* CLOCK_MONOTONIC */
 };
 
@@ -150,28 +153,51 @@ struct master {
 	char **wrapper_env;
 	struct proc procs[MAX_WORKERS * 2];
 	int nprocs;
+	/* Shared with the workers: each one's running CGI process group.
+	 * The child runs in a session of its own, so a worker that dies
+	 * (kill -9, OOM) would leave it running past every timeout. */
+	volatile pid_t *child_groups;
 	unsigned gen;
 	pid_t gc_pid;
 	int stopping;
 };
 
+/* A place in child_groups no live worker holds (there are as many places
+ * as procs). */
+static int
+free_slot(const struct master *m)
+{
+	for (int slot = 0;; slot++) {
+		int taken = 0;
+
+		for (int i = 0; i < m->nprocs && !taken; i++)
+			taken = m->procs[i].slot == slot;
+		if (!taken)
+			return slot;
+	}
+}
+
 static void
 spawn_worker(struct master *m)
 {
 	pid_t pid, master = getpid();
+	int slot;
 
 	if (m->nprocs >= (int)(sizeof(m->procs) / sizeof(m->procs[0]))) {
 		log_error("too many worker processes; not spawning");
 		return;
 	}
+	slot = free_slot(m);
+	m->child_groups[slot] = 0;
 	pid = fork();
 	if (pid < 0) {
 		log_error("fork: %s", strerror(errno));
 		return;
 	}
 	if (pid == 0)
-		worker_main(m->cfg, m->listen_fd, m->wrapper_env, master);
-	m->procs[m->nprocs] = (struct proc){ pid, m->gen, { 0, 0 } };
+		worker_main(m->cfg, m->listen_fd, m->wrapper_env, master,
+		    &m->child_groups[slot]);
+	m->procs[m->nprocs] = (struct proc){ pid, m->gen, slot, { 0, 0 } };
 	clock_gettime(CLOCK_MONOTONIC, &m->procs[m->nprocs++].started);
 }
 
@@ -191,6 +217,24 @@ signal_generation(struct master *m, int sig, int old_only)
 	for (int i = 0; i < m->nprocs; i++)
 		if (!old_only || m->procs[i].gen != m->gen)
 			kill(m->procs[i].pid, sig);
+}
+
+/* A worker gone in the middle of a request leaves its CGI program's
+ * process group behind, in a session of its own: kill it, so that no
+ * program outlives the timeout its worker was to enforce. */
+static void
+kill_orphaned_group(struct master *m, const struct proc *p, int status)
+{
+	pid_t group = m->child_groups[p->slot];
+
+	if (group <= 0)
+		return;
+	m->child_groups[p->slot] = 0;
+	if (kill(-group, SIGKILL) == 0)
+		log_warn("worker %ld ended (%s %d) with a CGI program running: its "
+		    "process group %ld killed", (long)p->pid, WIFSIGNALED(status) ?
+		    "signal" : "exit status", WIFSIGNALED(status) ?
+		    WTERMSIG(status) : WEXITSTATUS(status), (long)group);
 }
 
 /* Reap every exited child; note which workers need a successor. */
@@ -219,6 +263,7 @@ reap(struct master *m, int *fast_deaths)
 				if (seconds_since(&m->procs[i].started) < 1.0)
 					(*fast_deaths)++;
 			}
+			kill_orphaned_group(m, &m->procs[i], status);
 			m->procs[i] = m->procs[--m->nprocs];
 			break;
 		}
@@ -312,6 +357,12 @@ prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
 	int fast_deaths = 0;
 
 	memset(&m, 0, sizeof(m));
+	m.child_groups = mmap(NULL, sizeof(pid_t) * MAX_WORKERS * 2,
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m.child_groups == MAP_FAILED) {
+		log_error("mmap: %s", strerror(errno));
+		return 1;
+	}
 	m.cfg = cfg;
 	m.ov = ov;
 	m.listen_fd = listen_fd;

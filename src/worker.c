@@ -509,6 +509,8 @@ finish(struct response *r, struct child *c, enum pump_result pr,
 		break;
 	}
 	child_cleanup(c);
+	if (r->w->child_group)
+		*r->w->child_group = 0;
 }
 
 void
@@ -576,6 +578,8 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 		send_error(&r, 502);
 		goto out;
 	}
+	if (w->child_group)
+		*w->child_group = c.pid;
 	io = (struct pump_io){
 		.ctx = &r,
 		.body_ctx = t,

@@ -2,6 +2,8 @@
 #ifndef SW_WORKER_H
 #define SW_WORKER_H
 
+#include <sys/types.h>
+
 #include "config.h"
 #include "sessions.h"
 #include "transport.h"
@@ -13,6 +15,10 @@ struct worker_ctx {
 	char *head;                  /* MAX_HEADER_BLOCK bytes, reused */
 	char *hold;                  /* HOLD_MAX bytes, reused */
 	int warned_ignored_directive; /* said once that one was dropped */
+	volatile pid_t *child_group; /* shared with the master: the running
+	                                child's process group, 0 if none (a
+	                                worker that dies leaves it to be
+	                                killed); NULL: not tracked */
 };
 
 int worker_init(struct worker_ctx *w, const struct config *cfg,

@@ -21,6 +21,25 @@ expect_eq "requests still served after the respawn" 201 "$(status_of "$URL/statu
 zombies=$(ps -o stat= --ppid "$SW_PID" | grep -c Z)
 expect_eq "no zombie children" 0 "$zombies"
 
+# --- a worker killed in a request takes its CGI program's group along ------------
+# (The program runs in a session of its own: without the master's help it
+# would run on under init, past every timeout.)
+rm -f "$T/cgi/slow.pgid"
+curl -s -o /dev/null "$URL/slow.cgi?300" &
+CURL2=$!
+wait_for test -s "$T/cgi/slow.pgid"
+pg=$(cat "$T/cgi/slow.pgid")
+busy=$(ps -o ppid= -p "$pg" | tr -d ' ')
+check "the slow program runs under a worker" sh -c "pgrep -P $SW_PID | grep -qx '$busy'"
+check "... with its own children in its group" [ "$(pgrep -g "$pg" | wc -l)" -ge 2 ]
+kill -KILL "$busy"
+wait_for sh -c "! pgrep -g $pg >/dev/null"
+expect_eq "worker killed: its program's whole process group is gone" 0 "$(pgrep -g "$pg" | wc -l | tr -d ' ')"
+expect_match "... logged, naming the worker and the group" \
+	"worker $busy ended \\(signal 9\\) with a CGI program running: its process group $pg killed" \
+	"$(cat "$T/sessionwrap.log")"
+wait "$CURL2"
+
 # --- SIGHUP: new config, new workers, nothing dropped ------------------------
 sed -i 's|^\[handler\]|[handler]\npath = /reloaded/bin:/usr/bin:/bin|' "$T/sw.ini"
 old=$(worker_pids "$SW_PID")
