@@ -487,8 +487,17 @@ finish(struct response *r, struct child *c, enum pump_result pr,
 			    WEXITSTATUS(c->status));
 		break;
 	case PUMP_TIMEOUT:
-		log_error("script %s: timed out after %lds; process group killed",
-		    r->script, r->w->cfg->timeout);
+		/* Killed with its group by now: an exit status says the program
+		 * itself had ended, and something it left kept its output open. */
+		child_reap(c, 0);
+		if (WIFEXITED(c->status))
+			log_error("script %s: exited (status %d), but its output stayed "
+			    "open (a background process it left holding standard "
+			    "output?): timed out after %lds; process group killed",
+			    r->script, WEXITSTATUS(c->status), r->w->cfg->timeout);
+		else
+			log_error("script %s: timed out after %lds; process group "
+			    "killed", r->script, r->w->cfg->timeout);
 		if (r->state != R_STREAM)
 			send_error(r, 504);
 		break;

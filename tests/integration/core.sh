@@ -118,6 +118,12 @@ check "the slow script ran in a process group of its own" [ -n "$pgid" ]
 alive=$(ps -eo pgid=,stat= | awk -v g="${pgid:-0}" '$1 == g && $2 !~ /^Z/' | wc -l)
 expect_eq "the slow script's whole process group was killed" 0 "$alive"
 
+# A program that answered and exited 0 but left a background process
+# holding its output: the web server waits for the end of the output, as
+# under any CGI runner; the log says what held it open.
+b=$(curl -s -m 8 -w ' %{http_code}' "$URL/background.cgi")
+expect_eq "a background process holding the output: the answer, ended at the timeout" "answered 200" "$(printf '%s' "$b" | tr '\n' ' ' | tr -s ' ')"
+
 sleep 0.3
 log=$(cat "$T/sessionwrap.log")
 expect_match "log names the script: malformed" "bad-header.cgi: malformed response header block" "$log"
@@ -129,6 +135,10 @@ expect_match "log names the script and the line: too many headers" \
 expect_match "log names the script: no output" "no-output.cgi: produced no output" "$log"
 expect_match "log names the script: crash" "crash.cgi: .*signal 11" "$log"
 expect_match "log names the script: timeout" "slow.cgi: timed out after 3s" "$log"
+expect_match "... and says the program itself had exited" \
+	"background.cgi: exited \\(status 0\\), but its output stayed open \\(a background process it left holding standard output\\?\\): timed out after 3s" "$log"
+expect_nomatch "... which a program still running is not told" \
+	"slow.cgi: exited" "$log"
 expect_match "log names the script: outside root" "escape.cgi.*outside every root" "$log"
 
 # --- a malformed header block: the log names the line and the fault --------
