@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #define PUMP_CHUNK (64 * 1024)
+#define PUSH_AFTER_MS 2      /* quiet child: send what is buffered */
 
 long long
 monotonic_ms(void)
@@ -208,7 +209,18 @@ child_pump(struct child *c, struct pump_io *io, long long deadline_ms)
 			pfd[n++] = (struct pollfd){ c->err_fd, POLLIN, 0 };
 		}
 		long long wait = deadline_ms - now;
-		int rc = poll(pfd, (nfds_t)n, wait > 60000 ? 60000 : (int)wait);
+		int rc = 0;
+		/* Buffered answer bytes go out when the child has been quiet
+		 * for PUSH_AFTER_MS: a program that writes a line at a time is
+		 * streamed, one that is about to end sends all in one go. */
+		if (io->unflushed != NULL && io->unflushed(io->body_ctx) &&
+		    (rc = poll(pfd, (nfds_t)n, wait < PUSH_AFTER_MS ? (int)wait :
+		    PUSH_AFTER_MS)) == 0 && io->push(io->body_ctx) < 0) {
+			res = PUMP_STOPPED;    /* the web server is gone */
+			break;
+		}
+		if (rc == 0)
+			rc = poll(pfd, (nfds_t)n, wait > 60000 ? 60000 : (int)wait);
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;

@@ -45,6 +45,13 @@ struct pump_io {
 	long long (*held)(void *ctx);
 	int (*send_held)(void *ctx);
 	long long max_held;
+	/* Answer bytes the transport buffers (body_ctx): when unflushed()
+	 * says some wait and the child has written nothing for a moment
+	 * (2 ms), push() sends them, so a program that writes a line at a
+	 * time streams, and one that writes fast or is about to end still
+	 * goes out in big records.  NULL: nothing is buffered. */
+	int (*unflushed)(void *ctx);
+	int (*push)(void *ctx);
 };
 
 enum pump_result {

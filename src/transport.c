@@ -150,6 +150,7 @@ put(struct transport *t, const char *buf, size_t n)
 		if (t->fcgi) {
 			int chunk = n > (1 << 30) ? (1 << 30) : (int)n;
 			w = FCGX_PutStr(buf, chunk, t->fcgi->out) == chunk ? chunk : -1;
+			t->unflushed = 1;
 		} else if ((w = write(STDOUT_FILENO, buf, n)) < 0 && errno == EINTR) {
 			continue;
 		}
@@ -199,6 +200,25 @@ transport_send_held(void *tp)
 			break;
 		spool_drop(&t->held, n);
 	}
+	return t->failed ? -1 : 0;
+}
+
+int
+transport_unflushed(void *tp)
+{
+	const struct transport *t = tp;
+
+	return t->unflushed && !t->failed;
+}
+
+int
+transport_push(void *tp)
+{
+	struct transport *t = tp;
+
+	t->unflushed = 0;
+	if (t->fcgi && !t->failed && FCGX_FFlush(t->fcgi->out) < 0)
+		t->failed = 1;
 	return t->failed ? -1 : 0;
 }
 
@@ -254,7 +274,6 @@ transport_flush(struct transport *t)
 			    spool_len(&t->held));
 	}
 	transport_send_held(t);
-	if (t->fcgi && !t->failed && FCGX_FFlush(t->fcgi->out) < 0)
-		t->failed = 1;
+	transport_push(t);
 	spool_free(&t->held);
 }

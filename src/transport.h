@@ -24,6 +24,7 @@ struct transport {
 	int nohold;              /* holding is over (the body will not be
 				  * read any more) or failed: write through */
 	const char *script;      /* whose answer it is, for log lines */
+	int unflushed;           /* bytes sit in libfcgi's buffer */
 };
 
 void transport_fcgi(struct transport *t, FCGX_Request *req);
@@ -39,6 +40,12 @@ int transport_write(struct transport *t, const char *buf, size_t n);
  * them once the body is in.  0, or -1 once the web server is gone. */
 long long transport_held(void *t);
 int transport_send_held(void *t);
+/* Whether answer bytes sit in libfcgi's buffer, and sending them: the
+ * pump does so when the program has nothing more ready, so a program that
+ * writes a line at a time is streamed line by line.  0, or -1 once the
+ * web server is gone. */
+int transport_unflushed(void *t);
+int transport_push(void *t);
 /* No more of the body will be read: the answer goes out from now on. */
 void transport_stop_holding(struct transport *t);
 void transport_log(struct transport *t, const char *buf, size_t n);

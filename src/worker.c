@@ -602,6 +602,8 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 		.held = transport_held,
 		.send_held = transport_send_held,
 		.max_held = MAX_HELD,
+		.unflushed = transport_unflushed,
+		.push = transport_push,
 	};
 	t->body_left = body_len;
 	t->script = r.script;

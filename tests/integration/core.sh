@@ -188,8 +188,9 @@ expect_match "child stderr line 2 in the server log, prefixed" "stderr.cgi: seco
 fds=$(curl -s "$URL/fdcheck.cgi" | sort -n | tr '\n' ' ')
 expect_eq "the child gets exactly fds 0 1 2 (no FastCGI socket leak)" "0 1 2 " "$fds"
 
-# --- client goes away mid-response ------------------------------------------
-curl -s -m 1 "$URL/stream.cgi" >/dev/null
+# --- a program that writes a line at a time is streamed; the client goes away ---
+lines=$(curl -s -m 1 "$URL/stream.cgi" | grep -c '^line ')
+check "streamed line by line ($lines of a line per 0.1 s in 1 s)" [ "$lines" -ge 5 ]
 sleep 2
 check "child killed when the client went away" sh -c "! pgrep -f '$T/cgi/[s]tream.cgi' >/dev/null"
 check "sessionwrap still serves after all that" [ "$(status_of "$URL/status.cgi")" = 201 ]

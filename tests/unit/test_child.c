@@ -28,6 +28,9 @@ struct fake {
 	long long held, max_seen, out_total, sent_held;
 	long long pump_ms;       /* how long child_pump took */
 	int sent_with_body_due;
+	int track_push;          /* count pushes of buffered output */
+	int unflushed, pushes;
+	long long out_at_first_push;
 	char tail[64];
 	size_t taillen;
 };
@@ -56,6 +59,7 @@ fake_stdout(void *ctx, const char *buf, size_t n)
 	struct fake *f = ctx;
 
 	f->out_total += (long long)n;
+	f->unflushed = 1;
 	if (f->body_left > 0 && !f->hold_outside) {
 		f->held += (long long)n;
 		if (f->held > f->max_seen)
@@ -96,6 +100,25 @@ fake_send_held(void *ctx)
 		f->sent_with_body_due = 1;
 	f->sent_held += f->held;
 	f->held = 0;
+	return 0;
+}
+
+static int
+fake_unflushed(void *ctx)
+{
+	struct fake *f = ctx;
+
+	return f->track_push && f->unflushed;
+}
+
+static int
+fake_push(void *ctx)
+{
+	struct fake *f = ctx;
+
+	if (f->pushes++ == 0)
+		f->out_at_first_push = f->out_total;
+	f->unflushed = 0;
 	return 0;
 }
 
@@ -162,6 +185,8 @@ run_until(struct fake *f, long long body, long long max_held, pid_t writer,
 		.held = fake_held,
 		.send_held = fake_send_held,
 		.max_held = max_held,
+		.unflushed = fake_unflushed,
+		.push = fake_push,
 	};
 
 	f->body_left = body;
@@ -282,6 +307,27 @@ test_body_missing_at_the_deadline(void **state)
 	assert_int_equal(f.sent_held, 0);
 }
 
+/* A program that writes a line, then nothing for a while: what it wrote
+ * is pushed to the web server while it is quiet, not at its end. */
+static void
+test_quiet_child_output_pushed(void **state)
+{
+	struct fake f;
+	int ws, p[2];
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.track_push = 1;
+	assert_int_equal(pipe(p), 0);
+	close(p[1]);
+	f.body_fd = p[0];
+	write_script("#!/bin/sh\nprintf 'first\\n'\nsleep 0.3\nprintf 'second\\n'\n");
+	assert_int_equal(run(&f, 0, 1 << 20, 0, &ws), PUMP_DONE);
+	assert_string_equal(f.tail, "first\nsecond\n");
+	assert_true(f.pushes >= 1);
+	assert_int_equal(f.out_at_first_push, 6);     /* "first\n" alone */
+}
+
 int
 main(void)
 {
@@ -290,6 +336,7 @@ main(void)
 		cmocka_unit_test(test_body_drained_after_the_child_is_gone),
 		cmocka_unit_test(test_body_drained_when_nothing_is_held),
 		cmocka_unit_test(test_body_missing_at_the_deadline),
+		cmocka_unit_test(test_quiet_child_output_pushed),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
