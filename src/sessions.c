@@ -446,6 +446,12 @@ log_blocked(const struct sess_request *r)
 }
 
 int
+sess_changes_pending(const struct sess_request *r)
+{
+	return r->log.nchanges > 0 || r->failed;
+}
+
+int
 sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
     char *err, size_t errlen)
 {

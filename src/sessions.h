@@ -51,6 +51,12 @@ int sess_env(struct sess_request *r, env_add_fn add, void *ctx);
 int sess_directive(struct sess_request *r, const char *name, size_t nlen,
     const char *value, size_t vlen, char *err, size_t errlen);
 
+/* Whether a commit would change the session: a directive, or flash
+ * messages handed to the child (delivered, they are consumed).  Without
+ * either, a commit only refreshes the timer and the cookie, which a crash
+ * later need not undo: the worker may commit at once and stream. */
+int sess_changes_pending(const struct sess_request *r);
+
 /* Headers the worker adds to the response after a commit (or after a
  * failed response, to add only Vary/cache headers). */
 struct sess_headers {

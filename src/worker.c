@@ -333,7 +333,10 @@ on_stdout(void *ctx, const char *buf, size_t n)
 			const char *after = buf + take;
 			size_t after_n = n - take;
 
-			if (r->sr && r->status < 500) {
+			/* The body is held back while a crash could still undo
+			 * the session's changes; without changes it streams. */
+			if (r->sr && r->status < 500 &&
+			    sess_changes_pending(r->sr)) {
 				r->state = R_HOLD;
 				r->holdlen = 0;
 				if (rest && on_stdout(r, r->w->head + used, rest) < 0)

@@ -297,3 +297,17 @@ expect_nomatch "... nor the child's Cache-Control" '^Cache-Control: public' "$h"
 expect_match "... other headers pass" '^X-Other: kept$' "$h"
 curl -s -o /dev/null -D "$T/h" "$URL/sess.cgi?$(hq 'CDN-Cache-Control: max-age=5')"
 expect_match "no Set-Cookie: the child's CDN-Cache-Control passes" '^CDN-Cache-Control: max-age=5$' "$(hdr)"
+
+# --- a page that changes nothing streams; one with changes is held back -------
+# (Held, a crash could still undo its changes; a request with no directive
+# and no flash handed over has none.)
+J5="$T/jar5"
+sreq "$J5" "setkey.cgi?user=sam" >/dev/null
+lines=$(curl -s -m 1 -b "$J5" "$URL/stream.cgi" | grep -c '^line ')
+check "with a session and no changes, the answer streams ($lines lines in 1 s)" [ "$lines" -ge 3 ]
+sreq "$J5" "sess.cgi?$(hq 'X-Session-Flash: info=hi')" >/dev/null
+lines=$(curl -s -m 1 -b "$J5" "$URL/stream.cgi" | grep -c '^line ')
+expect_eq "with a flash handed over (consumed at commit), it is held back" 0 "$lines"
+sleep 0.5
+expect_match "... and the flash, not committed as read, is still there" \
+	'^SESSIONWRAP_FLASH=info=hi$' "$(sreq "$J5" sess.cgi)"
