@@ -31,12 +31,28 @@
 #define STOP_GRACE_EXTRA 5      /* seconds past [handler] timeout */
 
 static volatile sig_atomic_t worker_stop;
+static int worker_listen_fd = -1;
 
 static void
 on_worker_term(int sig)
 {
 	(void)sig;
 	worker_stop = 1;
+}
+
+/* The master is gone (killed -9, say).  The request in hand goes on, but
+ * the listening socket is let go of at once: a new master started on
+ * the same socket path would find it still accepting, take it for a live
+ * server's, and refuse to start until every request here had ended. */
+static void
+on_master_gone(int sig)
+{
+	(void)sig;
+	worker_stop = 1;
+	if (worker_listen_fd >= 0) {
+		close(worker_listen_fd);
+		worker_listen_fd = -1;
+	}
 }
 
 /* Wait for a connection with SIGTERM deliverable, accept it. */
@@ -47,6 +63,8 @@ accept_one(int listen_fd, const sigset_t *waitmask)
 
 	while (!worker_stop) {
 		int rc = ppoll(&p, 1, NULL, waitmask);
+		if (worker_stop)
+			break;          /* (the socket may be closed by now) */
 		if (rc < 0 && errno != EINTR)
 			return -1;
 		if (rc <= 0 || worker_stop)
@@ -54,6 +72,8 @@ accept_one(int listen_fd, const sigset_t *waitmask)
 		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd >= 0)
 			return fd;
+		if (worker_stop)
+			break;
 		/* Another worker took it, or the peer gave up already. */
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
 		    errno != ECONNABORTED && errno != EPROTO) {
@@ -86,11 +106,16 @@ worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
 	sigaddset(&blocked, SIGINT);
 	sigprocmask(SIG_SETMASK, &blocked, NULL);
 	sigemptyset(&waitmask);
-	/* A worker never outlives its master (killed -9, say): it stops as
-	 * on SIGTERM, after its request. */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* A worker never outlives its master (killed -9, say): it stops
+	 * after its request, and lets go of the socket at once (SA_RESTART:
+	 * the request's reads and writes go on; its polls see EINTR). */
+	worker_listen_fd = listen_fd;
+	sa.sa_handler = on_master_gone;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGUSR1, &sa, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGUSR1);
 	if (getppid() != master)
-		worker_stop = 1;
+		on_master_gone(SIGUSR1);
 
 	if (cfg->secret_file && sessions_open(&sessions, cfg, err, sizeof(err)) < 0) {
 		log_error("%s", err);

@@ -103,6 +103,30 @@ while [ "$(alive)" -gt 0 ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
 left=$(alive)
 expect_eq "workers exit when their master is killed -9" 0 "$left"
 
+# --- a master killed -9 with a request in flight: a new one starts at once -------
+# The busy worker finishes its request, but lets go of the socket at once:
+# a new master on the same path must not find it still accepting.
+start_sw "$T/sw.ini" "$T/sw4.sock" || notok "third sessionwrap started"
+start_lighttpd web4 socket "$T/sw4.sock" </dev/null || notok "lighttpd for it started"
+curl -s "$URL/slow.cgi?3" -o "$T/orphaned" -w '%{http_code}' >"$T/orphaned.code" &
+CURL3=$!
+sleep 0.7
+kill -KILL "$SW_PID"
+sleep 0.3
+start_sw "$T/sw.ini" "$T/sw4.sock"
+sleep 0.5
+# (kill -0 would take an exited, not yet reaped, process for a live one.)
+st=$(ps -o stat= -p "$SW_PID" 2>/dev/null)
+check "a new master starts on the socket while the old worker's request runs" \
+	sh -c "case '$st' in ''|Z*) exit 1 ;; esac"
+expect_nomatch "... not refused as 'another process is listening there'" \
+	"sw4.sock: another process is listening there" "$(cat "$T/sessionwrap.log")"
+wait "$CURL3"
+expect_eq "the orphaned worker's request still finished" "200 slept 3" \
+	"$(cat "$T/orphaned.code") $(cat "$T/orphaned")"
+sleep 0.3
+expect_eq "the new master serves, the old worker gone" 201 "$(status_of "$URL/status.cgi")"
+
 # --- the command line's -c survives a reload -----------------------------------
 "$SW" -c 1 -f "$T/sw.ini" -s "unix:$T/sw3.sock" >>"$T/sessionwrap.log" 2>&1 &
 C1=$!; PIDS="$PIDS $C1"
