@@ -108,8 +108,9 @@ struct store_ops {
 	int (*load)(struct store *st, const struct record_ref *ref, time_t now,
 	    struct stored *out);
 	/* Under the backend's lock: read ref's current record, make the plan
-	 * and carry it out.  ref is ignored unless in->loaded.  0, or -1 (err
-	 * set; for a limit nothing stored has changed). */
+	 * and carry it out.  ref is ignored unless in->loaded.  0 (the caller
+	 * frees the plan), or -1 (err set, the plan already freed; for a
+	 * limit nothing stored has changed). */
 	int (*commit)(struct store *st, const struct record_ref *ref,
 	    const struct commit_in *in, time_t now, struct commit_plan *plan,
 	    char *err, size_t errlen);

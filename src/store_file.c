@@ -739,6 +739,7 @@ file_commit(struct store *st, const struct record_ref *ref,
 	if (plan_execute(fs, ref, in, plan, cur.under_old_name, &t, now) < 0) {
 		snprintf(err, errlen, "session store %s: cannot write the record "
 		    "(see the log)", fs->dir);
+		commit_plan_free(plan);    /* the caller frees only a success's */
 		goto out;
 	}
 	rc = 0;
