@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+extern char **environ;
+
 static const char *
 env(const char *name)
 {
@@ -75,16 +77,45 @@ put_field(const char *s, size_t n)
 	free(buf);
 }
 
+/* Items in the cart: one SESSION_cart_<item>_<random> variable each (see
+ * cart.cgi). */
 static size_t
 cart_count(void)
 {
-	const char *c = env("SESSION_cart");
 	size_t n = 0;
 
-	for (const char *p = c; *p; p++)
-		if ((p == c || p[-1] == ',') && *p != ',')
-			n++;
+	for (char **e = environ; *e; e++)
+		n += strncmp(*e, "SESSION_cart_", 13) == 0;
 	return n;
+}
+
+/* The pending flash messages (SESSIONWRAP_FLASH, "category=message&..."),
+ * shown once as lib/demo.sh shows them: sessionwrap hands them to this
+ * request only. */
+static void
+flashes(void)
+{
+	const char *s = env("SESSIONWRAP_FLASH");
+
+	while (*s) {
+		size_t len = strcspn(s, "&"), klen = strcspn(s, "=");
+		char cat[16];
+		size_t c = 0;
+
+		if (klen > len)
+			klen = len;
+		for (size_t i = 0; i < klen && c < sizeof(cat) - 1; i++)
+			if (s[i] >= 'a' && s[i] <= 'z')
+				cat[c++] = s[i];
+		cat[c] = '\0';
+		printf("<p class=\"flash %s\">", c ? cat : "info");
+		if (klen < len)
+			put_field(s + klen + 1, len - klen - 1);
+		fputs("</p>\n", stdout);
+		s += len;
+		if (*s == '&')
+			s++;
+	}
 }
 
 /* The page frame the sh pages draw with lib/demo.sh, in C. */
@@ -118,6 +149,7 @@ page_start(const char *status, const char *title)
 		fputs("<a href=\"login.cgi\">Log in</a>\n", stdout);
 	}
 	printf("</div>\n</header>\n<main>\n<h1>%s</h1>\n", title);
+	flashes();
 }
 
 static void

@@ -1,7 +1,9 @@
 #!/bin/sh
 # cgi-bin/cart.cgi — the shopping cart: a small catalogue, add and remove
-# buttons, and the cart kept in the session key `cart` as a comma-separated
-# list of item ids ("apple,tea,apple").  The page header shows the count.
+# buttons.  Each item put in is a session key of its own,
+# cart_<item>_<random>=1 (see cart_count in lib/demo.sh): adds from two
+# tabs at once are merged by sessionwrap, none is lost.  The page header
+# shows the count.
 . ./lib/demo.sh
 
 label() {
@@ -25,18 +27,16 @@ if [ "${REQUEST_METHOD:-GET}" = POST ]; then
 			redirect cart.cgi "error=Your cart is full."
 			exit 0
 		fi
-		cart=${SESSION_cart:+$SESSION_cart,}$item
-		redirect cart.cgi "success=Item added: $name" "X-Session-Set: cart=$cart"
+		key=cart_${item}_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+		redirect cart.cgi "success=Item added: $name" "X-Session-Set: $key=1"
 		;;
 	remove)
-		# Drop the first occurrence of item.
-		cart=$(printf '%s' "${SESSION_cart:-}" | tr ',' '\n' |
-			awk -v x="$item" '$0 == x && !done { done = 1; next } { print }' |
-			paste -sd, -)
-		if [ -z "$cart" ]; then
-			redirect cart.cgi "info=Item removed: $name" "X-Session-Unset: cart"
+		# One of the item's keys, if any.
+		key=$(env | sed -n "s/^SESSION_\(cart_${item}_[0-9a-f]*\)=.*/\1/p" | head -n 1)
+		if [ -z "$key" ]; then
+			redirect cart.cgi "error=No $name in your cart."
 		else
-			redirect cart.cgi "info=Item removed: $name" "X-Session-Set: cart=$cart"
+			redirect cart.cgi "info=Item removed: $name" "X-Session-Unset: $key"
 		fi
 		;;
 	*)
@@ -64,10 +64,10 @@ if [ "$(cart_count)" = 0 ]; then
 	printf '<p id="cart-empty">Your cart is empty.</p>\n'
 else
 	printf '<ul class="items" id="cart-items">\n'
-	printf '%s' "$SESSION_cart" | tr ',' '\n' | sort | uniq -c | while read -r n id; do
-		name=$(label "$id")
-		[ -n "$name" ] || continue
-		printf '<li>%s × %s ' "$n" "$(html "$name")"
+	for id in apple tea bread cheese; do
+		n=$(cart_count "$id")
+		[ "$n" -gt 0 ] || continue
+		printf '<li>%s × %s ' "$n" "$(html "$(label "$id")")"
 		button remove "$id" "Remove one"
 		printf '</li>\n'
 	done

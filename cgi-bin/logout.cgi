@@ -9,5 +9,12 @@ if [ "${REQUEST_METHOD:-GET}" != POST ]; then
 	printf 'Log out with the button in the page header.\n'
 	exit 0
 fi
+# Nobody logged in (the session expired, or another tab logged out): there
+# is nothing to end, and no token to check -- home, without clearing
+# whatever message waits there.
+if [ -z "$USER" ]; then
+	redirect index.cgi "info=You are logged out."
+	exit 0
+fi
 csrf_check
 redirect index.cgi "info=You have been logged out." "X-Session-Clear: 1"

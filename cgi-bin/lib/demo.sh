@@ -87,10 +87,12 @@ ROLE=${SESSION_role:-}
 case ${SESSION_theme:-} in dark) THEME=dark ;; *) THEME=light ;; esac
 case ${SESSION_lang:-} in de|fr) LANG_CODE=$SESSION_lang ;; *) LANG_CODE=en ;; esac
 
-# cart_count: number of items in the comma-separated cart key.
+# The cart: one session key per item put in, cart_<item>_<random>=1, so
+# that two tabs adding at once both keep their item (sessionwrap merges
+# keys; one key holding the whole cart would keep only the last add).
+# cart_count [ITEM]: items in the cart (of ITEM).
 cart_count() {
-	if [ -z "${SESSION_cart:-}" ]; then echo 0; return; fi
-	printf '%s' "$SESSION_cart" | tr ',' '\n' | grep -c .
+	env | grep -c "^SESSION_cart_${1:-[a-z]*}_[0-9a-f]*=" || true
 }
 
 # csrf_field: the hidden input every form carries.
