@@ -328,6 +328,42 @@ run_gc(struct master *m)
 	_exit(n < 0);
 }
 
+static int
+same_string(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Keys a reload cannot apply: the master holds the socket it opened and
+ * runs as the user it became at start.  Say so, rather than seem to
+ * take them. */
+static void
+restart_only(const struct config *now, const struct config *fresh)
+{
+	static const char *const keys[] = { "listen", "socket_mode", "user",
+	    "group" };
+	int changed[] = {
+		!same_string(now->listen, fresh->listen),
+		now->socket_mode != fresh->socket_mode,
+		!same_string(now->user, fresh->user),
+		!same_string(now->group, fresh->group),
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (changed[i])
+			log_warn("%s: [server] %s changed: it takes effect at a "
+			    "restart, not a reload (the running value is kept)",
+			    fresh->path, keys[i]);
+}
+
+/* When the master's next GC is due: never (0) without sessions or with
+ * gc_interval 0. */
+static time_t
+gc_due(const struct config *cfg, time_t now)
+{
+	return cfg->secret_file && cfg->gc_interval > 0 ? now + cfg->gc_interval : 0;
+}
+
 static void
 reload(struct master *m)
 {
@@ -354,6 +390,7 @@ reload(struct master *m)
 	}
 	if (fresh.secret_file)
 		sessions_close(s);
+	restart_only(m->cfg, &fresh);
 	config_free(m->cfg);
 	*m->cfg = fresh;
 	overrides_apply(m->ov, m->cfg);
@@ -404,8 +441,7 @@ prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
 	for (int i = 0; i < cfg->workers; i++)
 		spawn_worker(&m);
 	log_info("started %d workers", cfg->workers);
-	next_gc = cfg->secret_file && cfg->gc_interval > 0 ?
-	    time(NULL) + cfg->gc_interval : 0;
+	next_gc = gc_due(cfg, time(NULL));
 
 	for (;;) {
 		struct timespec ts = { 1, 0 };
@@ -424,7 +460,7 @@ prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
 		}
 		if (!m.stopping && next_gc && now >= next_gc) {
 			run_gc(&m);
-			next_gc = now + m.cfg->gc_interval;
+			next_gc = gc_due(m.cfg, now);
 		}
 		sig = sigtimedwait(&set, &info, &ts);
 		switch (sig) {
@@ -440,8 +476,11 @@ prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
 			}
 			break;
 		case SIGHUP:
-			if (!m.stopping)
+			if (!m.stopping) {
 				reload(&m);
+				/* gc_interval may have changed, to 0 too. */
+				next_gc = gc_due(m.cfg, time(NULL));
+			}
 			break;
 		default:
 			break;

@@ -69,6 +69,19 @@ expect_match "broken config refused on reload, logged" "reload refused" "$(cat "
 expect_eq "still serving after a refused reload" 201 "$(status_of "$URL/status.cgi")"
 cp "$T/sw.ini.good" "$T/sw.ini"
 
+# --- a reload cannot change the user: it says so --------------------------------
+sed -i 's/^\[server\]/[server]\nuser = nobody/' "$T/sw.ini"
+kill -HUP "$SW_PID"
+sleep 1.5
+expect_match "a reload that changes [server] user warns that it needs a restart" \
+	"sw.ini: \\[server\\] user changed: it takes effect at a restart, not a reload" \
+	"$(cat "$T/sessionwrap.log")"
+expect_eq "... and the workers still run as before" "$(id -un)" \
+	"$(ps -o user= -p "$(pgrep -P "$SW_PID" | head -n 1)" | tr -d ' ')"
+cp "$T/sw.ini.good" "$T/sw.ini"
+kill -HUP "$SW_PID"
+sleep 1.5
+
 # --- SIGTERM with a request in flight -----------------------------------------
 curl -s "$URL/slow.cgi?2" -o "$T/inflight" -w '%{http_code}' >"$T/inflight.code" &
 CURL=$!
