@@ -18,6 +18,11 @@ expect_eq "a missing program is a 404" 404 "$(status_of "$URL/cgi-bin/missing.cg
 # Apache reads the answer while it sends the body: a program echoing a
 # 3 MB body as it reads it gets it all back.
 check_echo "3 MB echoed while read through mod_proxy_fcgi, byte for byte" 3000000 "$URL/cgi-bin"
+# The snippet's flushpackets: a program writing a line every 0.1 s is
+# streamed through Apache too.
+cp "$SW_SRCDIR/tests/cgi/stream.cgi" "$T/cgi/stream.cgi"
+lines=$(curl -s -m 1 "$URL/cgi-bin/stream.cgi" | grep -c '^line ')
+check "streamed line by line through mod_proxy_fcgi ($lines in 1 s)" [ "$lines" -ge 5 ]
 
 check "apache2 stops" stop_pid "$APACHE_PID"
 check "sessionwrap stops on SIGTERM" stop_pid "$SW_PID"
