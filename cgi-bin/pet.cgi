@@ -5,6 +5,11 @@
 if [ "${REQUEST_METHOD:-GET}" = POST ]; then
 	csrf_check
 	pet=$(form pet)
+	# The form says at most 100 characters; a client need not listen.
+	if [ "$(printf '%s' "$pet" | LC_ALL=C.UTF-8 wc -m)" -gt 100 ]; then
+		redirect pet.cgi "error=Please keep the name to 100 characters."
+		exit 0
+	fi
 	if [ -z "$pet" ]; then
 		redirect index.cgi "info=Your pet's name is forgotten." "X-Session-Unset: pet"
 	else
