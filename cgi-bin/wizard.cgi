@@ -64,7 +64,9 @@ if (($ENV{REQUEST_METHOD} // 'GET') eq 'POST') {
 	}
 	my $step = ($f->{step} // '') =~ /^([123])$/ ? $1 : 1;
 	my ($key) = @{ $steps[$step - 1] };
-	my $answer = substr($f->{answer} // '', 0, 200);
+	# At most 200 characters, as the form says: UTF-8 sequences count as
+	# one and are never cut (any other byte counts as one too).
+	my ($answer) = ($f->{answer} // '') =~ /^((?:[\x00-\x7f]|[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}|.){0,200})/s;
 	$answer = '' if $key eq 'wiz_colour' && !$colours{$answer};
 	my $next = ($f->{go} // '') eq 'back' ? $step - 1 : $step + 1;
 	$next = 1 if $next < 1;
