@@ -131,6 +131,10 @@ fi
 
 say "sessions are kept in $DEMO_DIR/sessions; logs in $DEMO_DIR/*.log"
 say "log in as alice, bob or admin (password: demo)"
+if [ "$(id -u)" = 0 ]; then
+	say "note: started as root, so the demo's CGI programs run as root too;"
+	say "  a real deployment sets [server] user (see etc/sessionwrap.ini)"
+fi
 say "open http://127.0.0.1:$PORT/   (Ctrl-C stops)"
 # Wait for either server to end; a signal interrupts the wait.
 while kill -0 "$SW_PID" 2>/dev/null && kill -0 "$WEB_PID" 2>/dev/null; do
