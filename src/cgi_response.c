@@ -203,17 +203,6 @@ cgi_header_error_text(const struct cgi_header_error *err, const char *buf,
 }
 
 int
-header_is_session_directive(const char *name, size_t nlen)
-{
-	static const char prefix[] = "X-Session-", replace[] = "X-Replace-Session";
-
-	return (nlen >= sizeof(prefix) - 1 &&
-	    strncasecmp(name, prefix, sizeof(prefix) - 1) == 0) ||
-	    (nlen == sizeof(replace) - 1 &&
-	    strncasecmp(name, replace, nlen) == 0);
-}
-
-int
 cgi_status_parse(const char *value, size_t vlen, int *code,
     const char **reason, size_t *rlen)
 {

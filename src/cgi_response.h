@@ -65,11 +65,6 @@ int cgi_headers_parse(const char *buf, size_t len, struct cgi_header *headers,
 void cgi_header_error_text(const struct cgi_header_error *err,
     const char *buf, char *out, size_t outlen);
 
-/* Whether a header name is a session directive's: X-Session-*, or
- * mod_session's X-Replace-Session.  Such a header never reaches the
- * client, whether sessions are on or not. */
-int header_is_session_directive(const char *name, size_t nlen);
-
 /* Parse a Status header value "404 Not Found" (reason optional).
  * Returns 0 and sets *code (200..599: a final status) and the reason
  * slice, or -1. */

@@ -184,6 +184,22 @@ directive_lookup(const char *name, size_t nlen, int compat)
 	return NULL;
 }
 
+/* X-Session-<anything>: ours, known or not. */
+static int
+has_session_prefix(const char *name, size_t nlen)
+{
+	size_t plen = strlen(SESSION_PREFIX);
+
+	return nlen >= plen && strncasecmp(name, SESSION_PREFIX, plen) == 0;
+}
+
+int
+directive_is_session_header(const char *name, size_t nlen)
+{
+	return has_session_prefix(name, nlen) ||
+	    directive_lookup(name, nlen, 1) != NULL;
+}
+
 int
 directive_parse(struct changelog *log, const char *name, size_t nlen,
     const char *value, size_t vlen, int compat, char *err, size_t errlen)
@@ -195,8 +211,7 @@ directive_parse(struct changelog *log, const char *name, size_t nlen,
 	int rc;
 
 	if (dn == NULL) {
-		size_t plen = strlen(SESSION_PREFIX);
-		if (nlen < plen || strncasecmp(name, SESSION_PREFIX, plen) != 0)
+		if (!has_session_prefix(name, nlen))
 			return 0;
 		snprintf(err, errlen, "header %.*s: unknown session directive",
 		    (int)(nlen > 64 ? 64 : nlen), name);

@@ -21,4 +21,9 @@
 int directive_parse(struct changelog *log, const char *name, size_t nlen,
     const char *value, size_t vlen, int compat, char *err, size_t errlen);
 
+/* Whether a header name is a session directive's: X-Session-* (known or
+ * not), or mod_session's X-Replace-Session (compat or not).  Such a
+ * header never reaches the client, whether sessions are on or not. */
+int directive_is_session_header(const char *name, size_t nlen);
+
 #endif

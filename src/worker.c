@@ -15,6 +15,7 @@
 #include "cgi_env.h"
 #include "cgi_response.h"
 #include "child.h"
+#include "directive.h"
 #include "log.h"
 #include "script.h"
 
@@ -211,7 +212,7 @@ header_block_refused(struct response *r, int rc,
 		return 502;
 	}
 	if (r->sr && (e->fault == CGI_FAULT_NUL || e->fault == CGI_FAULT_CR) &&
-	    header_is_session_directive(line, e->nlen)) {
+	    directive_is_session_header(line, e->nlen)) {
 		log_error("script %s: header %.*s: malformed session directive: %s",
 		    r->script, (int)e->nlen, line, text);
 		return 500;
@@ -251,7 +252,7 @@ read_headers(struct response *r)
 			}
 		} else if (header_is(h, "Location")) {
 			have_location = 1;
-		} else if (header_is_session_directive(h->name, h->nlen)) {
+		} else if (directive_is_session_header(h->name, h->nlen)) {
 			rc = r->sr ? sess_directive(r->sr, h->name, h->nlen,
 			    h->value, h->vlen, err, sizeof(err)) : 0;
 			if (rc < 0) {

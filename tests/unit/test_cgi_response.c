@@ -191,21 +191,6 @@ test_limit_line_named(void **state)
 }
 
 static void
-test_session_directive_names(void **state)
-{
-	(void)state;
-	assert_true(header_is_session_directive("X-Session-Set", 13));
-	assert_true(header_is_session_directive("x-session-flash", 15));
-	assert_true(header_is_session_directive("X-Session-Typo", 14));
-	assert_true(header_is_session_directive("X-Session-", 10));
-	assert_true(header_is_session_directive("x-replace-session", 17));
-	assert_false(header_is_session_directive("X-Session", 9));
-	assert_false(header_is_session_directive("X-Sessions", 10));
-	assert_false(header_is_session_directive("X-Replace-Sessions", 18));
-	assert_false(header_is_session_directive("Set-Cookie", 10));
-}
-
-static void
 test_block_size_limit(void **state)
 {
 	struct cgi_header h[MAX_HEADERS];
@@ -284,7 +269,6 @@ main(void)
 		cmocka_unit_test(test_malformed_line_named),
 		cmocka_unit_test(test_nul_line_named),
 		cmocka_unit_test(test_limit_line_named),
-		cmocka_unit_test(test_session_directive_names),
 		cmocka_unit_test(test_block_size_limit),
 		cmocka_unit_test(test_header_count_limit),
 		cmocka_unit_test(test_status),

@@ -254,6 +254,21 @@ test_count_limits(void **state)
 	changelog_free(&l);
 }
 
+static void
+test_session_directive_names(void **state)
+{
+	(void)state;
+	assert_true(directive_is_session_header("X-Session-Set", 13));
+	assert_true(directive_is_session_header("x-session-flash", 15));
+	assert_true(directive_is_session_header("X-Session-Typo", 14));
+	assert_true(directive_is_session_header("X-Session-", 10));
+	assert_true(directive_is_session_header("x-replace-session", 17));
+	assert_false(directive_is_session_header("X-Session", 9));
+	assert_false(directive_is_session_header("X-Sessions", 10));
+	assert_false(directive_is_session_header("X-Replace-Sessions", 18));
+	assert_false(directive_is_session_header("Set-Cookie", 10));
+}
+
 int
 main(void)
 {
@@ -266,6 +281,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_error_keeps_log),
 		cmocka_unit_test(test_count_limits),
+		cmocka_unit_test(test_session_directive_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
