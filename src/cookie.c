@@ -94,6 +94,17 @@ cookie_find(const char *hdr, size_t len, const char *name,
 	return n;
 }
 
+int
+cookie_sets_name(const char *value, size_t vlen, const char *name)
+{
+	size_t pos = 0, slen;
+	const char *seg;
+	struct cookie_pair p;
+
+	return next_segment(value, vlen, &pos, &seg, &slen) &&
+	    split_pair(seg, slen, &p) && is_named(&p, name, strlen(name));
+}
+
 /* Cut each cookie named name out of the header as sent: its segment and
  * the ';' after it go, every other byte stays.  The result is never longer
  * than the input. */

@@ -26,6 +26,12 @@ struct cookie_pair {
 int cookie_find(const char *hdr, size_t len, const char *name,
     struct cookie_pair *out, int max);
 
+/* Whether a Set-Cookie value sets the cookie named name, its name read as
+ * a browser reads it (RFC 6265 5.2): up to the first '=' of the part
+ * before the first ';', spaces and tabs around it dropped, so that
+ * "session =x" sets "session". */
+int cookie_sets_name(const char *value, size_t vlen, const char *name);
+
 /* Copy hdr into dst minus every cookie named name (and its ';'); the
  * rest stays byte for byte as sent, trimmed of blanks and ';' at the ends.
  * dst has room for len + 1 bytes; it is NUL-terminated.  Returns the

@@ -15,6 +15,7 @@
 #include "cgi_env.h"
 #include "cgi_response.h"
 #include "child.h"
+#include "cookie.h"
 #include "directive.h"
 #include "log.h"
 #include "script.h"
@@ -82,28 +83,12 @@ send_error(struct response *r, int status)
 	transport_write(r->t, buf, (size_t)n);
 }
 
-/* Whether a Set-Cookie of the child sets our cookie, its name read as a
- * browser reads it (RFC 6265 5.2): up to the first '=' of the part
- * before the first ';', spaces and tabs around it dropped, so that
- * "session =x" is ours too. */
+/* Whether a Set-Cookie of the child sets our cookie. */
 static int
 is_our_cookie(const struct response *r, const struct cgi_header *h)
 {
-	const char *name = r->w->cfg->cookie_name;
-	const char *v = h->value, *end = h->value + h->vlen, *semi, *eq;
-
-	if (!r->sr || !header_is(h, "Set-Cookie"))
-		return 0;
-	if ((semi = memchr(v, ';', h->vlen)) != NULL)
-		end = semi;
-	if ((eq = memchr(v, '=', (size_t)(end - v))) == NULL)
-		return 0;    /* no name: a browser ignores it, or names it "" */
-	while (v < eq && (*v == ' ' || *v == '\t'))
-		v++;
-	while (eq > v && (eq[-1] == ' ' || eq[-1] == '\t'))
-		eq--;
-	return (size_t)(eq - v) == strlen(name) &&
-	    memcmp(v, name, (size_t)(eq - v)) == 0;
+	return r->sr && header_is(h, "Set-Cookie") &&
+	    cookie_sets_name(h->value, h->vlen, r->w->cfg->cookie_name);
 }
 
 /* Cache-Control, or a field that overrides it for some caches: the

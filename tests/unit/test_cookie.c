@@ -127,6 +127,22 @@ test_strip(void **state)
 	assert_strip(";;;", "");
 }
 
+/* The name a Set-Cookie sets, read as a browser reads it. */
+static void
+test_sets_name(void **state)
+{
+	(void)state;
+	assert_true(cookie_sets_name("session=x; Path=/", 17, "session"));
+	assert_true(cookie_sets_name("session =evil; Path=/", 21, "session"));
+	assert_true(cookie_sets_name(" session\t= evil", 16, "session"));
+	assert_true(cookie_sets_name("session=", 8, "session"));
+	assert_false(cookie_sets_name("sessionx=1", 10, "session"));
+	assert_false(cookie_sets_name("Session=1", 9, "session"));
+	assert_false(cookie_sets_name("other=1; session=2", 18, "session"));
+	assert_false(cookie_sets_name("session; x=1", 12, "session"));
+	assert_false(cookie_sets_name("", 0, "session"));
+}
+
 static void
 test_http_date(void **state)
 {
@@ -190,6 +206,7 @@ main(void)
 		cmocka_unit_test(test_parse_quotes_duplicates_garbage),
 		cmocka_unit_test(test_parse_many_and_limits),
 		cmocka_unit_test(test_strip),
+		cmocka_unit_test(test_sets_name),
 		cmocka_unit_test(test_http_date),
 		cmocka_unit_test(test_format),
 	};
