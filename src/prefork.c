@@ -11,6 +11,7 @@
 #include <fcgiapp.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -244,6 +245,16 @@ signal_generation(struct master *m, int sig, int old_only)
 			kill(m->procs[i].pid, sig);
 }
 
+/* "signal 9" or "exit status 2", for a log line about a worker's end. */
+static const char *
+how_it_ended(int status, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s %d", WIFSIGNALED(status) ? "signal" :
+	    "exit status", WIFSIGNALED(status) ? WTERMSIG(status) :
+	    WEXITSTATUS(status));
+	return buf;
+}
+
 /* A worker gone in the middle of a request leaves its CGI program's
  * process group behind, in a session of its own: kill it, so that no
  * program outlives the timeout its worker was to enforce. */
@@ -251,15 +262,15 @@ static void
 kill_orphaned_group(struct master *m, const struct proc *p, int status)
 {
 	pid_t group = m->child_groups[p->slot];
+	char how[32];
 
 	if (group <= 0)
 		return;
 	m->child_groups[p->slot] = 0;
 	if (kill(-group, SIGKILL) == 0)
-		log_warn("worker %ld ended (%s %d) with a CGI program running: its "
-		    "process group %ld killed", (long)p->pid, WIFSIGNALED(status) ?
-		    "signal" : "exit status", WIFSIGNALED(status) ?
-		    WTERMSIG(status) : WEXITSTATUS(status), (long)group);
+		log_warn("worker %ld ended (%s) with a CGI program running: its "
+		    "process group %ld killed", (long)p->pid,
+		    how_it_ended(status, how, sizeof(how)), (long)group);
 }
 
 /* Reap every exited child; note which workers need a successor. */
@@ -268,6 +279,7 @@ reap(struct master *m, int *fast_deaths)
 {
 	pid_t pid;
 	int status;
+	char how[32];
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (pid == m->gc_pid) {
@@ -279,10 +291,9 @@ reap(struct master *m, int *fast_deaths)
 				continue;
 			if (m->procs[i].gen == m->gen && !m->stopping) {
 				if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)
-					log_warn("worker %ld died (%s %d); respawning",
-					    (long)pid, WIFSIGNALED(status) ? "signal" :
-					    "exit status", WIFSIGNALED(status) ?
-					    WTERMSIG(status) : WEXITSTATUS(status));
+					log_warn("worker %ld died (%s); respawning",
+					    (long)pid, how_it_ended(status, how,
+					    sizeof(how)));
 				/* (Whole seconds of time() would miss deaths
 				 * across a second's boundary.) */
 				if (seconds_since(&m->procs[i].started) < 1.0)
@@ -368,9 +379,8 @@ static void
 reload(struct master *m)
 {
 	struct config fresh;
-	char errs[4096];
-
 	struct sessions *s;
+	char errs[4096];
 
 	config_defaults(&fresh);
 	if (config_load(&fresh, m->cfg->path, errs, sizeof(errs)) != 0) {
@@ -381,15 +391,15 @@ reload(struct master *m)
 	/* What a new worker opens first (the master runs as the workers'
 	 * user): if it cannot, every new worker would die at birth, and the
 	 * running ones must not be stopped for them. */
-	if (fresh.secret_file &&
-	    sessions_open(&s, &fresh, errs, sizeof(errs)) < 0) {
-		log_error("reload refused, keeping the running configuration: %s",
-		    errs);
-		config_free(&fresh);
-		return;
-	}
-	if (fresh.secret_file)
+	if (fresh.secret_file) {
+		if (sessions_open(&s, &fresh, errs, sizeof(errs)) < 0) {
+			log_error("reload refused, keeping the running "
+			    "configuration: %s", errs);
+			config_free(&fresh);
+			return;
+		}
 		sessions_close(s);
+	}
 	restart_only(m->cfg, &fresh);
 	config_free(m->cfg);
 	*m->cfg = fresh;
