@@ -156,11 +156,9 @@ commit_plan_make(const struct commit_in *in, const struct config *cfg,
 	int was_permanent = 0;
 	struct replay_outcome o;
 	struct measure before = { 0, 0, 0 };
-	struct session base;
 
 	memset(p, 0, sizeof(*p));
 	session_init(&p->result);
-	session_init(&base);
 	if (in->loaded && cur->state == STORED_TOMBSTONE) {
 		/* Cleared or regenerated meanwhile: never resurrect it, never
 		 * overwrite the newer cookie the client holds by now. */
@@ -187,11 +185,11 @@ commit_plan_make(const struct commit_in *in, const struct config *cfg,
 	}
 	if (base_live && !o.changed) {
 		/* A key set to the value it has, an unset of a missing key:
-		 * as a request without directives, nothing is written. */
-		base = p->result;
+		 * as a request without directives, nothing is written.  The
+		 * session goes back where it came from. */
+		cur->sess = p->result;
 		session_init(&p->result);
-		plan_unchanged(in, cfg, cur, &base, now, p);
-		session_free(&base);
+		plan_unchanged(in, cfg, cur, &cur->sess, now, p);
 		return 0;
 	}
 	if (session_is_empty(&p->result)) {
