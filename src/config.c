@@ -212,19 +212,6 @@ known_section(const char *s)
 	return 0;
 }
 
-/* Is the n-byte name a known section? (Known names are short.) */
-static int
-known_section_n(const char *name, size_t n)
-{
-	char sec[64];
-
-	if (n >= sizeof(sec))
-		return 0;
-	memcpy(sec, name, n);
-	sec[n] = '\0';
-	return known_section(sec);
-}
-
 /* The length of the section a "section:key" entry belongs to: the longest
  * section entry (one without a value) followed by ':'.  0 if none. */
 static size_t
@@ -540,10 +527,12 @@ config_load(struct config *cfg, const char *file, char *errs, size_t errlen)
 			    "key outside any section");
 			continue;
 		}
-		if (!known_section_n(name, slen))
-			continue;            /* reported once, with the section */
+		if (slen >= sizeof(sec))
+			continue;            /* no known section is that long */
 		memcpy(sec, name, slen);
 		sec[slen] = '\0';
+		if (!known_section(sec))
+			continue;            /* reported once, with the section */
 		k = find_key(sec, name + slen + 1);
 		if (!k) {
 			problem(&e, sec, name + slen + 1, "unknown key");
@@ -554,6 +543,12 @@ config_load(struct config *cfg, const char *file, char *errs, size_t errlen)
 	iniparser_freedict(d);
 	check_whole(cfg, &e);
 	return e.count;
+}
+
+const char *
+config_file_name(const struct config *cfg)
+{
+	return cfg->path ? cfg->path : "configuration";
 }
 
 void

@@ -63,6 +63,9 @@ void config_defaults(struct config *cfg);
 int config_load(struct config *cfg, const char *file, char *errs, size_t errlen);
 
 void config_free(struct config *cfg);
+/* The file cfg came from, for messages ("configuration" for a config
+ * built in memory, as unit tests do). */
+const char *config_file_name(const struct config *cfg);
 
 /* Strict value parsers, exposed for unit tests.  0 on success, -1 if the
  * text is not exactly a value of that kind. */

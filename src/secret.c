@@ -138,13 +138,6 @@ out:
 	return rc;
 }
 
-/* The config file, for messages (unit tests build a config without one). */
-static const char *
-config_name(const struct config *cfg)
-{
-	return cfg->path ? cfg->path : "configuration";
-}
-
 long
 secret_load(const struct config *cfg, const char *key, const char *path,
     uint8_t buf[SECRET_MAX_LEN], char *err, size_t errlen)
@@ -153,8 +146,8 @@ secret_load(const struct config *cfg, const char *key, const char *path,
 	long len = secret_read(path, buf, why, sizeof(why));
 
 	if (len < 0)
-		snprintf(err, errlen, "%s: [session] %s: %s", config_name(cfg), key,
-		    why);
+		snprintf(err, errlen, "%s: [session] %s: %s",
+		    config_file_name(cfg), key, why);
 	return len;
 }
 

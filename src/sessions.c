@@ -146,7 +146,7 @@ sessions_open(struct sessions **out, const struct config *cfg, char *err,
 	}
 	if (ops->open(&s->store, cfg, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "%s: [session] dir: %s",
-		    cfg->path ? cfg->path : "configuration", why);
+		    config_file_name(cfg), why);
 		goto fail;
 	}
 	*out = s;
