@@ -661,48 +661,6 @@ test_max_size_lowered(void **state)
 	changelog_free(&l);
 }
 
-/* The store directory removed under a running store: a commit fails,
- * and the log says what happened and what to do, not "mkdir: No such
- * file or directory" on a shard. */
-static void
-test_store_dir_removed(void **state)
-{
-	struct fixture *f = *state;
-	uint8_t id[SESSION_ID_LEN];
-	struct record_ref ref;
-	struct changelog l;
-	struct commit_plan p;
-	char path[128], cmd[256], *text;
-	size_t len;
-	int fd, saved;
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->cfg.dir);
-	assert_int_equal(system(cmd), 0);
-	session_id_generate(id);
-	ref = ref_of(f, id);
-	changelog_init(&l);
-	log_set(&l, "user", "alice");
-	snprintf(path, sizeof(path), "%s/log", f->dir);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	fflush(stderr);
-	saved = dup(2);
-	dup2(fd, 2);
-	assert_int_equal(commit(f, &ref, 0, &l, T0, &p, id), -1);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	close(fd);
-	changelog_free(&l);
-	text = (char *)read_bytes(path, &len);
-	text = realloc(text, len + 1);
-	text[len] = '\0';
-	assert_non_null(strstr(text, "the directory was removed while "
-	    "sessionwrap ran; a restart or a reload (SIGHUP) makes it again"));
-	assert_non_null(strstr(text, f->cfg.dir));
-	free(text);
-}
-
 /* A new session holding user=bob, written at T0 while the old secret
  * was the primary; its id in id, and a ref to it under that secret. */
 static struct record_ref
@@ -847,13 +805,12 @@ loaded_value(struct fixture *f, struct record_ref *ref, const char *key,
 	return out;
 }
 
-/* What the store logs (to stderr) during one load of ref at now. */
-static char *
-logged_by_load(struct fixture *f, struct record_ref *ref, time_t now)
+/* Catch what the store logs (to stderr) from log_catch() on: log_caught()
+ * puts stderr back and returns the text (malloc'd). */
+static int
+log_catch(struct fixture *f)
 {
-	char path[128], *text;
-	struct stored s;
-	size_t len;
+	char path[128];
 	int fd, saved;
 
 	snprintf(path, sizeof(path), "%s/log", f->dir);
@@ -862,16 +819,66 @@ logged_by_load(struct fixture *f, struct record_ref *ref, time_t now)
 	fflush(stderr);
 	saved = dup(2);
 	dup2(fd, 2);
-	assert_int_equal(f->st->ops->load(f->st, ref, now, &s), 0);
-	stored_free(&s);
+	close(fd);
+	return saved;
+}
+
+static char *
+log_caught(struct fixture *f, int saved)
+{
+	char path[128], *text;
+	size_t len;
+
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
-	close(fd);
+	snprintf(path, sizeof(path), "%s/log", f->dir);
 	text = (char *)read_bytes(path, &len);
 	text = realloc(text, len + 1);
 	text[len] = '\0';
 	return text;
+}
+
+/* What the store logs during one load of ref at now. */
+static char *
+logged_by_load(struct fixture *f, struct record_ref *ref, time_t now)
+{
+	struct stored s;
+	int saved = log_catch(f);
+
+	assert_int_equal(f->st->ops->load(f->st, ref, now, &s), 0);
+	stored_free(&s);
+	return log_caught(f, saved);
+}
+
+/* The store directory removed under a running store: a commit fails,
+ * and the log says what happened and what to do, not "mkdir: No such
+ * file or directory" on a shard. */
+static void
+test_store_dir_removed(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	struct record_ref ref;
+	struct changelog l;
+	struct commit_plan p;
+	char cmd[256], *text;
+	int saved;
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->cfg.dir);
+	assert_int_equal(system(cmd), 0);
+	session_id_generate(id);
+	ref = ref_of(f, id);
+	changelog_init(&l);
+	log_set(&l, "user", "alice");
+	saved = log_catch(f);
+	assert_int_equal(commit(f, &ref, 0, &l, T0, &p, id), -1);
+	text = log_caught(f, saved);
+	changelog_free(&l);
+	assert_non_null(strstr(text, "the directory was removed while "
+	    "sessionwrap ran; a restart or a reload (SIGHUP) makes it again"));
+	assert_non_null(strstr(text, f->cfg.dir));
+	free(text);
 }
 
 /* A change to a live record is written in place, into the slot that does
