@@ -77,6 +77,25 @@ put_field(const char *s, size_t n)
 	free(buf);
 }
 
+/* One "key=value" field of a form-encoded string (still encoded): the
+ * field at *s, its key s[0, *klen), its value after the '=' up to *len;
+ * *s moves past it.  0 at the end. */
+static int
+next_field(const char **s, const char **field, size_t *klen, size_t *len)
+{
+	if (**s == '\0')
+		return 0;
+	*field = *s;
+	*len = strcspn(*s, "&");
+	*klen = strcspn(*s, "=");
+	if (*klen > *len)
+		*klen = *len;
+	*s += *len;
+	if (**s == '&')
+		(*s)++;
+	return 1;
+}
+
 /* Items in the cart: one SESSION_cart_<item>_<random> variable each (see
  * cart.cgi). */
 static size_t
@@ -97,24 +116,21 @@ flashes(void)
 {
 	const char *s = env("SESSIONWRAP_FLASH");
 
-	while (*s) {
-		size_t len = strcspn(s, "&"), klen = strcspn(s, "=");
+	const char *f;
+	size_t klen, len;
+
+	while (next_field(&s, &f, &klen, &len)) {
 		char cat[16];
 		size_t c = 0;
 
-		if (klen > len)
-			klen = len;
 		for (size_t i = 0; i < klen && c < sizeof(cat) - 1; i++)
-			if (s[i] >= 'a' && s[i] <= 'z')
-				cat[c++] = s[i];
+			if (f[i] >= 'a' && f[i] <= 'z')
+				cat[c++] = f[i];
 		cat[c] = '\0';
 		printf("<p class=\"flash %s\">", c ? cat : "info");
 		if (klen < len)
-			put_field(s + klen + 1, len - klen - 1);
+			put_field(f + klen + 1, len - klen - 1);
 		fputs("</p>\n", stdout);
-		s += len;
-		if (*s == '&')
-			s++;
 	}
 }
 
@@ -162,7 +178,8 @@ page_end(void)
 int
 main(void)
 {
-	const char *s = env("SESSION");
+	const char *s = env("SESSION"), *f;
+	size_t klen, len;
 
 	if (strcmp(env("SESSION_role"), "admin") != 0) {
 		page_start("403 Forbidden", "Forbidden");
@@ -176,20 +193,13 @@ main(void)
 	fputs("<p id=\"admin-ok\">Welcome, administrator. This is your session as "
 	    "this C program receives it in <code>SESSION</code>:</p>\n"
 	    "<table>\n<tr><th>key</th><th>value</th></tr>\n", stdout);
-	while (*s) {
-		size_t len = strcspn(s, "&"), klen = strcspn(s, "=");
-
-		if (klen > len)
-			klen = len;
+	while (next_field(&s, &f, &klen, &len)) {
 		fputs("<tr><td>", stdout);
-		put_field(s, klen);
+		put_field(f, klen);
 		fputs("</td><td>", stdout);
 		if (klen < len)
-			put_field(s + klen + 1, len - klen - 1);
+			put_field(f + klen + 1, len - klen - 1);
 		fputs("</td></tr>\n", stdout);
-		s += len;
-		if (*s == '&')
-			s++;
 	}
 	fputs("</table>\n", stdout);
 	page_end();
