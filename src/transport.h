@@ -35,9 +35,9 @@ size_t transport_body_buffered(void *t);
 long transport_body_read(void *t, char *buf, size_t n);
 /* 0, or -1 once the web server is gone (then t->failed is set). */
 int transport_write(struct transport *t, const char *buf, size_t n);
-/* Bytes of the answer held back, and sending them: as many as the
- * connection takes without blocking while body bytes are due, all of
- * them once the body is in.  0, or -1 once the web server is gone. */
+/* Bytes of the answer held back, and sending them, all of them, once the
+ * body is in or holding has stopped (while body bytes are due, nothing
+ * is sent).  0, or -1 once the web server is gone. */
 long long transport_held(void *t);
 int transport_send_held(void *t);
 /* Whether answer bytes sit in libfcgi's buffer, and sending them: the
