@@ -448,7 +448,7 @@ log_blocked(const struct sess_request *r)
 int
 sess_changes_pending(const struct sess_request *r)
 {
-	return r->log.nchanges > 0 || r->failed;
+	return r->log.nchanges > 0;
 }
 
 int
