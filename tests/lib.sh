@@ -68,6 +68,13 @@ make_cgi_dir() {
 	chmod 755 "$T"/cgi/*.cgi
 }
 
+# streamed_lines URL [curl args]: how many lines of stream.cgi (one every
+# 0.1 s) under URL arrive within the first second.
+streamed_lines() {
+	u=$1; shift
+	curl -s -m 1 "$@" "$u/stream.cgi" | grep -c '^line '
+}
+
 # check_echo DESCRIPTION BYTES URL: BYTES random bytes posted to echo.cgi
 # under URL, which sends them back as it reads them, come back whole.
 check_echo() {

@@ -16,7 +16,7 @@ check_echo "3 MB echoed while read, byte for byte" 3000000 "$URL/cgi-bin"
 # The snippet's FcgidOutputBufferSize 0: a program writing a line every
 # 0.1 s is streamed through mod_fcgid too.
 cp "$SW_SRCDIR/tests/cgi/stream.cgi" "$T/cgi/stream.cgi"
-lines=$(curl -s -m 1 "$URL/cgi-bin/stream.cgi" | grep -c '^line ')
+lines=$(streamed_lines "$URL/cgi-bin")
 check "streamed line by line through mod_fcgid ($lines in 1 s)" [ "$lines" -ge 5 ]
 check_write_first "10 MB written before a 3 MB body is read" 3000000 "$URL/cgi-bin"
 

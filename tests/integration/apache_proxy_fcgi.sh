@@ -21,7 +21,7 @@ check_echo "3 MB echoed while read through mod_proxy_fcgi, byte for byte" 300000
 # The snippet's flushpackets: a program writing a line every 0.1 s is
 # streamed through Apache too.
 cp "$SW_SRCDIR/tests/cgi/stream.cgi" "$T/cgi/stream.cgi"
-lines=$(curl -s -m 1 "$URL/cgi-bin/stream.cgi" | grep -c '^line ')
+lines=$(streamed_lines "$URL/cgi-bin")
 check "streamed line by line through mod_proxy_fcgi ($lines in 1 s)" [ "$lines" -ge 5 ]
 
 check "apache2 stops" stop_pid "$APACHE_PID"

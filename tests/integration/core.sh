@@ -189,7 +189,7 @@ fds=$(curl -s "$URL/fdcheck.cgi" | sort -n | tr '\n' ' ')
 expect_eq "the child gets exactly fds 0 1 2 (no FastCGI socket leak)" "0 1 2 " "$fds"
 
 # --- a program that writes a line at a time is streamed; the client goes away ---
-lines=$(curl -s -m 1 "$URL/stream.cgi" | grep -c '^line ')
+lines=$(streamed_lines "$URL")
 check "streamed line by line ($lines of a line per 0.1 s in 1 s)" [ "$lines" -ge 5 ]
 sleep 2
 check "child killed when the client went away" sh -c "! pgrep -f '$T/cgi/[s]tream.cgi' >/dev/null"

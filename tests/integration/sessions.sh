@@ -303,10 +303,10 @@ expect_match "no Set-Cookie: the child's CDN-Cache-Control passes" '^CDN-Cache-C
 # and no flash handed over has none.)
 J5="$T/jar5"
 sreq "$J5" "setkey.cgi?user=sam" >/dev/null
-lines=$(curl -s -m 1 -b "$J5" "$URL/stream.cgi" | grep -c '^line ')
+lines=$(streamed_lines "$URL" -b "$J5")
 check "with a session and no changes, the answer streams ($lines lines in 1 s)" [ "$lines" -ge 3 ]
 sreq "$J5" "sess.cgi?$(hq 'X-Session-Flash: info=hi')" >/dev/null
-lines=$(curl -s -m 1 -b "$J5" "$URL/stream.cgi" | grep -c '^line ')
+lines=$(streamed_lines "$URL" -b "$J5")
 expect_eq "with a flash handed over (consumed at commit), it is held back" 0 "$lines"
 sleep 0.5
 expect_match "... and the flash, not committed as read, is still there" \
