@@ -539,7 +539,11 @@ record_update(struct file_store *fs, const struct keys *k, const uint8_t *id,
 	version_header(&h, sess, t->seq + 1);
 	if ((len = record_len(&h)) > t->slot_size)
 		return 1;
-	if ((buf = malloc(len)) == NULL || version_seal(buf, &h, k, id,
+	/* A tombstone fills its whole slot, zeros after it: what the slot
+	 * held before, sealed or not, is gone from the disk. */
+	if (sess == NULL)
+		len = t->slot_size;
+	if ((buf = calloc(1, len)) == NULL || version_seal(buf, &h, k, id,
 	        sess) < 0) {
 		log_error("session record %s/%s/%s: out of memory", fs->dir,
 		    t->pl.shard, t->pl.name);

@@ -957,6 +957,9 @@ test_tombstone_in_place(void **state)
 		    &why), 0);
 		assert_int_equal(h.kind, RECORD_TOMBSTONE);
 		assert_true(h.seq == 3 || h.seq == 4);
+		/* Nothing of the live versions is left in the slot. */
+		for (size_t b = record_len(&h); b < slot; b++)
+			assert_int_equal(file[i * slot + b], 0);
 	}
 	free(file);
 	assert_int_equal(load_state(f, id, T0 + 3), STORED_TOMBSTONE);
