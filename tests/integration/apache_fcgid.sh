@@ -6,6 +6,7 @@
 
 demo_setup </dev/null
 give_to_apache
+sw_for_apache
 localize "$SW_SRCDIR/etc/apache2/sessionwrap-fcgid.conf" "$T/fcgid.conf"
 start_apache apache "$T/fcgid.conf" fcgid || notok "apache2 started"
 echo "# apache2 + mod_fcgid on $URL"
