@@ -21,11 +21,8 @@
  * The header alone says whether a record is a tombstone, permanent, and
  * how old: expiry and GC never need the key.
  *
- * A record file holds RECORD_SLOTS slots of one size, each a multiple of
- * RECORD_SLOT_ALIGN; a slot is all zero (never written) or holds one
- * version of the record, followed by unused bytes.  A new version goes
- * into the slot that does not hold the current one, so the current one is
- * never overwritten (store_file.c). */
+ * Sealing and opening a version is record.c's job; where versions are
+ * kept is each store backend's (the file store's slots: slots.h). */
 #ifndef SW_CODEC_H
 #define SW_CODEC_H
 
@@ -39,9 +36,7 @@
 #define RECORD_VERSION      2
 #define RECORD_HEADER_LEN   56
 #define RECORD_NONCE_LEN    24
-#define RECORD_TAG_LEN      16      /* the AEAD's, checked in store_file.c */
-#define RECORD_SLOTS        2
-#define RECORD_SLOT_ALIGN   512     /* a disk sector: slots share none */
+#define RECORD_TAG_LEN      16      /* the AEAD's, checked in record.c */
 
 enum record_kind { RECORD_LIVE = 1, RECORD_TOMBSTONE = 2 };
 #define RECORD_FLAG_PERMANENT 0x0001
@@ -51,7 +46,7 @@ enum record_kind { RECORD_LIVE = 1, RECORD_TOMBSTONE = 2 };
  * shorter), plus 8 bytes per key, 16 per flash and 16 fixed. */
 #define RECORD_MAX_PAYLOAD  (MAX_SESSION_SIZE_LIMIT + 8 * MAX_KEYS + \
                              16 * MAX_FLASHES + 16)
-/* The longest version a slot can hold. */
+/* The longest version a commit can write. */
 #define RECORD_MAX_LEN      (RECORD_HEADER_LEN + RECORD_MAX_PAYLOAD + \
                              RECORD_TAG_LEN)
 
@@ -75,19 +70,6 @@ int record_header_decode(const uint8_t *buf, size_t len,
 
 /* Bytes of a version whose header says h: header, sealed payload. */
 size_t record_len(const struct record_header *h);
-
-/* One slot of slot_size bytes: 1 when it starts with a header whose
- * version fits in the slot (*h; the seal is for the caller to check), 0
- * when it is all zero (never written), -1 with *why otherwise (a write
- * cut short, or not a record). */
-int record_slot_parse(const uint8_t *slot, size_t slot_size,
-    struct record_header *h, const char **why);
-
-/* The slot size for a version of len bytes (room to grow by a quarter),
- * and the slot size of a record file of file_size bytes: 0 when no
- * record file has that size. */
-size_t record_slot_size(size_t len);
-size_t record_file_slot_size(uint64_t file_size);
 
 /* Bytes of s's payload, and its encoding into out (that many bytes). */
 size_t payload_len(const struct session *s);

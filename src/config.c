@@ -418,9 +418,7 @@ check_whole(struct config *cfg, struct errbuf *e)
 	if (cfg->program && cfg->program[0] != '/')
 		problem(e, "handler", "program", "'%s' must be an absolute path", cfg->program);
 	/* The server, --gc from cron and -t may each start in another
-	 * directory: a relative path would name another store or secret. */
-	if (cfg->dir && cfg->dir[0] != '/')
-		problem(e, "session", "dir", "'%s' must be an absolute path", cfg->dir);
+	 * directory: a relative path would name another secret. */
 	if (cfg->secret_file && cfg->secret_file[0] != '/')
 		problem(e, "session", "secret_file", "'%s' must be an absolute path",
 		    cfg->secret_file);
@@ -439,10 +437,6 @@ check_whole(struct config *cfg, struct errbuf *e)
 	if (cfg->max_size < 1024 || cfg->max_size > MAX_SESSION_SIZE_LIMIT)
 		problem(e, "session", "max_size", "must be between 1k and %dk",
 		    MAX_SESSION_SIZE_LIMIT / 1024);
-	if (strcmp(cfg->store, "file") != 0)
-		problem(e, "session", "store", "unknown store '%s' (known: file)", cfg->store);
-	if (cfg->secret_file && !cfg->dir && strcmp(cfg->store, "file") == 0)
-		problem(e, "session", "dir", "the file store needs a directory");
 	if (cfg->idle_timeout < 1)
 		problem(e, "session", "idle_timeout", "must be at least 1s");
 	if (cfg->lifetime < 1)
@@ -480,8 +474,16 @@ check_whole(struct config *cfg, struct errbuf *e)
 		problem(e, "cookie", "partitioned", "a Partitioned cookie needs secure = on");
 }
 
+static void
+report_problem(void *ctx, const char *section, const char *key,
+    const char *msg)
+{
+	problem(ctx, section, key, "%s", msg);
+}
+
 int
-config_load(struct config *cfg, const char *file, char *errs, size_t errlen)
+config_load(struct config *cfg, const char *file, config_check_fn *more,
+    char *errs, size_t errlen)
 {
 	struct errbuf e = { errs, 0, errlen, 0, file };
 	dictionary *d;
@@ -542,6 +544,8 @@ config_load(struct config *cfg, const char *file, char *errs, size_t errlen)
 	}
 	iniparser_freedict(d);
 	check_whole(cfg, &e);
+	if (more)
+		more(cfg, report_problem, &e);
 	return e.count;
 }
 

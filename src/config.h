@@ -57,10 +57,20 @@ struct config {
 /* Fill *cfg with every default. */
 void config_defaults(struct config *cfg);
 
-/* Load FILE over the defaults.  Every problem found is written to errs
- * (one line each, "FILE: [section] key: problem"), and the count of problems
- * is returned: 0 means *cfg is usable. */
-int config_load(struct config *cfg, const char *file, char *errs, size_t errlen);
+/* A check of what config.c does not know itself (a store backend's own
+ * keys: store.h's store_config_check), run after config.c's own checks
+ * on the whole configuration: each problem is handed to report. */
+typedef void config_report_fn(void *ctx, const char *section,
+    const char *key, const char *msg);
+typedef void config_check_fn(const struct config *cfg,
+    config_report_fn *report, void *ctx);
+
+/* Load FILE over the defaults, then run more (if not NULL).  Every
+ * problem found is written to errs (one line each, "FILE: [section] key:
+ * problem"), and the count of problems is returned: 0 means *cfg is
+ * usable. */
+int config_load(struct config *cfg, const char *file, config_check_fn *more,
+    char *errs, size_t errlen);
 
 void config_free(struct config *cfg);
 /* The file cfg came from, for messages ("configuration" for a config

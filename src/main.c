@@ -244,7 +244,7 @@ main(int argc, char **argv)
 	 * request's SCRIPT_FILENAME names it. */
 
 	config_defaults(&cfg);
-	if (config_load(&cfg, file, errs, sizeof(errs)) != 0) {
+	if (config_load(&cfg, file, sessions_config_check, errs, sizeof(errs)) != 0) {
 		fputs(errs, stderr);
 		if (test)
 			fprintf(stderr, "%s: configuration has errors\n", file);

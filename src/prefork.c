@@ -383,7 +383,8 @@ reload(struct master *m)
 	char errs[4096];
 
 	config_defaults(&fresh);
-	if (config_load(&fresh, m->cfg->path, errs, sizeof(errs)) != 0) {
+	if (config_load(&fresh, m->cfg->path, sessions_config_check, errs,
+	    sizeof(errs)) != 0) {
 		log_error("reload refused, keeping the running configuration:\n%s", errs);
 		config_free(&fresh);
 		return;

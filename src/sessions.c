@@ -93,6 +93,13 @@ set_cookie_format(const struct config *cfg, int secure, const char *value,
 	return cookie_format(dst, cap, &sc);
 }
 
+void
+sessions_config_check(const struct config *cfg, config_report_fn *report,
+    void *ctx)
+{
+	store_config_check(cfg, report, ctx);
+}
+
 int
 sessions_open(struct sessions **out, const struct config *cfg, char *err,
     size_t errlen)

@@ -18,6 +18,12 @@
 struct sessions;                 /* per worker: keys + store */
 struct sess_request;             /* per request */
 
+/* The check config_load runs for the session store's part of the
+ * configuration: [session] store names a backend, and that backend's own
+ * keys are right (a config_check_fn). */
+void sessions_config_check(const struct config *cfg, config_report_fn *report,
+    void *ctx);
+
 /* Load the secret(s), derive keys, open the store.  On error returns -1 and
  * writes a message naming the file at fault into err. */
 int sessions_open(struct sessions **out, const struct config *cfg,

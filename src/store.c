@@ -19,6 +19,29 @@ store_find(const char *name)
 }
 
 void
+store_config_check(const struct config *cfg, config_report_fn *report,
+    void *ctx)
+{
+	const struct store_ops *ops = store_find(cfg->store);
+	char msg[256];
+	size_t n;
+
+	if (ops != NULL) {
+		ops->check(cfg, report, ctx);
+		return;
+	}
+	n = (size_t)snprintf(msg, sizeof(msg), "unknown store '%.64s' (known:",
+	    cfg->store);
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]) &&
+	    n < sizeof(msg); i++)
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s",
+		    i ? ", " : " ", backends[i]->name);
+	if (n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - n, ")");
+	report(ctx, "session", "store", msg);
+}
+
+void
 stored_free(struct stored *st)
 {
 	session_free(&st->sess);
@@ -31,18 +54,25 @@ commit_plan_free(struct commit_plan *p)
 	session_free(&p->result);
 }
 
+time_t
+record_deadline(const struct config *cfg, int permanent, uint64_t created,
+    time_t last_seen)
+{
+	time_t end = last_seen + (permanent ? cfg->lifetime : cfg->idle_timeout);
+
+	/* (created < end first: no overflow, even for a header GC reads
+	 * without a key.) */
+	if (cfg->absolute_timeout > 0 && end > 0 && created < (uint64_t)end &&
+	    (time_t)created + cfg->absolute_timeout < end)
+		end = (time_t)created + cfg->absolute_timeout;
+	return end;
+}
+
 int
 record_expired(const struct config *cfg, int permanent, uint64_t created,
-    time_t mtime, time_t now)
+    time_t last_seen, time_t now)
 {
-	long ttl = permanent ? cfg->lifetime : cfg->idle_timeout;
-
-	if (now - mtime >= ttl)
-		return 1;
-	if (cfg->absolute_timeout > 0 &&
-	    (int64_t)now - (int64_t)created >= cfg->absolute_timeout)
-		return 1;
-	return 0;
+	return now >= record_deadline(cfg, permanent, created, last_seen);
 }
 
 long
@@ -55,12 +85,12 @@ tombstone_grace(const struct config *cfg)
 }
 
 int
-tombstone_expired(const struct config *cfg, time_t mtime, time_t now)
+tombstone_expired(const struct config *cfg, time_t last_seen, time_t now)
 {
-	return now - mtime >= tombstone_grace(cfg);
+	return now - last_seen >= tombstone_grace(cfg);
 }
 
-/* How long a request that changes nothing leaves the record's mtime
+/* How long a request that changes nothing leaves the record's last access
  * alone: touch_interval, but at most a tenth of the session's timeout, so
  * that a session in use never expires by the timer lagging behind. */
 static long
@@ -142,7 +172,7 @@ plan_unchanged(const struct commit_in *in, const struct config *cfg,
 		session_init(s);
 		p->write_same = p->resign = 1;
 		p->remove_old_name = cur->under_old_name;
-	} else if (now - cur->mtime >= touch_due(cfg, s->permanent))
+	} else if (now - cur->last_seen >= touch_due(cfg, s->permanent))
 		p->touch = 1;
 }
 

@@ -32,12 +32,16 @@ struct record_ref {
 
 enum stored_state { STORED_ABSENT, STORED_LIVE, STORED_TOMBSTONE };
 
-/* A record as loaded.  Expired records and tombstones older than the
- * grace period read as STORED_ABSENT, broken ones too (after a log line). */
+/* A record as loaded: what it is, whichever backend keeps it.  Expired
+ * records and tombstones older than the grace period read as
+ * STORED_ABSENT, broken ones too (after a log line). */
 struct stored {
 	enum stored_state state;
 	struct session sess;            /* STORED_LIVE only */
-	time_t mtime;                   /* last access */
+	time_t last_seen;               /* last access (a touch moves it) */
+	time_t deadline;                /* when it expires unless seen again */
+	uint64_t created;               /* live: when the session began */
+	int permanent;                  /* live: permanent session */
 	int under_old_name;             /* found under old_keys' name */
 };
 
@@ -86,11 +90,15 @@ int commit_plan_make(const struct commit_in *in, const struct config *cfg,
     struct stored *cur, time_t now, struct commit_plan *p, char *err,
     size_t errlen);
 
-/* Expiry, from what a record's clear header and mtime say. */
+/* Expiry, from what a record's clear header and last access say: the
+ * first second at which it is gone (the earlier of its idle or permanent
+ * lifetime and its absolute timeout), and whether now is past it. */
+time_t record_deadline(const struct config *cfg, int permanent,
+    uint64_t created, time_t last_seen);
 int record_expired(const struct config *cfg, int permanent, uint64_t created,
-    time_t mtime, time_t now);
+    time_t last_seen, time_t now);
 long tombstone_grace(const struct config *cfg);
-int tombstone_expired(const struct config *cfg, time_t mtime, time_t now);
+int tombstone_expired(const struct config *cfg, time_t last_seen, time_t now);
 
 /* A backend embeds this as its first member. */
 struct store {
@@ -100,6 +108,10 @@ struct store {
 
 struct store_ops {
 	const char *name;
+	/* Problems with this backend's part of cfg (its own keys), each
+	 * handed to report; config_load runs it through store_config_check. */
+	void (*check)(const struct config *cfg, config_report_fn *report,
+	    void *ctx);
 	/* Open the store of cfg.  0, or -1 with err naming the fault. */
 	int (*open)(struct store **out, const struct config *cfg, char *err,
 	    size_t errlen);
@@ -126,6 +138,11 @@ struct store_ops {
 
 /* The backend called name, or NULL. */
 const struct store_ops *store_find(const char *name);
+
+/* A config_check_fn: [session] store names a backend, and that backend's
+ * own keys are right. */
+void store_config_check(const struct config *cfg, config_report_fn *report,
+    void *ctx);
 
 extern const struct store_ops store_file_ops;
 

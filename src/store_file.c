@@ -8,7 +8,8 @@
  *   <dir>/<shard>/.tmp-*     a new file being written (renamed over the
  *                            record)
  *
- * A record file has two slots (codec.h).  A commit that changes a live
+ * A record file has two slots (slots.h), each holding a sealed version
+ * (record.h) or zeros.  A commit that changes a live
  * record writes the new version in place, into the slot that does not
  * hold the current one (+ fdatasync when [session] fsync is on): no new
  * inode, one disk flush, and a kill -9 or a power cut in the middle leaves
@@ -34,11 +35,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "codec.h"
 #include "log.h"
-
-_Static_assert(RECORD_NONCE_LEN == AEAD_NONCE_LEN, "record nonce size");
-_Static_assert(RECORD_TAG_LEN == AEAD_TAG_LEN, "record tag size");
+#include "record.h"
+#include "slots.h"
 
 #define LOCK_NAME        ".lock"
 #define TEMP_PREFIX      ".tmp-"
@@ -173,17 +172,14 @@ struct current {
 static void
 current_free(struct current *c)
 {
-	if (c->plain != NULL) {
-		wipe(c->plain, c->h.plen);
-		free(c->plain);
-	}
+	record_plain_free(c->plain, c->h.plen);
 	c->plain = NULL;
 	c->slot = -1;
 }
 
 /* One slot of slot_size bytes: 1 when it holds a whole version (header in
- * *h, payload decrypted into *plain, malloc'd), 0 when it is all zero, -1
- * when it is neither (half-written, tampered, foreign). */
+ * *h, payload decrypted into *plain), 0 when it is all zero, -1 when it
+ * is neither (half-written, tampered, foreign). */
 static int
 slot_open(const uint8_t *slot, size_t slot_size, const uint8_t *key,
     struct record_header *h, uint8_t **plain)
@@ -194,16 +190,7 @@ slot_open(const uint8_t *slot, size_t slot_size, const uint8_t *key,
 	*plain = NULL;
 	if ((r = record_slot_parse(slot, slot_size, h, &why)) <= 0)
 		return r;
-	if ((*plain = malloc(h->plen + 1)) == NULL)
-		return -1;
-	if (aead_open(*plain, slot + RECORD_HEADER_LEN, h->plen + AEAD_TAG_LEN,
-	        slot, RECORD_HEADER_LEN, h->nonce, key) < 0) {
-		wipe(*plain, h->plen);
-		free(*plain);
-		*plain = NULL;
-		return -1;
-	}
-	return 1;
+	return record_open(slot, slot_size, key, h, plain);
 }
 
 /* Find the current version among the slots of file. */
@@ -230,8 +217,7 @@ slots_scan(const uint8_t *file, size_t slot_size, const uint8_t *key,
 			c->h = h;
 			c->plain = plain;
 		} else {
-			wipe(plain, h.plen);
-			free(plain);
+			record_plain_free(plain, h.plen);
 		}
 	}
 }
@@ -324,20 +310,10 @@ record_read(struct file_store *fs, const struct place *pl, const struct keys *k,
 		log_warn("session record %s/%s/%s: a slot does not verify (a "
 		    "write cut short, or damage): version %llu is used", fs->dir,
 		    pl->shard, pl->name, (unsigned long long)cur.h.seq);
-	out->mtime = st.st_mtime;
-	if (cur.h.kind == RECORD_TOMBSTONE) {
-		if (!tombstone_expired(cfg, st.st_mtime, now))
-			out->state = STORED_TOMBSTONE;
+	/* A record's last access is its file's mtime. */
+	if (record_to_stored(cfg, &cur.h, cur.plain, st.st_mtime, now, out,
+	        &why) < 0 || out->state != STORED_LIVE)
 		goto out;
-	}
-	if (record_expired(cfg, cur.h.permanent, cur.h.created, st.st_mtime,
-	        now))
-		goto out;
-	if (payload_decode(cur.plain, cur.h.plen, &out->sess, &why) < 0)
-		goto out;
-	out->sess.permanent = cur.h.permanent;
-	out->sess.created = cur.h.created;
-	out->state = STORED_LIVE;
 	if (t != NULL) {
 		t->fd = fd;
 		fd = -1;
@@ -383,47 +359,6 @@ ref_read(struct file_store *fs, const struct record_ref *ref, time_t now,
 	return 0;
 }
 
-/* The header of version seq of a record holding sess (NULL: a
- * tombstone); the nonce comes with the seal. */
-static void
-version_header(struct record_header *h, const struct session *sess,
-    uint64_t seq)
-{
-	memset(h, 0, sizeof(*h));
-	h->kind = RECORD_TOMBSTONE;
-	h->seq = seq;
-	if (sess != NULL) {
-		h->kind = RECORD_LIVE;
-		h->permanent = sess->permanent;
-		h->created = sess->created;
-		h->plen = (uint32_t)payload_len(sess);
-	}
-}
-
-/* Seal the version h describes (sess, or NULL for a tombstone) of id's
- * record under k into out, record_len(h) bytes.  0, or -1 when memory
- * runs out. */
-static int
-version_seal(uint8_t *out, struct record_header *h, const struct keys *k,
-    const uint8_t *id, const struct session *sess)
-{
-	uint8_t key[AEAD_KEY_LEN], *plain;
-
-	if ((plain = malloc((size_t)h->plen + 1)) == NULL)
-		return -1;
-	if (sess != NULL)
-		payload_encode(sess, plain);
-	random_fill(h->nonce, sizeof(h->nonce));
-	record_header_encode(h, out);
-	record_key(k, id, key);
-	aead_seal(out + RECORD_HEADER_LEN, plain, h->plen, out,
-	    RECORD_HEADER_LEN, h->nonce, key);
-	wipe(key, sizeof(key));
-	wipe(plain, h->plen);
-	free(plain);
-	return 0;
-}
-
 /* Put the file tmp in place of name, atomically: readers see the old or
  * the new record, never neither.  Over an existing record this swaps the
  * two names and unlinks the old file: ext4 forces the data of a file
@@ -451,7 +386,6 @@ record_write(struct file_store *fs, const struct keys *k, const uint8_t *id,
     const struct session *sess, time_t now)
 {
 	const struct config *cfg = fs->base.cfg;
-	struct record_header h;
 	struct place pl;
 	char tmp[sizeof(TEMP_PREFIX) + 16];
 	uint8_t *file = NULL, rnd[8];
@@ -462,10 +396,9 @@ record_write(struct file_store *fs, const struct keys *k, const uint8_t *id,
 	place_of(&pl, k, id);
 	if ((shardfd = shard_open(fs, pl.shard, 1)) < 0)
 		return -1;
-	version_header(&h, sess, 1);
-	flen = RECORD_SLOTS * record_slot_size(record_len(&h));
+	flen = RECORD_SLOTS * record_slot_size(record_version_len(sess));
 	if ((file = calloc(1, flen)) == NULL ||
-	    version_seal(file, &h, k, id, sess) < 0) {
+	    record_seal(file, k, id, sess, 1) < 0) {
 		log_error("session record %s/%s/%s: out of memory", fs->dir,
 		    pl.shard, pl.name);
 		goto out;
@@ -530,21 +463,19 @@ record_update(struct file_store *fs, const struct keys *k, const uint8_t *id,
     const struct session *sess, const struct target *t, time_t now)
 {
 	struct timespec times[2] = { { now, 0 }, { now, 0 } };
-	struct record_header h;
 	uint8_t *buf;
 	struct stat st;
 	size_t len;
 	int rc = -1;
 
-	version_header(&h, sess, t->seq + 1);
-	if ((len = record_len(&h)) > t->slot_size)
+	if ((len = record_version_len(sess)) > t->slot_size)
 		return 1;
 	/* A tombstone fills its whole slot, zeros after it: what the slot
 	 * held before, sealed or not, is gone from the disk. */
 	if (sess == NULL)
 		len = t->slot_size;
-	if ((buf = calloc(1, len)) == NULL || version_seal(buf, &h, k, id,
-	        sess) < 0) {
+	if ((buf = calloc(1, len)) == NULL ||
+	    record_seal(buf, k, id, sess, t->seq + 1) < 0) {
 		log_error("session record %s/%s/%s: out of memory", fs->dir,
 		    t->pl.shard, t->pl.name);
 		goto out;
@@ -947,6 +878,22 @@ file_gc(struct store *st, time_t now)
 	return total;
 }
 
+static void
+file_check(const struct config *cfg, config_report_fn *report, void *ctx)
+{
+	char msg[300];
+
+	/* The server, --gc from cron and -t may each start in another
+	 * directory: a relative path would name another store. */
+	if (cfg->dir && cfg->dir[0] != '/') {
+		snprintf(msg, sizeof(msg), "'%.256s' must be an absolute path",
+		    cfg->dir);
+		report(ctx, "session", "dir", msg);
+	}
+	if (cfg->secret_file && !cfg->dir)
+		report(ctx, "session", "dir", "the file store needs a directory");
+}
+
 static int
 file_open(struct store **out, const struct config *cfg, char *err,
     size_t errlen)
@@ -1010,6 +957,7 @@ file_close(struct store *st)
 
 const struct store_ops store_file_ops = {
 	.name = "file",
+	.check = file_check,
 	.open = file_open,
 	.load = file_load,
 	.commit = file_commit,

@@ -13,6 +13,7 @@
 #include "directive.h"
 #include "form.h"
 #include "session.h"
+#include "slots.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

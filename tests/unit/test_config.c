@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "sessions.h"
 
 static char path[64];
 
@@ -25,7 +26,7 @@ load(const char *text, struct config *cfg, char *errs, size_t errlen)
 	fputs(text, f);
 	fclose(f);
 	config_defaults(cfg);
-	int n = config_load(cfg, path, errs, errlen);
+	int n = config_load(cfg, path, sessions_config_check, errs, errlen);
 	unlink(path);
 	return n;
 }
@@ -267,6 +268,34 @@ test_session_paths_absolute(void **state)
 	config_free(&cfg);
 }
 
+/* The store's part is checked by the store layer (config.c knows no
+ * backend): an unknown store is named with the ones there are, and the
+ * file store's own keys are checked by the file store. */
+static void
+test_store_checked_by_backend(void **state)
+{
+	struct config cfg;
+	char errs[4096];
+
+	(void)state;
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
+	    "secret_file = /s\nstore = memcache\n", &cfg, errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs,
+	    "[session] store: unknown store 'memcache' (known: file)\n"));
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
+	    "secret_file = /s\n", &cfg, errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs,
+	    "[session] dir: the file store needs a directory\n"));
+	config_free(&cfg);
+	/* Without the store check, config.c alone finds nothing wrong. */
+	config_defaults(&cfg);
+	assert_int_equal(config_load(&cfg, "/dev/null", NULL, errs,
+	    sizeof(errs)), 1);      /* (no [handler] root) */
+	assert_null(strstr(errs, "store"));
+	config_free(&cfg);
+}
+
 /* Names that iniparser files oddly: a key before any section, and a
  * section with ':' in its name (iniparser's own separator). */
 static void
@@ -303,7 +332,7 @@ test_missing_file(void **state)
 
 	(void)state;
 	config_defaults(&cfg);
-	assert_int_equal(config_load(&cfg, "/nonexistent/sw.ini", errs, sizeof(errs)), 1);
+	assert_int_equal(config_load(&cfg, "/nonexistent/sw.ini", NULL, errs, sizeof(errs)), 1);
 	assert_non_null(strstr(errs, "/nonexistent/sw.ini: cannot open"));
 	config_free(&cfg);
 }
@@ -320,6 +349,7 @@ main(void)
 		cmocka_unit_test(test_cookie_prefix_any_case),
 		cmocka_unit_test(test_cookie_path_and_domain),
 		cmocka_unit_test(test_session_paths_absolute),
+		cmocka_unit_test(test_store_checked_by_backend),
 		cmocka_unit_test(test_odd_names),
 		cmocka_unit_test(test_missing_file),
 	};

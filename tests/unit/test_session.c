@@ -367,7 +367,7 @@ live(struct stored *cur, time_t mtime)
 	memset(cur, 0, sizeof(*cur));
 	session_init(&cur->sess);
 	cur->state = STORED_LIVE;
-	cur->mtime = mtime;
+	cur->last_seen = mtime;
 	cur->sess.created = 50;
 	set(&cur->sess, "user", "alice");
 }

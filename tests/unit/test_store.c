@@ -21,6 +21,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "session.h"
+#include "slots.h"
 #include "store.h"
 
 #define T0 ((time_t)1700000000)
@@ -219,7 +220,7 @@ test_load_commit_touch(void **state)
 	assert_int_equal(s.sess.nitems, 1);
 	assert_string_equal(s.sess.items[0].value, "alice");
 	assert_int_equal(s.sess.created, T0);
-	assert_int_equal(s.mtime, T0);
+	assert_int_equal(s.last_seen, T0);
 	stored_free(&s);
 
 	/* No changes, inside touch_interval: the file is left alone. */
