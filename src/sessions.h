@@ -1,4 +1,5 @@
-/* sessions.h — the worker's whole view of sessions (DESIGN.md section 2).
+/* sessions.h — the worker's whole view of sessions (the child contract
+ * they serve is in sessionwrap.ini(5)).
  *
  * The worker calls, for each request when sessions are on:
  *   sess_begin()       before the child runs: verify the cookie, load

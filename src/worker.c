@@ -178,7 +178,7 @@ directive_ignored(struct response *r, const struct cgi_header *h)
 
 /* Log why the header block was refused, naming the line at fault, and
  * return the status to answer.  A NUL or CR in a session directive's line
- * is a malformed directive (500, as DESIGN.md 2.2 has it for a NUL); any
+ * is a malformed directive (500, as sessionwrap.ini(5) has it for a NUL); any
  * other fault is a broken answer of the program (502). */
 static int
 header_block_refused(struct response *r, int rc,

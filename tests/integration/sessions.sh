@@ -1,6 +1,7 @@
 #!/bin/sh
-# The session contract (DESIGN.md section 2) through a real lighttpd and
-# curl with a cookie jar, one or more checks per row and bullet.
+# The session contract (sessionwrap.ini(5), THE CHILD CONTRACT) through a
+# real lighttpd and curl with a cookie jar, one or more checks per row and
+# bullet.
 . "$SW_SRCDIR/tests/lib.sh"
 
 make_cgi_dir
