@@ -359,15 +359,25 @@ on_stdout(void *ctx, const char *buf, size_t n)
 }
 
 /* One complete line, prefixed with the script, in one write: the web
- * server logs each FastCGI stderr record as a line of its own. */
+ * server logs each FastCGI stderr record as a line of its own.  Control
+ * bytes other than tab (a CR, a terminal escape) are shown as \xNN so that
+ * the line stays one line in any log viewer; the rest is the program's
+ * own text, backslashes included (log.h, LOG_ESC_CTRL). */
+#define STDERR_SCRIPT_MAX 1024      /* bytes of the script's path shown */
 static void
 stderr_line(struct response *r)
 {
-	char line[MAX_STDERR_LINE + 600];
-	int n = snprintf(line, sizeof(line), "%s: %.*s\n", r->script,
-	    (int)r->errlen, r->errline);
+	char line[4 * (STDERR_SCRIPT_MAX + MAX_STDERR_LINE) + 8];
+	size_t n, slen = strlen(r->script);
 
-	transport_log(r->t, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	n = log_escape(line, 4 * STDERR_SCRIPT_MAX + 1, r->script,
+	    slen < STDERR_SCRIPT_MAX ? slen : STDERR_SCRIPT_MAX, LOG_ESC_CTRL);
+	memcpy(line + n, ": ", 2);
+	n += 2;
+	n += log_escape(line + n, sizeof(line) - n - 1, r->errline, r->errlen,
+	    LOG_ESC_CTRL);
+	line[n++] = '\n';
+	transport_log(r->t, line, n);
 	r->errlen = 0;
 }
 
