@@ -33,6 +33,11 @@
 #define MAX_COOKIE_HEADER  (16 * 1024)
 #define MAX_SESSION_COOKIES 16      /* of our name, tried in turn      */
 
+/* The reason phrase of a child's Status header: passed on cut to this
+ * many bytes (at a UTF-8 character's start), with a log line.  Web servers
+ * read the status line into a buffer of a few KiB (nginx: one page). */
+#define MAX_STATUS_REASON  256
+
 /* Directive headers from the child. */
 #define MAX_DIRECTIVES     256
 
