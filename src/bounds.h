@@ -41,8 +41,10 @@
 /* Directive headers from the child. */
 #define MAX_DIRECTIVES     256
 
-/* Child stderr is forwarded line by line; longer lines are split. */
+/* Child stderr is forwarded line by line; longer lines are split.  Each
+ * goes after the program's path, of which this much is shown. */
 #define MAX_STDERR_LINE    4096
+#define MAX_STDERR_PATH    1024
 
 /* The answer held back while request body bytes are due (nginx stops
  * sending the body once it has the answer's header; Apache mod_fcgid sends

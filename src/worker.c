@@ -423,15 +423,14 @@ on_stdout(void *ctx, const char *buf, size_t n)
  * bytes other than tab (a CR, a terminal escape) are shown as \xNN so that
  * the line stays one line in any log viewer; the rest is the program's
  * own text, backslashes included (log.h, LOG_ESC_CTRL). */
-#define STDERR_SCRIPT_MAX 1024      /* bytes of the script's path shown */
 static void
 stderr_line(struct response *r)
 {
-	char line[4 * (STDERR_SCRIPT_MAX + MAX_STDERR_LINE) + 8];
+	char line[4 * (MAX_STDERR_PATH + MAX_STDERR_LINE) + 8];
 	size_t n, slen = strlen(r->script);
 
-	n = log_escape(line, 4 * STDERR_SCRIPT_MAX + 1, r->script,
-	    slen < STDERR_SCRIPT_MAX ? slen : STDERR_SCRIPT_MAX, LOG_ESC_CTRL);
+	n = log_escape(line, 4 * MAX_STDERR_PATH + 1, r->script,
+	    slen < MAX_STDERR_PATH ? slen : MAX_STDERR_PATH, LOG_ESC_CTRL);
 	memcpy(line + n, ": ", 2);
 	n += 2;
 	n += log_escape(line + n, sizeof(line) - n - 1, r->errline, r->errlen,
