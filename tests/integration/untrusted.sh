@@ -105,6 +105,24 @@ b=$(login "$T/j4" "J%C3%BCrgen")
 expect_match "user in UTF-8: REMOTE_USER" \
 	"^REMOTE_USER=Jürgen\$" "$b"
 
+# --- our own headers, whatever their length --------------------------------
+# A cookie path of 840 bytes makes our Set-Cookie about 1 KiB, the most
+# sessionwrap accepts today (a future cookie store sends ~4 KiB).
+long=/$(head -c 840 /dev/zero | tr '\0' p)
+WORKERS=1 write_session_config "$T/sw2.ini" <<EOF2
+[cookie]
+path = $long
+EOF2
+start_sw "$T/sw2.ini" "$T/sw2.sock" || notok "second sessionwrap started"
+start_lighttpd web2 socket "$T/sw2.sock" </dev/null || notok "second lighttpd started"
+expect_eq "a 1 KiB Set-Cookie of ours, with Vary and Cache-Control: the header section" \
+	"HTTP/1.1 200 OK
+Content-Type: text/plain
+Set-Cookie: session=(64); Path=$long; HttpOnly; SameSite=Lax
+Vary: Cookie
+Cache-Control: no-store, private" \
+	"$(headers_of "$URL/sess.cgi?$(hq 'X-Session-Set: k=v')" | sed 's/^Set-Cookie: session=[A-Za-z0-9_-]\{64\};/Set-Cookie: session=(64);/')"
+
 # --- nginx with the shipped snippet ----------------------------------------
 localize "$SW_SRCDIR/etc/nginx/sessionwrap.conf" "$T/nginx-sw.conf"
 PORT=$(free_port)
