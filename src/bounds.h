@@ -33,11 +33,18 @@
 #define MAX_COOKIE_HEADER  (16 * 1024)
 #define MAX_SESSION_COOKIES 16      /* of our name, tried in turn      */
 
+/* The reason phrase of a child's Status header: passed on cut to this
+ * many bytes (at a UTF-8 character's start), with a log line.  Web servers
+ * read the status line into a buffer of a few KiB (nginx: one page). */
+#define MAX_STATUS_REASON  256
+
 /* Directive headers from the child. */
 #define MAX_DIRECTIVES     256
 
-/* Child stderr is forwarded line by line; longer lines are split. */
+/* Child stderr is forwarded line by line; longer lines are split.  Each
+ * goes after the program's path, of which this much is shown. */
 #define MAX_STDERR_LINE    4096
+#define MAX_STDERR_PATH    1024
 
 /* The answer held back while request body bytes are due (nginx stops
  * sending the body once it has the answer's header; Apache mod_fcgid sends

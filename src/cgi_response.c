@@ -160,22 +160,17 @@ cgi_header_error_text(const struct cgi_header_error *err, const char *buf,
 {
 	const char *line = buf + err->off;
 	const char *colon = memchr(line, ':', err->len);
+	const char *nul;
 	size_t show = colon ? (size_t)(colon - line) + 1 : err->len;
 	size_t cut = show > CGI_EXCERPT_MAX ? CGI_EXCERPT_MAX : show;
-	/* Each byte shown takes at most 4 characters. */
-	char q[CGI_EXCERPT_MAX * 4 + 4], *p = q;
+	char q[CGI_EXCERPT_MAX + 4];
 
-	for (size_t i = 0; i < cut; i++) {
-		unsigned char c = (unsigned char)line[i];
-
-		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
-			p += snprintf(p, 5, "\\x%02x", c);
-		else
-			*p++ = (char)c;
-	}
-	if (cut < show)
-		p += snprintf(p, 4, "...");
-	*p = '\0';
+	/* Bytes as they are: the log escapes them (log.h).  A NUL cannot
+	 * go into a string; the excerpt ends there. */
+	if ((nul = memchr(line, '\0', cut)) != NULL)
+		cut = (size_t)(nul - line);
+	memcpy(q, line, cut);
+	memcpy(q + cut, cut < show ? "..." : "", cut < show ? 4 : 1);
 	switch (err->fault) {
 	case CGI_FAULT_NUL:
 	case CGI_FAULT_CR:

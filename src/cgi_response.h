@@ -55,12 +55,14 @@ struct cgi_header_error {
 int cgi_headers_parse(const char *buf, size_t len, struct cgi_header *headers,
     size_t *nheaders, struct cgi_header_error *err);
 
-/* A log-ready account of err into out (NUL-terminated, cut to outlen):
+/* An account of err for a log line into out (NUL-terminated, cut to
+ * outlen):
  *   line 2 "X-Session-Set :": space before the colon
  * Of the line only its name part (up to its first colon) or, without a
- * colon, its first bytes are shown, at most CGI_EXCERPT_MAX of them,
- * escaped (\xNN for bytes outside printable ASCII, '"' and '\\'): a
- * value may hold session data, and the log is no place for it. */
+ * colon, its first bytes are shown, at most CGI_EXCERPT_MAX of them and
+ * none from a NUL on ("..." says there was more): a value may hold
+ * session data, and the log is no place for it.  The bytes are as sent:
+ * log_msg escapes control bytes (log.h). */
 #define CGI_EXCERPT_MAX 48
 void cgi_header_error_text(const struct cgi_header_error *err,
     const char *buf, char *out, size_t outlen);

@@ -1,5 +1,6 @@
-/* log.c — levels, stderr or syslog.  The level is set once at startup
- * (before workers fork) and only read afterwards. */
+/* log.c — levels, stderr or syslog, and the escaping that keeps every log
+ * line one line.  The level is set once at startup (before workers fork)
+ * and only read afterwards. */
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,22 +35,72 @@ log_level_parse(const char *s, enum log_level *out)
 	return -1;
 }
 
+size_t
+log_escape(char *dst, size_t cap, const char *src, size_t len,
+    enum log_esc how)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (cap == 0)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+		int esc = c < 0x20 || c == 0x7f;
+
+		if (how == LOG_ESC_ALL)
+			esc = esc || c == '\\';
+		else if (c == '\t')
+			esc = 0;
+		if (o + (esc ? 4 : 1) >= cap)
+			break;
+		if (esc) {
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 15];
+		} else {
+			dst[o++] = (char)c;
+		}
+	}
+	dst[o] = '\0';
+	return o;
+}
+
 void
 log_msg(enum log_level level, const char *fmt, ...)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-	char line[2048];
+	char line[2048], out[64 + sizeof(line) * 4];
+	size_t len = 0;
 	va_list ap;
+	ssize_t w;
+	int n;
 
 	if (level > max_level)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (to_syslog)
-		syslog(prio[level], "%s", line);
-	else
-		/* One write per line so lines of several workers never mix. */
-		dprintf(STDERR_FILENO, "sessionwrap[%ld]: %s: %s\n",
-		    (long)getpid(), level_names[level], line);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;         /* cut: still one line */
+	/* A message that ends in a newline (a multi-line config error) ends
+	 * there; every other control byte is escaped, ours or not. */
+	while (n > 0 && line[n - 1] == '\n')
+		n--;
+	if (!to_syslog)
+		len = (size_t)snprintf(out, 64, "sessionwrap[%ld]: %s: ",
+		    (long)getpid(), level_names[level]);
+	len += log_escape(out + len, sizeof(out) - len - 1, line, (size_t)n,
+	    LOG_ESC_ALL);
+	if (to_syslog) {
+		syslog(prio[level], "%s", out);
+		return;
+	}
+	/* One write per line so lines of several workers never mix. */
+	out[len++] = '\n';
+	w = write(STDERR_FILENO, out, len);
+	(void)w;
 }

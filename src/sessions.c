@@ -343,6 +343,18 @@ add_other_cookies(const struct sess_request *r, env_add_fn add, void *ctx)
 	return rc;
 }
 
+/* Whether a login value may become REMOTE_USER: old scripts take it for
+ * a name the server checked and put it in files, mails and headers, where
+ * a CR, a LF or any other control byte (DEL too) could forge a line. */
+static int
+login_name_ok(const char *v, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
 int
 sess_env(struct sess_request *r, env_add_fn add, void *ctx)
 {
@@ -391,7 +403,13 @@ sess_env(struct sess_request *r, env_add_fn add, void *ctx)
 
 	user = cfg->login_key ?
 	    session_get(sess, cfg->login_key, strlen(cfg->login_key)) : NULL;
-	if (user != NULL && user->vlen > 0) {
+	if (user != NULL && user->vlen > 0 && !login_name_ok(user->value,
+	        user->vlen)) {
+		log_warn("script %s: session key '%s' holds a control byte "
+		    "(%.*s%s): REMOTE_USER and AUTH_TYPE not set", r->script,
+		    cfg->login_key, (int)(user->vlen > 64 ? 64 : user->vlen),
+		    user->value, user->vlen > 64 ? "..." : "");
+	} else if (user != NULL && user->vlen > 0) {
 		if ((rc = add(ctx, "REMOTE_USER", user->value, user->vlen)) != 0 ||
 		    (rc = add_str(add, ctx, "AUTH_TYPE", "Session")) != 0)
 			return rc;

@@ -66,21 +66,70 @@ worker_free(struct worker_ctx *w)
 	free(w->hold);
 }
 
+/* One header line "name: value", of any length: written in pieces from
+ * where the bytes are, never formatted into a buffer of fixed size. */
+static int
+put_header(struct transport *t, const char *name, size_t nlen,
+    const char *value, size_t vlen)
+{
+	if (transport_write(t, name, nlen) < 0 ||
+	    transport_write(t, ": ", 2) < 0 ||
+	    transport_write(t, value, vlen) < 0 ||
+	    transport_write(t, "\r\n", 2) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+put_header_str(struct transport *t, const char *name, const char *value)
+{
+	return put_header(t, name, strlen(name), value, strlen(value));
+}
+
+/* "404 ": a status is 200..599 (cgi_status_parse, or ours). */
+static void
+status_code(char code[4], int status)
+{
+	code[0] = (char)('0' + status / 100 % 10);
+	code[1] = (char)('0' + status / 10 % 10);
+	code[2] = (char)('0' + status % 10);
+	code[3] = ' ';
+}
+
+/* "Status: 404 Not Found" */
+static int
+put_status(struct transport *t, int status, const char *reason, size_t rlen)
+{
+	char code[4];
+
+	status_code(code, status);
+	if (transport_write(t, "Status: ", 8) < 0 ||
+	    transport_write(t, code, sizeof(code)) < 0 ||
+	    transport_write(t, reason, rlen) < 0 ||
+	    transport_write(t, "\r\n", 2) < 0)
+		return -1;
+	return 0;
+}
+
 /* A short error answer that says nothing about our insides. */
 static void
 send_error(struct response *r, int status)
 {
-	char buf[256];
-	int n;
+	const char *reason = http_reason(status);
+	char code[4];
 
 	if (r->sent_headers)
 		return;
-	n = snprintf(buf, sizeof(buf),
-	    "Status: %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-	    "Cache-Control: no-store\r\n\r\n%d %s\n",
-	    status, http_reason(status), status, http_reason(status));
 	r->sent_headers = 1;
-	transport_write(r->t, buf, (size_t)n);
+	status_code(code, status);
+	if (put_status(r->t, status, reason, strlen(reason)) < 0 ||
+	    put_header_str(r->t, "Content-Type", "text/plain; charset=utf-8") < 0 ||
+	    put_header_str(r->t, "Cache-Control", "no-store") < 0 ||
+	    transport_write(r->t, "\r\n", 2) < 0 ||
+	    transport_write(r->t, code, sizeof(code)) < 0 ||
+	    transport_write(r->t, reason, strlen(reason)) < 0)
+		return;
+	transport_write(r->t, "\n", 1);
 }
 
 /* Whether a Set-Cookie of the child sets our cookie. */
@@ -111,12 +160,9 @@ is_cache_control(const struct cgi_header *h)
 static int
 emit_headers(struct response *r, const struct sess_headers *sh)
 {
-	char line[1200];
-	int n, have_cc = 0;
+	int have_cc = 0;
 
-	n = snprintf(line, sizeof(line), "Status: %d %.*s\r\n", r->status,
-	    (int)r->rlen, r->reason);
-	if (transport_write(r->t, line, (size_t)n) < 0)
+	if (put_status(r->t, r->status, r->reason, r->rlen) < 0)
 		return -1;
 	for (size_t i = 0; i < r->nh; i++) {
 		const struct cgi_header *h = &r->hdrs[i];
@@ -132,29 +178,25 @@ emit_headers(struct response *r, const struct sess_headers *sh)
 			    r->script, r->w->cfg->cookie_name);
 			continue;
 		}
-		if (transport_write(r->t, h->name, h->nlen) < 0 ||
-		    transport_write(r->t, ": ", 2) < 0 ||
-		    transport_write(r->t, h->value, h->vlen) < 0 ||
-		    transport_write(r->t, "\r\n", 2) < 0)
+		if (put_header(r->t, h->name, h->nlen, h->value, h->vlen) < 0)
 			return -1;
 	}
 	if (sh) {
-		n = 0;
-		if (sh->set_cookie[0])
-			n += snprintf(line + n, sizeof(line) - (size_t)n,
-			    "Set-Cookie: %s\r\n", sh->set_cookie);
-		if (sh->vary_cookie)
-			n += snprintf(line + n, sizeof(line) - (size_t)n, "Vary: Cookie\r\n");
+		if (sh->set_cookie[0] &&
+		    put_header_str(r->t, "Set-Cookie", sh->set_cookie) < 0)
+			return -1;
+		if (sh->vary_cookie && put_header_str(r->t, "Vary", "Cookie") < 0)
+			return -1;
 		/* A page built from a session is never for a shared cache;
 		 * one that sets our cookie is for no cache at all. */
-		if (sh->no_store)
-			n += snprintf(line + n, sizeof(line) - (size_t)n,
-			    "Cache-Control: no-store, private\r\n");
-		else if (!have_cc && sh->vary_cookie)
-			n += snprintf(line + n, sizeof(line) - (size_t)n,
-			    "Cache-Control: private\r\n");
-		if (n > 0 && transport_write(r->t, line, (size_t)n) < 0)
-			return -1;
+		if (sh->no_store) {
+			if (put_header_str(r->t, "Cache-Control",
+			    "no-store, private") < 0)
+				return -1;
+		} else if (!have_cc && sh->vary_cookie) {
+			if (put_header_str(r->t, "Cache-Control", "private") < 0)
+				return -1;
+		}
 	}
 	r->sent_headers = 1;
 	return transport_write(r->t, "\r\n", 2);
@@ -207,6 +249,22 @@ header_block_refused(struct response *r, int rc,
 	return 502;
 }
 
+/* A reason phrase over MAX_STATUS_REASON bytes is cut there (a program
+ * that puts its input into it still gets its answer out), back to the
+ * start of a UTF-8 character. */
+static void
+reason_cut(struct response *r)
+{
+	size_t was = r->rlen, cut = MAX_STATUS_REASON;
+
+	for (int back = 0; back < 3 && cut > 0 &&
+	    ((unsigned char)r->reason[cut] & 0xc0) == 0x80; back++)
+		cut--;
+	r->rlen = cut;
+	log_warn("script %s: Status reason phrase of %zu bytes cut to %zu "
+	    "(the limit is %d)", r->script, was, cut, MAX_STATUS_REASON);
+}
+
 /* Status, Location and session directives of a parsed header block.
  * Returns 0, or the HTTP status to fail with. */
 static int
@@ -234,6 +292,8 @@ read_headers(struct response *r)
 			if (r->rlen == 0) {
 				r->reason = http_reason(r->status);
 				r->rlen = strlen(r->reason);
+			} else if (r->rlen > MAX_STATUS_REASON) {
+				reason_cut(r);
 			}
 		} else if (header_is(h, "Location")) {
 			have_location = 1;
@@ -359,15 +419,24 @@ on_stdout(void *ctx, const char *buf, size_t n)
 }
 
 /* One complete line, prefixed with the script, in one write: the web
- * server logs each FastCGI stderr record as a line of its own. */
+ * server logs each FastCGI stderr record as a line of its own.  Control
+ * bytes other than tab (a CR, a terminal escape) are shown as \xNN so that
+ * the line stays one line in any log viewer; the rest is the program's
+ * own text, backslashes included (log.h, LOG_ESC_CTRL). */
 static void
 stderr_line(struct response *r)
 {
-	char line[MAX_STDERR_LINE + 600];
-	int n = snprintf(line, sizeof(line), "%s: %.*s\n", r->script,
-	    (int)r->errlen, r->errline);
+	char line[4 * (MAX_STDERR_PATH + MAX_STDERR_LINE) + 8];
+	size_t n, slen = strlen(r->script);
 
-	transport_log(r->t, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	n = log_escape(line, 4 * MAX_STDERR_PATH + 1, r->script,
+	    slen < MAX_STDERR_PATH ? slen : MAX_STDERR_PATH, LOG_ESC_CTRL);
+	memcpy(line + n, ": ", 2);
+	n += 2;
+	n += log_escape(line + n, sizeof(line) - n - 1, r->errline, r->errlen,
+	    LOG_ESC_CTRL);
+	line[n++] = '\n';
+	transport_log(r->t, line, n);
 	r->errlen = 0;
 }
 

@@ -100,19 +100,19 @@ test_malformed_line_named(void **state)
 		  19, 0, CGI_FAULT_SPACE_BEFORE_COLON,
 		  "line 2 \"X-Session-Set :\": space before the colon" },
 		{ "X-A:1\nX-B\t: 2\n\n", 2, 6, 7, 0, CGI_FAULT_SPACE_BEFORE_COLON,
-		  "line 2 \"X-B\\x09:\": space before the colon" },
+		  "line 2 \"X-B\t:\": space before the colon" },
 		{ "no colon here\n\n", 1, 0, 13, 0, CGI_FAULT_NO_COLON,
 		  "line 1 \"no colon here\": no colon" },
 		{ "X-A: 1\n folded: x\n\n", 2, 7, 10, 0, CGI_FAULT_FOLDED,
 		  "line 2 \" folded:\": folded line (starts with a space or tab)" },
 		{ "X-A: 1\r\n\tmore\r\n\r\n", 2, 8, 5, 0, CGI_FAULT_FOLDED,
-		  "line 2 \"\\x09more\": folded line (starts with a space or tab)" },
+		  "line 2 \"\tmore\": folded line (starts with a space or tab)" },
 		{ ": empty name\n\n", 1, 0, 12, 0, CGI_FAULT_EMPTY_NAME,
 		  "line 1 \":\": empty header name" },
 		{ "Bad Name: x\n\n", 1, 0, 11, 0, CGI_FAULT_BAD_NAME,
 		  "line 1 \"Bad Name:\": byte not allowed in a header name at byte 4 of the line" },
 		{ "Bad(na\"me: x\n\n", 1, 0, 12, 0, CGI_FAULT_BAD_NAME,
-		  "line 1 \"Bad(na\\x22me:\": byte not allowed in a header name at byte 4 of the line" },
+		  "line 1 \"Bad(na\"me:\": byte not allowed in a header name at byte 4 of the line" },
 		{ "X-A: a\rb\n\n", 1, 0, 8, 3, CGI_FAULT_CR,
 		  "line 1 \"X-A:\": CR inside the line at byte 7 of the line" },
 		{ "\r\n", 1, 0, 0, 0, CGI_FAULT_NO_HEADER,
@@ -155,7 +155,7 @@ test_nul_line_named(void **state)
 	assert_string_equal(text, "line 2 \"X-Session-Set:\": NUL byte at byte 19 of the line");
 	e = refused("X-Se\0t: 1\n\n", 11, CGI_MALFORMED, text, sizeof(text));
 	assert_int_equal(e.nlen, 0);
-	assert_string_equal(text, "line 1 \"X-Se\\x00t:\": NUL byte at byte 5 of the line");
+	assert_string_equal(text, "line 1 \"X-Se...\": NUL byte at byte 5 of the line");
 }
 
 /* The limits name the line being read when they were hit. */

@@ -212,6 +212,45 @@ test_new_then_loaded(void **state)
 	assert_true(h.vary_cookie);
 }
 
+/* A login value with a control byte is no name a server checked: no
+ * REMOTE_USER nor AUTH_TYPE; SESSION_user still has it as stored. */
+static void
+test_login_with_control_bytes(void **state)
+{
+	struct fixture *f = *state;
+	static const struct { const char *set, *user, *remote; } cases[] = {
+		{ "user=al%0Aice", "al\nice", NULL },
+		{ "user=a%0Db", "a\rb", NULL },
+		{ "user=bo%01b", "bo\001b", NULL },
+		{ "user=tab%09x", "tab\tx", NULL },
+		{ "user=del%7F", "del\177", NULL },
+		{ "user=J%C3%BCrgen", "J\303\274rgen", "J\303\274rgen" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct env e = { .n = 0 };
+		struct sess_headers h;
+		char cookie[256];
+		const struct hdr set[] = {
+			{ "X-Session-Set", cases[i].set }, { NULL, NULL } };
+
+		assert_int_equal(request(f, NULL, T0, &e, set, &h, 0), 0);
+		env_free(&e);
+		cookie_from(&h, cookie, sizeof(cookie));
+		assert_int_equal(request(f, cookie, T0 + 1, &e, NULL, &h, 0), 0);
+		assert_string_equal(env_get(&e, "SESSION_user"), cases[i].user);
+		if (cases[i].remote) {
+			assert_string_equal(env_get(&e, "REMOTE_USER"),
+			    cases[i].remote);
+			assert_string_equal(env_get(&e, "AUTH_TYPE"), "Session");
+		} else {
+			assert_null(env_get(&e, "REMOTE_USER"));
+			assert_null(env_get(&e, "AUTH_TYPE"));
+		}
+		env_free(&e);
+	}
+}
+
 static void
 test_empty_session_is_no_session(void **state)
 {
@@ -595,6 +634,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_new_then_loaded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_login_with_control_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_session_is_no_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_and_unknown_cookies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flash_once, setup, teardown),
