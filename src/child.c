@@ -393,8 +393,13 @@ kill_leftovers(void)
 			if (!isdigit((unsigned char)e->d_name[0]) || *end ||
 			    !is_leftover(pid, self, own_session))
 				continue;
-			/* Ours until we reap it: the pid cannot be reused. */
-			kill((pid_t)pid, SIGKILL);
+			/* Ours until we reap it: the pid cannot be reused.  One
+			 * we may not signal (run by a setuid helper) is only
+			 * reaped once it has ended, never waited for. */
+			if (kill((pid_t)pid, SIGKILL) < 0) {
+				waitpid((pid_t)pid, NULL, WNOHANG);
+				continue;
+			}
 			while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
 				;
 			found++;
