@@ -50,8 +50,8 @@
 #define HELD_SENT_ANYWAY   4096
 
 /* What a program leaves behind (processes that escaped its process group)
- * is killed after its request one generation per pass, in at most this
- * many passes; anything still left is killed after the next request. */
+ * is killed after its request, at least one generation per pass, in at most
+ * this many passes; anything still left is killed after the next request. */
 #define MAX_KILL_ROUNDS    64
 
 /* Config. */
