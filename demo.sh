@@ -61,7 +61,10 @@ mkdir -p "$DEMO_DIR/cgi-bin/lib"
 cp "$SRC"/cgi-bin/*.cgi "$SRC/cgi-bin/style.css" "$DEMO_DIR/cgi-bin/"
 cp "$SRC/cgi-bin/lib/demo.sh" "$DEMO_DIR/cgi-bin/lib/"
 cp "$BUILD/cgi-bin/admin.cgi" "$DEMO_DIR/cgi-bin/"
-chmod 755 "$DEMO_DIR"/cgi-bin/*.cgi
+# 0755 whatever the umask: sessionwrap refuses programs in (or writable
+# by) group- or world-writable places ([handler] strict_permissions), and
+# a checkout made with umask 002 has group-writable files.
+chmod 755 "$DEMO_DIR/cgi-bin" "$DEMO_DIR/cgi-bin/lib" "$DEMO_DIR"/cgi-bin/*.cgi
 [ -f "$DEMO_DIR/secret" ] || "$SW" --keygen "$DEMO_DIR/secret" >/dev/null
 mkdir -p -m 700 "$DEMO_DIR/sessions"
 

@@ -56,6 +56,11 @@
  * (it fits in any socket buffer: an error answer), else dropped. */
 #define HELD_SENT_ANYWAY   4096
 
+/* What a program leaves behind (processes that escaped its process group)
+ * is killed after its request, at least one generation per pass, in at most
+ * this many passes; anything still left is killed after the next request. */
+#define MAX_KILL_ROUNDS    64
+
 /* Config. */
 #define MAX_ROOTS          16
 #define MAX_PASS_ENV       32

@@ -1,19 +1,26 @@
-/* child.c — spawns the CGI program and moves its bytes.  No parsing here:
- * output goes to the caller's callbacks as it arrives. */
+/* child.c — spawns the CGI program, moves its bytes, and kills what it
+ * leaves behind.  No parsing here: output goes to the caller's callbacks
+ * as it arrives. */
 #include "child.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bounds.h"
 
 #define PUMP_CHUNK (64 * 1024)
 #define PUSH_AFTER_MS 2      /* quiet child: send what is buffered */
@@ -72,6 +79,11 @@ child_spawn(struct child *c, const char *path, char *const envp[],
 	posix_spawnattr_setsigdefault(&attr, &all);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID |
 	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	/* A subreaper: whatever the program leaves (a process that called
+	 * setsid(), a double fork) comes to us when its parent dies, not to
+	 * init, and child_cleanup() can find it.  Cheap, and idempotent.
+	 * (Failing, on a kernel older than 3.4, orphans go to init.) */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	rc = posix_spawn(&c->pid, path, &fa, &attr, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
@@ -320,6 +332,84 @@ child_reap(struct child *c, long long deadline_ms)
 	return killed ? -1 : 0;
 }
 
+/* Is process pid a leftover of a program: our child (the program's
+ * orphans come to us, a subreaper) outside our session?  A program runs
+ * in a session of its own, and none of its descendants can ever join ours
+ * (a session is joined only by being born in it), while a process the
+ * caller forked itself stays in ours. */
+static int
+is_leftover(long pid, pid_t self, pid_t own_session)
+{
+	char path[64], buf[512], *p;
+	long ppid, session;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "pid (comm) state ppid pgrp session ...": comm may hold anything,
+	 * ')' too; the fields after it are numbers. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %ld %*d %ld", &ppid, &session) != 2)
+		return 0;
+	return ppid == self && session != own_session;
+}
+
+/* Kill and reap every leftover of the programs run, generation by
+ * generation: one killed hands its own children to us, found later in
+ * the same pass or in the next one.  Fast when there is none: without
+ * any child (the worker's case after its program is reaped) /proc is not
+ * read.  A process in the middle of fork() when it gets SIGKILL never
+ * completes it, so the rounds end unless the descendants keep being born
+ * faster than a pass kills them: MAX_KILL_ROUNDS passes, and what is left
+ * then is killed after the next request. */
+static void
+kill_leftovers(void)
+{
+	pid_t self = getpid(), own_session = getsid(0);
+
+	for (int round = 0; round < MAX_KILL_ROUNDS; round++) {
+		siginfo_t si;
+		struct dirent *e;
+		DIR *d;
+		int found = 0;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 &&
+		    errno != EINTR)
+			return;             /* ECHILD: no child at all */
+		if ((d = opendir("/proc")) == NULL)
+			return;
+		while ((e = readdir(d)) != NULL) {
+			char *end;
+			long pid = strtol(e->d_name, &end, 10);
+			if (!isdigit((unsigned char)e->d_name[0]) || *end ||
+			    !is_leftover(pid, self, own_session))
+				continue;
+			/* Ours until we reap it: the pid cannot be reused.  One
+			 * we may not signal (run by a setuid helper) is only
+			 * reaped once it has ended, never waited for. */
+			if (kill((pid_t)pid, SIGKILL) < 0) {
+				waitpid((pid_t)pid, NULL, WNOHANG);
+				continue;
+			}
+			while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			found++;
+		}
+		closedir(d);
+		if (found == 0)
+			return;
+	}
+}
+
 void
 child_cleanup(struct child *c)
 {
@@ -333,4 +423,5 @@ child_cleanup(struct child *c)
 		c->reaped = 1;
 	}
 	close_fd(&c->pidfd);
+	kill_leftovers();
 }

@@ -1,4 +1,5 @@
-/* child.h — run the CGI program: spawn, pump, timeout, kill, reap. */
+/* child.h — run the CGI program: spawn, pump, timeout, kill, reap, and
+ * kill whatever it leaves behind.  One program at a time per process. */
 #ifndef SW_CHILD_H
 #define SW_CHILD_H
 
@@ -13,8 +14,10 @@ struct child {
 	int reaped;
 };
 
-/* Start path with the given environment in its own process group, working
- * directory cwd, and exactly fds 0, 1, 2 (pipes to us).  0 or -1 (err). */
+/* Start path with the given environment in a session and process group of
+ * its own, working directory cwd, and exactly fds 0, 1, 2 (pipes to us).
+ * Makes the caller a child subreaper (PR_SET_CHILD_SUBREAPER), so that the
+ * program's orphans become its children.  0 or -1 (err). */
 int child_spawn(struct child *c, const char *path, char *const envp[],
     const char *cwd, char *err, size_t errlen);
 
@@ -77,8 +80,12 @@ int child_reap(struct child *c, long long deadline_ms);
 /* Kill the child's whole process group (SIGKILL). */
 void child_kill(struct child *c);
 
-/* Close whatever pipes are open and reap a killed child.  Safe to call
- * twice. */
+/* Close whatever pipes are open and reap a killed child.  Then kill and
+ * reap every process the program left behind, even one that left its
+ * process group and session (setsid, a double fork), a daemon started on
+ * purpose too: every child of the caller outside the caller's session,
+ * which no descendant of the program can join.  The caller's own children
+ * (in its session) are left alone.  Safe to call twice. */
 void child_cleanup(struct child *c);
 
 long long monotonic_ms(void);

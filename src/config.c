@@ -27,6 +27,7 @@ config_defaults(struct config *cfg)
 	cfg->timeout = 60;
 	cfg->max_body = 0;
 	cfg->path_env = strdup("/usr/local/bin:/usr/bin:/bin");
+	cfg->strict_permissions = 1;
 	cfg->store = strdup("file");
 	cfg->idle_timeout = 30 * 60;
 	cfg->lifetime = 31L * 86400;
@@ -178,6 +179,7 @@ static const struct keydef keys[] = {
 	{ "handler", "max_body", K_SIZE, F(max_body), 0, 0 },
 	{ "handler", "path", K_STR, F(path_env), 0, 0 },
 	{ "handler", "pass_env", K_LIST, F(pass_env), F(npass_env), MAX_PASS_ENV },
+	{ "handler", "strict_permissions", K_BOOL, F(strict_permissions), 0, 0 },
 	{ "session", "secret_file", K_STR, F(secret_file), 0, 0 },
 	{ "session", "secret_fallbacks", K_LIST, F(secret_fallbacks),
 	  F(nsecret_fallbacks), 8 },

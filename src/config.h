@@ -31,6 +31,7 @@ struct config {
 	char *path_env;             /* PATH given to the child */
 	char *pass_env[MAX_PASS_ENV];
 	int npass_env;
+	int strict_permissions;     /* refuse programs others could change */
 
 	/* [session] — sessions are on when secret_file is set */
 	char *secret_file;

@@ -2,6 +2,7 @@
 #include "script.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,14 +12,97 @@
 
 #define PROXY_PREFIX "proxy:fcgi://"
 
-static int
+/* The length of root's part of path when path lies under root (0 for the
+ * root "/"), else -1. */
+static long
 under_root(const char *path, const char *root)
 {
 	size_t n = strlen(root);
 
 	if (strcmp(root, "/") == 0)
-		return 1;
-	return strncmp(path, root, n) == 0 && path[n] == '/';
+		return 0;
+	return strncmp(path, root, n) == 0 && path[n] == '/' ? (long)n : -1;
+}
+
+/* Who besides its owner may write to a file of mode m, or NULL. */
+static const char *
+other_writers(mode_t m)
+{
+	if ((m & S_IWGRP) && (m & S_IWOTH))
+		return "group and others";
+	if (m & S_IWGRP)
+		return "group";
+	if (m & S_IWOTH)
+		return "others";
+	return NULL;
+}
+
+/* realpath(asked) failed with EACCES: name the directory that may not be
+ * searched (the first one on the way), and as whom. */
+static void
+explain_eacces(const char *asked, char *why, size_t whylen)
+{
+	char dir[PATH_MAX];
+	size_t len = strlen(asked);
+
+	if (asked[0] == '/' && len < sizeof(dir)) {
+		for (size_t p = 0; p < len; p++) {
+			if (asked[p] != '/')
+				continue;
+			memcpy(dir, asked, p ? p : 1);
+			dir[p ? p : 1] = '\0';
+			if (faccessat(AT_FDCWD, dir, X_OK, AT_EACCESS) < 0 &&
+			    errno == EACCES) {
+				snprintf(why, whylen, "cannot reach %s: %s (EACCES on "
+				    "%s, searched as uid %ld)", asked, strerror(EACCES),
+				    dir, (long)geteuid());
+				return;
+			}
+		}
+	}
+	snprintf(why, whylen, "cannot reach %s: %s (as uid %ld)", asked,
+	    strerror(EACCES), (long)geteuid());
+}
+
+/* With [handler] strict_permissions, as suexec does: refuse a program
+ * that someone but its owner could change.  That is, the file itself, or
+ * any directory from its root (with [handler] program: its own directory)
+ * down to it, writable by group or others; a sticky bit does not help
+ * (anyone could still add a program).  Directories above the root are not
+ * looked at: choosing the root is the administrator's part.  real is a
+ * realpath, its first rootlen bytes the root. */
+static int
+check_writers(const char *real, mode_t mode, size_t rootlen, char *why,
+    size_t whylen)
+{
+	char dir[PATH_MAX];
+	size_t last = (size_t)(strrchr(real, '/') - real);
+	struct stat st;
+	const char *who;
+
+	if ((who = other_writers(mode)) != NULL) {
+		snprintf(why, whylen, "%s is writable by %s (mode %04o; "
+		    "[handler] strict_permissions)", real, who, mode & 07777);
+		return -1;
+	}
+	for (size_t p = rootlen; p <= last; p++) {
+		if (real[p] != '/')
+			continue;
+		memcpy(dir, real, p ? p : 1);
+		dir[p ? p : 1] = '\0';
+		if (stat(dir, &st) < 0) {
+			snprintf(why, whylen, "%s: cannot stat its directory %s: %s",
+			    real, dir, strerror(errno));
+			return -1;
+		}
+		if ((who = other_writers(st.st_mode)) != NULL) {
+			snprintf(why, whylen, "%s: its directory %s is writable by %s "
+			    "(mode %04o; [handler] strict_permissions)", real, dir,
+			    who, (unsigned)(st.st_mode & 07777));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int
@@ -29,7 +113,7 @@ script_resolve(const struct config *cfg, const char *script_filename,
 	char joined[PATH_MAX], *real;
 	const char *asked;
 	struct stat st;
-	int i;
+	long rootlen = -1;
 
 	if (cfg->program) {
 		asked = cfg->program;
@@ -57,14 +141,18 @@ script_resolve(const struct config *cfg, const char *script_filename,
 	real = realpath(asked, NULL);
 	if (!real) {
 		int err = errno;
-		snprintf(why, whylen, "%s: %s", asked, strerror(err));
+		if (err == EACCES)
+			explain_eacces(asked, why, whylen);
+		else
+			snprintf(why, whylen, "%s: %s", asked, strerror(err));
 		return (err == ENOENT || err == ENOTDIR) ? 404 : 403;
 	}
-	if (!cfg->program) {
-		for (i = 0; i < cfg->nroots; i++)
-			if (under_root(real, cfg->roots[i]))
-				break;
-		if (i == cfg->nroots) {
+	if (cfg->program) {
+		rootlen = strrchr(real, '/') - real;
+	} else {
+		for (int i = 0; i < cfg->nroots && rootlen < 0; i++)
+			rootlen = under_root(real, cfg->roots[i]);
+		if (rootlen < 0) {
 			snprintf(why, whylen, "%s (really %s) is outside every root",
 			    asked, real);
 			goto refuse;
@@ -75,9 +163,21 @@ script_resolve(const struct config *cfg, const char *script_filename,
 		goto refuse;
 	}
 	if (access(real, X_OK) < 0) {
-		snprintf(why, whylen, "%s is not executable", real);
+		snprintf(why, whylen, "%s is not executable (mode %04o, as uid %ld)",
+		    real, (unsigned)(st.st_mode & 07777), (long)geteuid());
 		goto refuse;
 	}
+	/* Whoever can put a file in a root would run it with its owner's
+	 * rights: never, whatever strict_permissions says (as suexec). */
+	if (st.st_mode & (S_ISUID | S_ISGID)) {
+		snprintf(why, whylen, "%s is set%s (mode %04o): never run", real,
+		    (st.st_mode & S_ISUID) ? "uid" : "gid",
+		    (unsigned)(st.st_mode & 07777));
+		goto refuse;
+	}
+	if (cfg->strict_permissions &&
+	    check_writers(real, st.st_mode, (size_t)rootlen, why, whylen) < 0)
+		goto refuse;
 	*path = real;
 	return 0;
 refuse:

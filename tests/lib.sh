@@ -3,6 +3,9 @@
 # TAP-like "ok - " / "not ok - " lines.
 set -u
 : "${SW_SRCDIR:?}" "${SW_BUILDDIR:?}"
+# Whatever the caller's umask: a group-writable CGI directory would be
+# refused ([handler] strict_permissions).
+umask 022
 SW="$SW_BUILDDIR/src/sessionwrap"
 T=$(mktemp -d "${TMPDIR:-/tmp}/swtest.XXXXXX")
 chmod 755 "$T"

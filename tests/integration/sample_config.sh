@@ -88,6 +88,7 @@ MAX_ENV_TOTAL M at most %s MiB
 MAX_ENV_COUNT n MiB and %s variables
 MAX_PARAM_NAME n longer than %s bytes is not passed
 MAX_STDERR_LINE n pieces of at most %s bytes
+MAX_KILL_ROUNDS n generation deep, at most %s passes
 ENV_KEY_MAX n at most %s characters from
 MAX_ROOTS n root at most %s directories
 MAX_PASS_ENV n pass_env %s names

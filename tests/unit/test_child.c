@@ -1,7 +1,8 @@
 /* test_child.c — the pump with a real child and a body arriving late
  * through a pipe: the answer held back while the body comes in stays
  * under its limit (the child's output waits), goes out once the body is
- * in, and the body keeps flowing after the child is gone. */
+ * in, and the body keeps flowing after the child is gone.  And what a
+ * program leaves behind outside its process group is killed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -331,6 +333,113 @@ test_quiet_child_output_pushed(void **state)
 	assert_int_equal(f.out_at_first_push, 6);     /* "first\n" alone */
 }
 
+/* Read a pid a script wrote to dir/name. */
+static pid_t
+pid_in(const char *dir, const char *name)
+{
+	char path[128];
+	long pid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return (pid_t)pid;
+}
+
+/* Gone for good: no such process (not even a zombie). */
+static int
+gone(pid_t pid)
+{
+	return pid > 0 && kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* A program that leaves a process in a session of its own (setsid), which
+ * has a child of its own, and then either ends at once or sleeps past the
+ * deadline: after child_cleanup both are gone, not left to init.  A child
+ * the caller forked itself (in its session) is left alone. */
+static void
+leftovers_killed(int outlive_deadline)
+{
+	static char *envp[] = { "PATH=/usr/bin:/bin", NULL };
+	char dir[] = "/tmp/test_child_dir.XXXXXX", text[1024], err[200];
+	struct fake f;
+	struct child c;
+	enum pump_result pr;
+	pid_t own, escaped, grandchild;
+	int p[2], st;
+
+	memset(&f, 0, sizeof(f));
+	assert_non_null(mkdtemp(dir));
+	snprintf(text, sizeof(text), "#!/bin/sh\n"
+	    "setsid sh -c 'sleep 1000 & echo $! >%s/gc; echo $$ >%s/e.tmp; "
+	    "mv %s/e.tmp %s/e; wait' </dev/null >/dev/null 2>&1 &\n"
+	    "while [ ! -s %s/e ]; do sleep 0.02; done\n"
+	    "echo started\n%s", dir, dir, dir, dir, dir,
+	    outlive_deadline ? "sleep 30\n" : "");
+	write_script(text);
+	own = fork();
+	assert_true(own >= 0);
+	if (own == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(pipe(p), 0);
+	close(p[1]);
+	f.body_fd = p[0];
+	struct pump_io io = {
+		.ctx = &f, .body_ctx = &f, .body_fd = f.body_fd,
+		.body_buffered = fake_buffered, .body_read = fake_read,
+		.body_left = 0, .on_stdout = fake_stdout,
+		.on_stderr = fake_stderr, .held = fake_held,
+		.send_held = fake_send_held, .max_held = 1 << 20,
+	};
+	assert_int_equal(child_spawn(&c, script, envp, "/", err, sizeof(err)), 0);
+	pr = child_pump(&c, &io, monotonic_ms() + (outlive_deadline ? 2000 : 20000));
+	child_reap(&c, monotonic_ms() + 5000);
+	child_cleanup(&c);
+	close(f.body_fd);
+	unlink(script);
+	escaped = pid_in(dir, "e");
+	grandchild = pid_in(dir, "gc");
+	int escaped_gone = gone(escaped), grandchild_gone = gone(grandchild);
+	int own_alive = kill(own, 0) == 0;
+	/* Whatever the outcome, leave nothing running. */
+	if (escaped > 0 && !escaped_gone)
+		kill(escaped, SIGKILL);
+	if (grandchild > 0 && !grandchild_gone)
+		kill(grandchild, SIGKILL);
+	kill(own, SIGKILL);
+	waitpid(own, &st, 0);
+	snprintf(text, sizeof(text), "rm -rf %s", dir);
+	assert_int_equal(system(text), 0);
+
+	assert_int_equal(pr, outlive_deadline ? PUMP_TIMEOUT : PUMP_DONE);
+	assert_string_equal(f.tail, "started\n");
+	assert_true(escaped > 0 && grandchild > 0);
+	assert_true(escaped_gone);
+	assert_true(grandchild_gone);
+	assert_true(own_alive);
+}
+
+static void
+test_leftovers_of_a_finished_program_killed(void **state)
+{
+	(void)state;
+	leftovers_killed(0);
+}
+
+static void
+test_leftovers_of_a_timed_out_program_killed(void **state)
+{
+	(void)state;
+	leftovers_killed(1);
+}
+
 int
 main(void)
 {
@@ -340,6 +449,8 @@ main(void)
 		cmocka_unit_test(test_body_drained_when_nothing_is_held),
 		cmocka_unit_test(test_body_missing_at_the_deadline),
 		cmocka_unit_test(test_quiet_child_output_pushed),
+		cmocka_unit_test(test_leftovers_of_a_finished_program_killed),
+		cmocka_unit_test(test_leftovers_of_a_timed_out_program_killed),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -337,6 +337,27 @@ test_missing_file(void **state)
 	config_free(&cfg);
 }
 
+/* [handler] strict_permissions: on by default, a boolean, strictly. */
+static void
+test_strict_permissions(void **state)
+{
+	struct config cfg;
+	char errs[1024];
+
+	(void)state;
+	assert_int_equal(load("[handler]\nroot = /tmp\n", &cfg, errs, sizeof(errs)), 0);
+	assert_int_equal(cfg.strict_permissions, 1);
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\nstrict_permissions = off\n",
+	    &cfg, errs, sizeof(errs)), 0);
+	assert_int_equal(cfg.strict_permissions, 0);
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\nstrict_permissions = relaxed\n",
+	    &cfg, errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "[handler] strict_permissions: 'relaxed' is not on or off"));
+	config_free(&cfg);
+}
+
 int
 main(void)
 {
@@ -352,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_store_checked_by_backend),
 		cmocka_unit_test(test_odd_names),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_strict_permissions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
