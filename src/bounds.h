@@ -16,8 +16,14 @@
 #define MAX_ENV_STRING     (128 * 1024 - 1)   /* one "NAME=value", without NUL */
 #define MAX_ENV_TOTAL      (1024 * 1024)      /* all strings, with NULs      */
 #define MAX_ENV_COUNT      4096
-#define MAX_PARAMS_TOTAL   (256 * 1024)       /* FastCGI params we accept    */
-#define MAX_PARAM_NAME     256
+#define MAX_PARAM_NAME     256                /* longer: not passed          */
+
+/* The FastCGI request head (BEGIN_REQUEST and the PARAMS stream), read
+ * before any program runs: the params' bytes with their length prefixes,
+ * how many, one value. */
+#define MAX_PARAMS_TOTAL   (256 * 1024)
+#define MAX_PARAMS         1024
+#define MAX_PARAM_VALUE    (64 * 1024)
 
 /* Session contents.  max_size counts the form-encoded session plus its
  * pending flash messages, so SESSION, HTTP_SESSION and SESSIONWRAP_FLASH
