@@ -156,19 +156,18 @@ worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
 		hr = fcgi_head_read(&head, fd, cfg->timeout < PARAMS_TIMEOUT ?
 		    (int)cfg->timeout : PARAMS_TIMEOUT, &waitmask, &worker_stop,
 		    err, sizeof(err));
+		if (hr == HEAD_STOP) {
+			close(fd);
+			break;
+		}
 		if (hr != HEAD_OK) {
-			if (hr == HEAD_REFUSED) {
-				log_error("%s", err);
-				fcgi_head_refuse(&head, fd, 431);
-			} else if (hr == HEAD_TIMEOUT || hr == HEAD_BAD) {
-				log_error("%s", err);
-			} else if (hr == HEAD_GONE) {
+			if (hr == HEAD_GONE)
 				log_debug("%s", err);
-			}
-			if (hr == HEAD_STOP)
-				close(fd);
 			else
-				fcgi_conn_close(fd);
+				log_error("%s", err);
+			if (hr == HEAD_REFUSED)
+				fcgi_head_refuse(&head, fd, 431);
+			fcgi_conn_close(fd);
 			continue;
 		}
 		if (fcgi_conn_start(&req, fd, &head) == 0) {
