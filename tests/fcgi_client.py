@@ -18,7 +18,8 @@ or hostile.  Talks to sessionwrap's socket directly (no web server):
   --no-read SECS        send the request, then read nothing for SECS
   --hold SECS           how long to wait for the server (default 30)
 
-It ends by printing one line to stderr: "closed after N.N s" (the server
+--begin-only says "sent BEGIN_REQUEST" on stderr once it has.  It ends by
+printing one line to stderr: "closed after N.N s" (the server
 closed the connection) or "still open after N.N s" (--hold passed), and
 for --no-read "read N bytes" (all that came once we read).
 """
@@ -134,6 +135,7 @@ def main(argv):
     t0 = time.monotonic()
     if mode == "begin-only":
         s.sendall(begin())
+        print("sent BEGIN_REQUEST", file=sys.stderr, flush=True)
     elif mode == "drip-body":
         s.sendall(begin() + stream(PARAMS, 1, pairs(request_params(script, query=query, extra=extra + [
             (b"REQUEST_METHOD", b"POST"), (b"CONTENT_LENGTH", b"10")]))))

@@ -49,11 +49,12 @@ w0=$(worker)
 # --- a head that never comes ------------------------------------------
 $FC "$T/cgi/hello.cgi" --begin-only --hold 20 >/dev/null 2>"$T/begin.err" &
 BEGIN_PID=$!
-sleep 0.5
+wait_for grep -q "sent BEGIN_REQUEST" "$T/begin.err"
+sleep 0.3
 expect_eq "with the only worker held by a peer that sent BEGIN_REQUEST only, a request is served" \
 	hello "$(hello 10)"
 wait "$BEGIN_PID"
-check "... as that peer is dropped at the deadline ($(cat "$T/begin.err"))" \
+check "... as that peer is dropped at the deadline ($(tail -n 1 "$T/begin.err"))" \
 	closed_within 2 6 "$T/begin.err"
 expect_match "... which the log says" "the request's params did not come in within 3s" "$(cat "$LOG")"
 
@@ -163,8 +164,10 @@ kill "$NGINX_PID"
 wait "$NGINX_PID" 2>/dev/null
 
 # --- a stop while a peer holds the only worker in its head --------------
-$FC "$T/cgi/hello.cgi" --begin-only --hold 20 >/dev/null 2>&1 &
-sleep 0.5
+expect_eq "the worker is free again" hello "$(hello)"
+$FC "$T/cgi/hello.cgi" --begin-only --hold 20 >/dev/null 2>"$T/stop.err" &
+wait_for grep -q "sent BEGIN_REQUEST" "$T/stop.err"
+sleep 0.3
 start=$(date +%s)
 kill -TERM "$master"
 stopped() { ! kill -0 "$master" 2>/dev/null; }
