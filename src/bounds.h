@@ -16,8 +16,24 @@
 #define MAX_ENV_STRING     (128 * 1024 - 1)   /* one "NAME=value", without NUL */
 #define MAX_ENV_TOTAL      (1024 * 1024)      /* all strings, with NULs      */
 #define MAX_ENV_COUNT      4096
-#define MAX_PARAMS_TOTAL   (256 * 1024)       /* FastCGI params we accept    */
-#define MAX_PARAM_NAME     256
+#define MAX_PARAM_NAME     256                /* longer: not passed          */
+
+/* The FastCGI request head (BEGIN_REQUEST and the PARAMS stream), read
+ * before any program runs: the params' bytes with their length prefixes,
+ * how many, one value; and the time it may take from the accept. */
+#define MAX_PARAMS_TOTAL   (256 * 1024)
+#define MAX_PARAMS         1024
+#define MAX_PARAM_VALUE    (64 * 1024)
+#define PARAMS_TIMEOUT     10                 /* seconds */
+
+/* [handler] timeout bounds the whole request, the answer's writing too.
+ * Past it, what is still being written (the 504, the end of the records)
+ * gets CUT_GRACE more seconds, then the connection is cut.  At the close
+ * we read what the web server still sends (so that our answer is not lost
+ * to a reset) for at most DRAIN_TIME seconds, DRAIN_MAX bytes. */
+#define CUT_GRACE          1
+#define DRAIN_TIME         1
+#define DRAIN_MAX          (64 * 1024)
 
 /* Session contents.  max_size counts the form-encoded session plus its
  * pending flash messages, so SESSION, HTTP_SESSION and SESSIONWRAP_FLASH

@@ -3,8 +3,9 @@
  * The master only forks, reaps and handles signals; all requests are
  * served by workers, each one request at a time on the shared listening
  * socket.  A worker blocks SIGTERM except while it waits for a
- * connection, so a stop never cuts a request short: an idle worker exits
- * at once, a busy one after its request. */
+ * connection or for the head of a request (its params), so a stop never
+ * cuts a request short: an idle worker exits at once, a busy one after
+ * its request, which its deadlines bound. */
 #include "prefork.h"
 
 #include <errno.h>
@@ -22,14 +23,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "child.h"
+#include "fcgi_conn.h"
 #include "log.h"
 #include "sessions.h"
 #include "transport.h"
 #include "worker.h"
 
 #define MAX_WORKERS 256
-#define STOP_GRACE_EXTRA 5      /* seconds past [handler] timeout */
+/* Seconds past [handler] timeout: a request's last writes have
+ * CUT_GRACE more, its close DRAIN_TIME. */
+#define STOP_GRACE_EXTRA 5
+_Static_assert(STOP_GRACE_EXTRA > CUT_GRACE + DRAIN_TIME,
+    "a stop must let a request end within its bounds");
 
 static volatile sig_atomic_t worker_stop;
 static int worker_listen_fd = -1;
@@ -94,6 +101,7 @@ worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
 	struct sessions *sessions = NULL;
 	struct worker_ctx w;
 	FCGX_Request req;
+	struct fcgi_head head;
 	char err[512];
 
 	memset(&sa, 0, sizeof(sa));
@@ -127,27 +135,53 @@ worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
 		_exit(2);
 	}
 	w.child_group = child_group;
+	if (fcgi_head_init(&head) < 0) {
+		log_error("out of memory");
+		_exit(2);
+	}
 	FCGX_Init();
 	/* listen_sock -1: libfcgi never accepts by itself (it would block in
 	 * accept(), out of reach of our signal handling); we hand it each
-	 * connection we accepted. */
+	 * connection whose head we read. */
 	FCGX_InitRequest(&req, -1, 0);
 	while (!worker_stop) {
 		int fd = accept_one(listen_fd, &waitmask);
+		enum fcgi_head_result hr;
+
 		if (fd < 0)
 			break;
-		req.ipcFd = fd;
-		req.keepConnection = 1;   /* so Accept_r does not close it first */
-		if (FCGX_Accept_r(&req) == 0) {
+		/* The head with SIGTERM deliverable: there is no request yet,
+		 * a stop drops the connection at once.  It has PARAMS_TIMEOUT,
+		 * or the request's timeout if that is shorter. */
+		hr = fcgi_head_read(&head, fd, cfg->timeout < PARAMS_TIMEOUT ?
+		    (int)cfg->timeout : PARAMS_TIMEOUT, &waitmask, &worker_stop,
+		    err, sizeof(err));
+		if (hr == HEAD_STOP) {
+			close(fd);
+			break;
+		}
+		if (hr != HEAD_OK) {
+			if (hr == HEAD_GONE)
+				log_debug("%s", err);
+			else
+				log_error("%s", err);
+			if (hr == HEAD_REFUSED)
+				fcgi_head_refuse(&head, fd, 431);
+			fcgi_conn_close(fd);
+			continue;
+		}
+		if (fcgi_conn_start(&req, fd, &head) == 0) {
 			struct transport t;
-			transport_fcgi(&t, &req);
+			transport_fcgi(&t, &req, head.envp);
 			worker_handle(&w, &t);
+		} else {
+			log_error("cannot hand a connection to libfcgi");
 		}
 		/* One request per connection: a kept-open connection would tie
 		 * a worker to one idle web server thread. */
-		req.keepConnection = 0;
-		FCGX_Finish_r(&req);
+		fcgi_conn_finish(&req);
 	}
+	fcgi_head_free(&head);
 	worker_free(&w);
 	if (sessions)
 		sessions_close(sessions);

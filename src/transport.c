@@ -1,5 +1,6 @@
 /* transport.c — the two ways a request arrives.  FastCGI goes through
- * libfcgi's streams; plain CGI uses the process environment and fds 0-2. */
+ * libfcgi's streams on a connection fcgi_conn.c set up (and cuts at the
+ * deadline); plain CGI uses the process environment and fds 0-2. */
 #include "transport.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "fcgi_conn.h"
 #include "log.h"
 
 /* An answer held back past memory goes to a file in TMPDIR (looked up
@@ -26,11 +28,11 @@ hold_init(struct transport *t)
 }
 
 void
-transport_fcgi(struct transport *t, FCGX_Request *req)
+transport_fcgi(struct transport *t, FCGX_Request *req, char **envp)
 {
 	memset(t, 0, sizeof(*t));
 	t->fcgi = req;
-	t->envp = req->envp;
+	t->envp = envp;
 	/* libfcgi keeps the connection in a field it calls private; it is
 	 * the only way to poll the request body. */
 	t->body_fd = req->ipcFd;
@@ -48,6 +50,19 @@ transport_cgi(struct transport *t, char **environ_)
 	t->watch_abort = 0;
 	t->script = "(no script)";
 	hold_init(t);
+}
+
+void
+transport_deadline(struct transport *t, long long deadline_ms)
+{
+	if (t->fcgi)
+		fcgi_guard_arm(t->fcgi->ipcFd, deadline_ms);
+}
+
+int
+transport_timed_out(const struct transport *t)
+{
+	return t->fcgi && fcgi_guard_cut();
 }
 
 const char *
@@ -129,7 +144,9 @@ transport_body_read(void *tp, char *buf, size_t n)
 	long got;
 
 	if (t->fcgi) {
+		fcgi_guard_busy(1);
 		got = fcgi_body_read(t->fcgi->in, buf, n);
+		fcgi_guard_busy(0);
 	} else {
 		while ((got = read(STDIN_FILENO, buf, n)) < 0 && errno == EINTR)
 			;
@@ -149,7 +166,9 @@ put(struct transport *t, const char *buf, size_t n)
 
 		if (t->fcgi) {
 			int chunk = n > (1 << 30) ? (1 << 30) : (int)n;
+			fcgi_guard_busy(1);
 			w = FCGX_PutStr(buf, chunk, t->fcgi->out) == chunk ? chunk : -1;
+			fcgi_guard_busy(0);
 			t->unflushed = 1;
 		} else if ((w = write(STDOUT_FILENO, buf, n)) < 0 && errno == EINTR) {
 			continue;
@@ -217,8 +236,12 @@ transport_push(void *tp)
 	struct transport *t = tp;
 
 	t->unflushed = 0;
-	if (t->fcgi && !t->failed && FCGX_FFlush(t->fcgi->out) < 0)
-		t->failed = 1;
+	if (t->fcgi && !t->failed) {
+		fcgi_guard_busy(1);
+		if (FCGX_FFlush(t->fcgi->out) < 0)
+			t->failed = 1;
+		fcgi_guard_busy(0);
+	}
 	return t->failed ? -1 : 0;
 }
 
@@ -251,8 +274,14 @@ void
 transport_log(struct transport *t, const char *buf, size_t n)
 {
 	if (t->fcgi) {
-		FCGX_PutStr(buf, (int)n, t->fcgi->err);
-		FCGX_FFlush(t->fcgi->err);
+		if (t->failed)
+			return;
+		/* A web server that does not read blocks this too. */
+		fcgi_guard_busy(1);
+		if (FCGX_PutStr(buf, (int)n, t->fcgi->err) != (int)n ||
+		    FCGX_FFlush(t->fcgi->err) < 0)
+			t->failed = 1;
+		fcgi_guard_busy(0);
 	} else {
 		ssize_t w = write(STDERR_FILENO, buf, n);
 		(void)w;

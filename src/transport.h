@@ -27,8 +27,15 @@ struct transport {
 	int unflushed;           /* bytes sit in libfcgi's buffer */
 };
 
-void transport_fcgi(struct transport *t, FCGX_Request *req);
+/* envp: the request's params (libfcgi's own are not read). */
+void transport_fcgi(struct transport *t, FCGX_Request *req, char **envp);
 void transport_cgi(struct transport *t, char **environ_);
+
+/* From now on a read or write of the connection that blocks past
+ * deadline_ms is cut (FastCGI; in CGI mode the web server's own timeout
+ * bounds them), and whether that happened. */
+void transport_deadline(struct transport *t, long long deadline_ms);
+int transport_timed_out(const struct transport *t);
 
 const char *transport_param(const struct transport *t, const char *name);
 size_t transport_body_buffered(void *t);

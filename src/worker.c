@@ -42,6 +42,7 @@ struct response {
 	size_t rlen;
 	int fail_status;             /* error decided while the child ran */
 	int sent_headers;
+	int said_timeout;            /* the log has it already */
 	char errline[MAX_STDERR_LINE];
 	size_t errlen;
 };
@@ -528,7 +529,14 @@ finish(struct response *r, struct child *c, enum pump_result pr,
 				    "output ended inside the header block");
 			send_error(r, 502);
 		} else if (r->state == R_HOLD) {
-			if (WIFSIGNALED(c->status) || !exited) {
+			if (r->t->failed) {
+				/* Its stderr could not be passed on: the web
+				 * server is gone, or the deadline cut it. */
+				log_error("script %s: %s; session not saved", r->script,
+				    transport_timed_out(r->t) ? "timed out: the web "
+				    "server did not read" : "client went away");
+				r->said_timeout = transport_timed_out(r->t);
+			} else if (WIFSIGNALED(c->status) || !exited) {
 				log_error("script %s: killed by signal %d; session not saved",
 				    r->script, WIFSIGNALED(c->status) ?
 				    WTERMSIG(c->status) : 9);
@@ -554,22 +562,38 @@ finish(struct response *r, struct child *c, enum pump_result pr,
 			    "output?): timed out after %lds; process group killed",
 			    r->script, WEXITSTATUS(c->status), r->w->cfg->timeout);
 		else
-			log_error("script %s: timed out after %lds; process group "
-			    "killed", r->script, r->w->cfg->timeout);
+			log_error("script %s: timed out after %lds%s; process group "
+			    "killed", r->script, r->w->cfg->timeout,
+			    transport_timed_out(r->t) ? " (the web server did not "
+			    "take its output)" : "");
+		r->said_timeout = 1;
 		if (r->state != R_STREAM)
 			send_error(r, 504);
 		break;
 	case PUMP_STOPPED:
-		if (r->fail_status)
+		if (r->fail_status) {
 			send_error(r, r->fail_status);
-		else if (r->t->failed)
+		} else if (transport_timed_out(r->t)) {
+			log_error("script %s: timed out after %lds: the web server "
+			    "did not take the answer; process group killed",
+			    r->script, r->w->cfg->timeout);
+			r->said_timeout = 1;
+		} else if (r->t->failed) {
 			log_info("script %s: client went away; killed", r->script);
+		}
 		break;
 	case PUMP_ABORTED:
 		log_info("script %s: request aborted by the web server; killed",
 		    r->script);
 		break;
 	case PUMP_ERROR:
+		if (transport_timed_out(r->t)) {
+			log_error("script %s: timed out after %lds waiting for the "
+			    "request body; process group killed", r->script,
+			    r->w->cfg->timeout);
+			r->said_timeout = 1;
+			break;
+		}
 		log_error("script %s: reading the request body failed; killed",
 		    r->script);
 		send_error(r, 502);
@@ -600,6 +624,9 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 		r.script = "(no SCRIPT_NAME)";
 	env_init(&env);
 	deadline = monotonic_ms() + w->cfg->timeout * 1000;
+	/* The timeout bounds the whole request: reading the body and writing
+	 * the answer too, not only the program. */
+	transport_deadline(t, deadline);
 
 	st = script_resolve(w->cfg, transport_param(t, "SCRIPT_FILENAME"),
 	    transport_param(t, "DOCUMENT_ROOT"), transport_param(t, "SCRIPT_NAME"),
@@ -671,6 +698,9 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 	finish(&r, &c, pr, deadline);
 out:
 	transport_flush(t);          /* may log, naming the script */
+	if (transport_timed_out(t) && !r.said_timeout)
+		log_error("script %s: timed out after %lds: the web server did not "
+		    "take the answer; cut short", r.script, w->cfg->timeout);
 	env_free(&env);
 	if (r.sr)
 		sess_end(r.sr);

@@ -1,6 +1,6 @@
 /* fuzz_parsers.c — a libFuzzer target over every parser that reads bytes
  * from outside: the CGI header block, Cookie headers, form strings,
- * X-Session-* directives and stored records.  The first input byte picks
+ * X-Session-* directives, stored records and the FastCGI request head.  The first input byte picks
  * the parser; the checks are the sanitizers' and a few round trips. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include "codec.h"
 #include "cookie.h"
 #include "directive.h"
+#include "fcgi_params.h"
 #include "form.h"
 #include "session.h"
 #include "slots.h"
@@ -124,6 +125,51 @@ fuzz_record(const uint8_t *p, size_t n)
 	session_free(&s);
 }
 
+/* The PARAMS stream fed in pieces as records bring it (the first byte of
+ * each piece says how long it is): the pairs found do not depend on the
+ * cuts, and every slice lies in the bytes given. */
+static void
+fuzz_fcgi_params(const uint8_t *p, size_t n)
+{
+	static struct fcgi_param a[MAX_PARAMS], b[MAX_PARAMS];
+	struct fcgi_params_error e;
+	struct fcgi_record r;
+	unsigned char hdr[8];
+	size_t pos = 0, na = 0, nb = 0, len = 0, posb = 0;
+	int ra = 0, rb;
+	char text[300];
+
+	if (n >= 8) {
+		(void)fcgi_record_decode(p, &r);
+		fcgi_record_encode(hdr, r.type, r.id, r.clen, r.plen);
+		if (p[0] == 1 && memcmp(hdr, p, 7) != 0)
+			abort();
+		(void)fcgi_begin_role(p, n);
+	}
+	while (len < n && ra == 0) {
+		size_t piece = 1 + p[len] % 64;
+		len = len + piece > n ? n : len + piece;
+		ra = fcgi_params_parse(p, len, &pos, len == n, a, &na, &e);
+		if (pos > len || na > MAX_PARAMS)
+			abort();
+	}
+	if (ra == 0 && len < n)
+		return;
+	rb = fcgi_params_parse(p, n, &posb, 1, b, &nb, &e);
+	if (ra != rb || (ra == 0 && (na != nb || pos != posb)))
+		abort();
+	for (size_t i = 0; i < na && ra == 0; i++)
+		if (a[i].name != b[i].name || a[i].vlen != b[i].vlen ||
+		    a[i].value + a[i].vlen > (const char *)p + n)
+			abort();
+	if (rb < 0) {
+		if (e.name && (e.name < (const char *)p ||
+		    e.name + e.nlen > (const char *)p + n))
+			abort();
+		fcgi_params_error_text(&e, text, sizeof(text));
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -131,12 +177,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0: fuzz_headers(p, size - 1); break;
 	case 1: fuzz_cookie(p, size - 1); break;
 	case 2: fuzz_form(p, size - 1); break;
 	case 3: fuzz_directive(p, size - 1); break;
 	case 4: fuzz_record(data + 1, size - 1); break;
+	case 5: fuzz_fcgi_params(data + 1, size - 1); break;
 	}
 	return 0;
 }

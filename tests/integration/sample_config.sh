@@ -87,6 +87,13 @@ MAX_ENV_STRING K at most %s KiB - 1 byte
 MAX_ENV_TOTAL M at most %s MiB
 MAX_ENV_COUNT n MiB and %s variables
 MAX_PARAM_NAME n longer than %s bytes is not passed
+MAX_PARAMS_TOTAL K at most %s KiB in all
+MAX_PARAMS n KiB in all (names, values and their length bytes), %s params
+MAX_PARAM_VALUE K one value at most %s KiB
+PARAMS_TIMEOUT n within %s seconds of the connection
+CUT_GRACE n has %s more second
+DRAIN_TIME n for at most %s second
+DRAIN_MAX K second and %s KiB
 MAX_STDERR_LINE n pieces of at most %s bytes
 MAX_KILL_ROUNDS n generation deep, at most %s passes
 ENV_KEY_MAX n at most %s characters from
