@@ -23,7 +23,9 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "crypto.h"
 #include "log.h"
+#include "secret.h"
 #include "sessions.h"
 #include "transport.h"
 #include "worker.h"
@@ -86,8 +88,9 @@ accept_one(int listen_fd, const sigset_t *waitmask)
 }
 
 static void
-worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
-    pid_t master, volatile pid_t *child_group)
+worker_main(const struct config *cfg, const struct keyset *keys,
+    int listen_fd, char **wrapper_env, pid_t master,
+    volatile pid_t *child_group)
 {
 	struct sigaction sa;
 	sigset_t blocked, waitmask;
@@ -118,7 +121,10 @@ worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
 	if (getppid() != master)
 		on_master_gone(SIGUSR1);
 
-	if (cfg->secret_file && sessions_open(&sessions, cfg, err, sizeof(err)) < 0) {
+	/* The master's keys, not the files: those may hold a secret not yet
+	 * taken by a reload, or be unreadable by now. */
+	if (keys && sessions_open_keys(&sessions, cfg, keys, err,
+	        sizeof(err)) < 0) {
 		log_error("%s", err);
 		_exit(2);
 	}
@@ -174,6 +180,10 @@ seconds_since(const struct timespec *t)
 
 struct master {
 	struct config *cfg;
+	/* The keys of cfg's secret files, read at start or at the last
+	 * reload (NULL without sessions); replaced, and wiped, only by a
+	 * reload that took new ones. */
+	struct keyset **keys;
 	const struct overrides *ov;
 	int listen_fd;
 	char **wrapper_env;
@@ -221,8 +231,8 @@ spawn_worker(struct master *m)
 		return;
 	}
 	if (pid == 0)
-		worker_main(m->cfg, m->listen_fd, m->wrapper_env, master,
-		    &m->child_groups[slot]);
+		worker_main(m->cfg, *m->keys, m->listen_fd, m->wrapper_env,
+		    master, &m->child_groups[slot]);
 	m->procs[m->nprocs] = (struct proc){ pid, m->gen, slot, { 0, 0 } };
 	clock_gettime(CLOCK_MONOTONIC, &m->procs[m->nprocs++].started);
 }
@@ -328,7 +338,7 @@ run_gc(struct master *m)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (sessions_open(&s, m->cfg, err, sizeof(err)) < 0) {
+	if (sessions_open_keys(&s, m->cfg, *m->keys, err, sizeof(err)) < 0) {
 		log_error("gc: %s", err);
 		_exit(1);
 	}
@@ -379,6 +389,7 @@ static void
 reload(struct master *m)
 {
 	struct config fresh;
+	struct keyset *keys = NULL;
 	struct sessions *s;
 	char errs[4096];
 
@@ -392,9 +403,11 @@ reload(struct master *m)
 	 * user): if it cannot, every new worker would die at birth, and the
 	 * running ones must not be stopped for them. */
 	if (fresh.secret_file) {
-		if (sessions_open(&s, &fresh, errs, sizeof(errs)) < 0) {
+		if ((keys = secrets_load(&fresh, errs, sizeof(errs))) == NULL ||
+		    sessions_open_keys(&s, &fresh, keys, errs, sizeof(errs)) < 0) {
 			log_error("reload refused, keeping the running "
 			    "configuration: %s", errs);
+			keyset_free(keys);
 			config_free(&fresh);
 			return;
 		}
@@ -403,6 +416,9 @@ reload(struct master *m)
 	restart_only(m->cfg, &fresh);
 	config_free(m->cfg);
 	*m->cfg = fresh;
+	/* (The running workers have their own copy of the old keys.) */
+	keyset_free(*m->keys);
+	*m->keys = keys;
 	overrides_apply(m->ov, m->cfg);
 	m->gen++;
 	for (int i = 0; i < m->cfg->workers; i++)
@@ -421,7 +437,7 @@ overrides_apply(const struct overrides *ov, struct config *cfg)
 
 int
 prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
-    const struct overrides *ov)
+    const struct overrides *ov, struct keyset **keys)
 {
 	static struct master m;
 	sigset_t set;
@@ -436,6 +452,7 @@ prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
 		return 1;
 	}
 	m.cfg = cfg;
+	m.keys = keys;
 	m.ov = ov;
 	m.listen_fd = listen_fd;
 	m.wrapper_env = wrapper_env;
