@@ -50,6 +50,7 @@
 #define HELD_SENT_ANYWAY   4096
 
 /* Config. */
+#define MAX_WORKERS        256      /* workers and max_workers */
 #define MAX_ROOTS          16
 #define MAX_PASS_ENV       32
 

@@ -213,9 +213,10 @@ main(int argc, char **argv)
 		case 'c': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
-			workers = *end == '\0' && v >= 1 && v <= 256 ? (int)v : 0;
+			workers = *end == '\0' && v >= 1 && v <= MAX_WORKERS ? (int)v : 0;
 			if (workers == 0) {
-				fprintf(stderr, "sessionwrap: -c wants 1 to 256 workers\n");
+				fprintf(stderr, "sessionwrap: -c wants 1 to %d workers\n",
+				    MAX_WORKERS);
 				return 1;
 			}
 			break;

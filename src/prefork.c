@@ -4,13 +4,18 @@
  * served by workers, each one request at a time on the shared listening
  * socket.  A worker blocks SIGTERM except while it waits for a
  * connection, so a stop never cuts a request short: an idle worker exits
- * at once, a busy one after its request. */
+ * at once, a busy one after its request.
+ *
+ * The pool grows under load: [server] workers always run; when every
+ * one is busy the master starts an extra one, up to max_workers, and an
+ * extra worker that waits EXTRA_IDLE_SECONDS for a request exits. */
 #include "prefork.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +35,34 @@
 #include "transport.h"
 #include "worker.h"
 
-#define MAX_WORKERS 256
 #define STOP_GRACE_EXTRA 5      /* seconds past [handler] timeout */
+#define EXTRA_IDLE_SECONDS 10   /* an extra worker idle this long exits */
+#define NSLOTS (MAX_WORKERS * 2) /* a reload's old and new workers */
+
+/* Shared by the master and its workers (an anonymous shared mapping),
+ * one slot per worker process. */
+enum { SLOT_OFF, SLOT_IDLE, SLOT_BUSY };
+struct pool {
+	/* Each worker's running CGI process group.  The child runs in a
+	 * session of its own, so a worker that dies (kill -9, OOM) would
+	 * leave it running past every timeout. */
+	volatile pid_t child_groups[NSLOTS];
+	/* SLOT_IDLE or SLOT_BUSY (from accept to the request's end) for a
+	 * worker of the current generation, else SLOT_OFF. */
+	atomic_int state[NSLOTS];
+	atomic_int idle;                /* slots in SLOT_IDLE */
+};
+
+/* Seconds from t to now, on the monotonic clock. */
+static double
+seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) +
+	    (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
 
 static volatile sig_atomic_t worker_stop;
 static int worker_listen_fd = -1;
@@ -58,14 +89,26 @@ on_master_gone(int sig)
 	}
 }
 
-/* Wait for a connection with SIGTERM deliverable, accept it. */
+/* Wait for a connection with SIGTERM deliverable, accept it.  -1 on a
+ * stop or an error, -2 when idle_s (> 0) seconds pass without one. */
 static int
-accept_one(int listen_fd, const sigset_t *waitmask)
+accept_one(int listen_fd, const sigset_t *waitmask, int idle_s)
 {
 	struct pollfd p = { listen_fd, POLLIN, 0 };
+	struct timespec since, left;
 
+	clock_gettime(CLOCK_MONOTONIC, &since);
 	while (!worker_stop) {
-		int rc = ppoll(&p, 1, NULL, waitmask);
+		if (idle_s > 0) {
+			/* (Woken for a connection another worker took, it is
+			 * still idle: the time counts from the start.) */
+			double rest = idle_s - seconds_since(&since);
+			if (rest <= 0)
+				return -2;
+			left.tv_sec = (time_t)rest;
+			left.tv_nsec = (long)((rest - (double)left.tv_sec) * 1e9);
+		}
+		int rc = ppoll(&p, 1, idle_s > 0 ? &left : NULL, waitmask);
 		if (worker_stop)
 			break;          /* (the socket may be closed by now) */
 		if (rc < 0 && errno != EINTR)
@@ -87,10 +130,34 @@ accept_one(int listen_fd, const sigset_t *waitmask)
 	return -1;
 }
 
+/* A worker takes a request: the last of the pool to become busy wakes
+ * the master, which may start an extra worker.  (A slot the master has
+ * turned off, at a reload, stays off.) */
+static void
+slot_busy(struct pool *pool, int slot, pid_t master)
+{
+	int s = SLOT_IDLE;
+
+	if (atomic_compare_exchange_strong(&pool->state[slot], &s, SLOT_BUSY) &&
+	    atomic_fetch_sub(&pool->idle, 1) == 1)
+		kill(master, SIGUSR2);
+}
+
+static void
+slot_idle(struct pool *pool, int slot)
+{
+	int s = SLOT_BUSY;
+
+	if (atomic_compare_exchange_strong(&pool->state[slot], &s, SLOT_IDLE))
+		atomic_fetch_add(&pool->idle, 1);
+}
+
+/* idle_s: an extra worker's time to wait for a request before it exits
+ * (0: wait for ever). */
 static void
 worker_main(const struct config *cfg, const struct keyset *keys,
-    int listen_fd, char **wrapper_env, pid_t master,
-    volatile pid_t *child_group)
+    int listen_fd, char **wrapper_env, pid_t master, struct pool *pool,
+    int slot, int idle_s)
 {
 	struct sigaction sa;
 	sigset_t blocked, waitmask;
@@ -132,16 +199,19 @@ worker_main(const struct config *cfg, const struct keyset *keys,
 		log_error("out of memory");
 		_exit(2);
 	}
-	w.child_group = child_group;
+	w.child_group = &pool->child_groups[slot];
 	FCGX_Init();
 	/* listen_sock -1: libfcgi never accepts by itself (it would block in
 	 * accept(), out of reach of our signal handling); we hand it each
 	 * connection we accepted. */
 	FCGX_InitRequest(&req, -1, 0);
 	while (!worker_stop) {
-		int fd = accept_one(listen_fd, &waitmask);
+		int fd = accept_one(listen_fd, &waitmask, idle_s);
+		if (fd == -2)
+			log_info("extra worker idle for %d s: exiting", idle_s);
 		if (fd < 0)
 			break;
+		slot_busy(pool, slot, master);
 		req.ipcFd = fd;
 		req.keepConnection = 1;   /* so Accept_r does not close it first */
 		if (FCGX_Accept_r(&req) == 0) {
@@ -153,6 +223,7 @@ worker_main(const struct config *cfg, const struct keyset *keys,
 		 * a worker to one idle web server thread. */
 		req.keepConnection = 0;
 		FCGX_Finish_r(&req);
+		slot_idle(pool, slot);
 	}
 	worker_free(&w);
 	if (sessions)
@@ -163,20 +234,9 @@ worker_main(const struct config *cfg, const struct keyset *keys,
 struct proc {
 	pid_t pid;
 	unsigned gen;
-	int slot;                       /* its place in master.child_groups */
+	int slot;                       /* its place in master.pool */
 	struct timespec started;        /* CLOCK_MONOTONIC */
 };
-
-/* Seconds from t to now, on the monotonic clock. */
-static double
-seconds_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t->tv_sec) +
-	    (double)(now.tv_nsec - t->tv_nsec) / 1e9;
-}
 
 struct master {
 	struct config *cfg;
@@ -187,19 +247,16 @@ struct master {
 	const struct overrides *ov;
 	int listen_fd;
 	char **wrapper_env;
-	struct proc procs[MAX_WORKERS * 2];
+	struct proc procs[NSLOTS];
 	int nprocs;
-	/* Shared with the workers: each one's running CGI process group.
-	 * The child runs in a session of its own, so a worker that dies
-	 * (kill -9, OOM) would leave it running past every timeout. */
-	volatile pid_t *child_groups;
+	struct pool *pool;              /* shared with the workers */
 	unsigned gen;
 	pid_t gc_pid;
 	int stopping;
 };
 
-/* A place in child_groups no live worker holds (there are as many places
- * as procs). */
+/* A slot of the pool no live worker holds (there are as many slots as
+ * procs). */
 static int
 free_slot(const struct master *m)
 {
@@ -213,28 +270,48 @@ free_slot(const struct master *m)
 	}
 }
 
+/* The master takes a slot off the pool's count of idle workers: its
+ * worker died, or is of an older generation. */
 static void
-spawn_worker(struct master *m)
+slot_off(struct pool *pool, int slot)
+{
+	int s = atomic_load(&pool->state[slot]);
+
+	while (s != SLOT_OFF &&
+	    !atomic_compare_exchange_weak(&pool->state[slot], &s, SLOT_OFF))
+		;
+	if (s == SLOT_IDLE)
+		atomic_fetch_sub(&pool->idle, 1);
+}
+
+/* Start a worker; an extra one exits after EXTRA_IDLE_SECONDS idle.
+ * Returns its pid, or -1. */
+static pid_t
+spawn_worker(struct master *m, int extra)
 {
 	pid_t pid, master = getpid();
 	int slot;
 
 	if (m->nprocs >= (int)(sizeof(m->procs) / sizeof(m->procs[0]))) {
 		log_error("too many worker processes; not spawning");
-		return;
+		return -1;
 	}
 	slot = free_slot(m);
-	m->child_groups[slot] = 0;
+	m->pool->child_groups[slot] = 0;
+	atomic_store(&m->pool->state[slot], SLOT_IDLE);
+	atomic_fetch_add(&m->pool->idle, 1);
 	pid = fork();
 	if (pid < 0) {
 		log_error("fork: %s", strerror(errno));
-		return;
+		slot_off(m->pool, slot);
+		return -1;
 	}
 	if (pid == 0)
 		worker_main(m->cfg, *m->keys, m->listen_fd, m->wrapper_env,
-		    master, &m->child_groups[slot]);
+		    master, m->pool, slot, extra ? EXTRA_IDLE_SECONDS : 0);
 	m->procs[m->nprocs] = (struct proc){ pid, m->gen, slot, { 0, 0 } };
 	clock_gettime(CLOCK_MONOTONIC, &m->procs[m->nprocs++].started);
+	return pid;
 }
 
 static int
@@ -245,6 +322,22 @@ count_current(const struct master *m)
 	for (int i = 0; i < m->nprocs; i++)
 		n += m->procs[i].gen == m->gen;
 	return n;
+}
+
+/* Every worker busy, and room for one more: start an extra one.  (Checked
+ * at each wakeup; a worker taking the pool's last idle slot sends
+ * SIGUSR2 so that it is at once.) */
+static void
+grow(struct master *m)
+{
+	int n = count_current(m), max = config_max_workers(m->cfg);
+	pid_t pid;
+
+	if (m->stopping || atomic_load(&m->pool->idle) > 0 || n >= max)
+		return;
+	if ((pid = spawn_worker(m, 1)) > 0)
+		log_info("all %d workers busy: extra worker %ld started (at most "
+		    "%d)", n, (long)pid, max);
 }
 
 static void
@@ -271,12 +364,12 @@ how_it_ended(int status, char *buf, size_t len)
 static void
 kill_orphaned_group(struct master *m, const struct proc *p, int status)
 {
-	pid_t group = m->child_groups[p->slot];
+	pid_t group = m->pool->child_groups[p->slot];
 	char how[32];
 
 	if (group <= 0)
 		return;
-	m->child_groups[p->slot] = 0;
+	m->pool->child_groups[p->slot] = 0;
 	if (kill(-group, SIGKILL) == 0)
 		log_warn("worker %ld ended (%s) with a CGI program running: its "
 		    "process group %ld killed", (long)p->pid,
@@ -310,6 +403,7 @@ reap(struct master *m, int *fast_deaths)
 					(*fast_deaths)++;
 			}
 			kill_orphaned_group(m, &m->procs[i], status);
+			slot_off(m->pool, m->procs[i].slot);
 			m->procs[i] = m->procs[--m->nprocs];
 			break;
 		}
@@ -421,8 +515,10 @@ reload(struct master *m)
 	*m->keys = keys;
 	overrides_apply(m->ov, m->cfg);
 	m->gen++;
+	for (int i = 0; i < m->nprocs; i++)
+		slot_off(m->pool, m->procs[i].slot);
 	for (int i = 0; i < m->cfg->workers; i++)
-		spawn_worker(m);
+		spawn_worker(m, 0);
 	signal_generation(m, SIGTERM, 1);
 	log_info("configuration reloaded; %d new workers", m->cfg->workers);
 }
@@ -445,9 +541,9 @@ prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
 	int fast_deaths = 0;
 
 	memset(&m, 0, sizeof(m));
-	m.child_groups = mmap(NULL, sizeof(pid_t) * MAX_WORKERS * 2,
-	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (m.child_groups == MAP_FAILED) {
+	m.pool = mmap(NULL, sizeof(*m.pool), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);   /* (zeroed: all SLOT_OFF) */
+	if (m.pool == MAP_FAILED) {
 		log_error("mmap: %s", strerror(errno));
 		return 1;
 	}
@@ -463,10 +559,11 @@ prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);       /* a worker took the last idle slot */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
 	for (int i = 0; i < cfg->workers; i++)
-		spawn_worker(&m);
+		spawn_worker(&m, 0);
 	log_info("started %d workers", cfg->workers);
 	next_gc = gc_due(cfg, time(NULL));
 
@@ -522,7 +619,8 @@ prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
 			fast_deaths = 0;
 		}
 		while (!m.stopping && count_current(&m) < m.cfg->workers)
-			spawn_worker(&m);
+			spawn_worker(&m, 0);
+		grow(&m);
 	}
 	log_info("stopped");
 	return 0;

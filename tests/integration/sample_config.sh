@@ -91,6 +91,7 @@ MAX_STDERR_LINE n pieces of at most %s bytes
 ENV_KEY_MAX n at most %s characters from
 MAX_ROOTS n root at most %s directories
 MAX_PASS_ENV n pass_env %s names
+MAX_WORKERS n max_workers %s;
 MAX_FALLBACK_KEYS n secret_fallbacks %s files
 SECRET_MAX_LEN n a secret file at most %s bytes
 EOF2
