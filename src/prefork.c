@@ -138,8 +138,9 @@ slot_busy(struct pool *pool, int slot, pid_t master)
 {
 	int s = SLOT_IDLE;
 
+	/* (Not to a pid the master's death freed for another process.) */
 	if (atomic_compare_exchange_strong(&pool->state[slot], &s, SLOT_BUSY) &&
-	    atomic_fetch_sub(&pool->idle, 1) == 1)
+	    atomic_fetch_sub(&pool->idle, 1) == 1 && getppid() == master)
 		kill(master, SIGUSR2);
 }
 
