@@ -7,8 +7,10 @@
  * at once, a busy one after its request.
  *
  * The pool grows under load: [server] workers always run; when every
- * one is busy the master starts an extra one, up to max_workers, and an
- * extra worker that waits EXTRA_IDLE_SECONDS for a request exits. */
+ * one is busy and a connection waits, the master starts an extra one, up
+ * to max_workers, and an extra worker that waits EXTRA_IDLE_SECONDS for a
+ * request exits.  The master looks for waiting connections only while
+ * all are busy, every SATURATED_TICK_NS. */
 #include "prefork.h"
 
 #include <errno.h>
@@ -38,6 +40,7 @@
 #define STOP_GRACE_EXTRA 5      /* seconds past [handler] timeout */
 #define EXTRA_IDLE_SECONDS 10   /* an extra worker idle this long exits */
 #define NSLOTS (MAX_WORKERS * 2) /* a reload's old and new workers */
+#define SATURATED_TICK_NS 100000000L   /* 0.1 s */
 
 /* Shared by the master and its workers (an anonymous shared mapping),
  * one slot per worker process. */
@@ -131,8 +134,8 @@ accept_one(int listen_fd, const sigset_t *waitmask, int idle_s)
 }
 
 /* A worker takes a request: the last of the pool to become busy wakes
- * the master, which may start an extra worker.  (A slot the master has
- * turned off, at a reload, stays off.) */
+ * the master, which then watches for connections no worker is free to
+ * take.  (A slot the master has turned off, at a reload, stays off.) */
 static void
 slot_busy(struct pool *pool, int slot, pid_t master)
 {
@@ -325,20 +328,29 @@ count_current(const struct master *m)
 	return n;
 }
 
-/* Every worker busy, and room for one more: start an extra one.  (Checked
- * at each wakeup; a worker taking the pool's last idle slot sends
- * SIGUSR2 so that it is at once.) */
+/* Every worker busy, and room for one more: the master then wakes up
+ * every SATURATED_TICK_NS to look for a waiting connection. */
+static int
+saturated(const struct master *m)
+{
+	return !m->stopping && atomic_load(&m->pool->idle) <= 0 &&
+	    count_current(m) < config_max_workers(m->cfg);
+}
+
+/* Saturated, and a connection waits: start an extra worker for it.  (Until
+ * it takes the connection it counts as idle: no second one for it.) */
 static void
 grow(struct master *m)
 {
 	int n = count_current(m), max = config_max_workers(m->cfg);
+	struct pollfd p = { m->listen_fd, POLLIN, 0 };
 	pid_t pid;
 
-	if (m->stopping || atomic_load(&m->pool->idle) > 0 || n >= max)
+	if (!saturated(m) || poll(&p, 1, 0) != 1)
 		return;
 	if ((pid = spawn_worker(m, 1)) > 0)
-		log_info("all %d workers busy: extra worker %ld started (at most "
-		    "%d)", n, (long)pid, max);
+		log_info("all %d workers busy, a request waiting: extra worker "
+		    "%ld started (at most %d)", n, (long)pid, max);
 }
 
 static void
@@ -587,6 +599,8 @@ prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
 			run_gc(&m);
 			next_gc = gc_due(m.cfg, now);
 		}
+		if (saturated(&m))
+			ts = (struct timespec){ 0, SATURATED_TICK_NS };
 		sig = sigtimedwait(&set, &info, &ts);
 		switch (sig) {
 		case SIGTERM:
