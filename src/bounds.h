@@ -78,6 +78,7 @@
 #define MAX_KILL_ROUNDS    64
 
 /* Config. */
+#define MAX_WORKERS        256      /* workers and max_workers */
 #define MAX_ROOTS          16
 #define MAX_PASS_ENV       32
 

@@ -46,6 +46,16 @@ config_defaults(struct config *cfg)
 }
 
 int
+config_max_workers(const struct config *cfg)
+{
+	int max = cfg->max_workers;
+
+	if (max == 0)
+		max = cfg->workers > MAX_WORKERS / 4 ? MAX_WORKERS : 4 * cfg->workers;
+	return max < cfg->workers ? cfg->workers : max;
+}
+
+int
 parse_duration(const char *s, long *out)
 {
 	char *end;
@@ -168,7 +178,8 @@ struct keydef {
 static const struct keydef keys[] = {
 	{ "server", "listen", K_STR, F(listen), 0, 0 },
 	{ "server", "socket_mode", K_MODE, F(socket_mode), 0, 0 },
-	{ "server", "workers", K_INT, F(workers), 0, 256 },
+	{ "server", "workers", K_INT, F(workers), 0, MAX_WORKERS },
+	{ "server", "max_workers", K_INT, F(max_workers), 0, MAX_WORKERS },
 	{ "server", "user", K_STR, F(user), 0, 0 },
 	{ "server", "group", K_STR, F(group), 0, 0 },
 	{ "server", "log_level", K_LEVEL, F(log_level), 0, 0 },
@@ -428,6 +439,9 @@ check_whole(struct config *cfg, struct errbuf *e)
 		if (cfg->secret_fallbacks[i][0] != '/')
 			problem(e, "session", "secret_fallbacks",
 			    "'%s' must be an absolute path", cfg->secret_fallbacks[i]);
+	if (cfg->max_workers && cfg->max_workers < cfg->workers)
+		problem(e, "server", "max_workers", "%d is fewer than workers (%d)",
+		    cfg->max_workers, cfg->workers);
 	if (cfg->nroots == 0 && !cfg->program)
 		problem(e, "handler", NULL, "set root (CGI directories) or program");
 	if (cfg->timeout < 1)

@@ -17,7 +17,8 @@ struct config {
 	/* [server] */
 	char *listen;               /* unix:/path, tcp:host:port, or NULL */
 	mode_t socket_mode;
-	int workers;
+	int workers;                /* always running */
+	int max_workers;            /* 0: config_max_workers() derives it */
 	char *user, *group;
 	enum log_level log_level;
 	long gc_interval;           /* seconds, 0 = master runs no GC */
@@ -83,5 +84,10 @@ const char *config_file_name(const struct config *cfg);
 int parse_duration(const char *s, long *out);
 int parse_size(const char *s, long long *out);
 int parse_bool(const char *s, int *out);
+
+/* How many workers the master may run when all are busy: max_workers,
+ * else 4 x workers up to MAX_WORKERS; never fewer than workers (-c may
+ * have raised those past the file's max_workers). */
+int config_max_workers(const struct config *cfg);
 
 #endif

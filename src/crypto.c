@@ -54,6 +54,22 @@ random_fill(void *buf, size_t n)
 	randombytes_buf(buf, n);
 }
 
+struct keyset *
+keyset_new(void)
+{
+	struct keyset *ks = sodium_malloc(sizeof(*ks));
+
+	if (ks)
+		sodium_memzero(ks, sizeof(*ks));
+	return ks;
+}
+
+void
+keyset_free(struct keyset *ks)
+{
+	sodium_free(ks);          /* (wipes it first) */
+}
+
 int
 keys_derive(struct keys *k, const uint8_t *secret, size_t len)
 {

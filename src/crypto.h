@@ -34,6 +34,12 @@ struct keyset {
 	int nfallback;
 };
 
+/* A zeroed keyset in memory of its own (libsodium's guarded, locked
+ * allocation: kept out of swap and core dumps), or NULL.  keyset_free()
+ * wipes it; NULL is a no-op.  Call crypto_setup() first. */
+struct keyset *keyset_new(void);
+void keyset_free(struct keyset *ks);
+
 /* Initialise libsodium.  0, or -1 if it cannot be used. */
 int crypto_setup(void);
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "crypto.h"
 #include "listen.h"
 #include "log.h"
 #include "prefork.h"
@@ -196,6 +197,7 @@ main(int argc, char **argv)
 	};
 	struct config cfg;
 	struct overrides ov;
+	struct keyset *keys = NULL;
 	const char *file = getenv("SESSIONWRAP_CONFIG");
 	char *sock = NULL, *sock_arg = NULL, *keygen = NULL;
 	char errs[8192], err[512];
@@ -211,9 +213,10 @@ main(int argc, char **argv)
 		case 'c': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
-			workers = *end == '\0' && v >= 1 && v <= 256 ? (int)v : 0;
+			workers = *end == '\0' && v >= 1 && v <= MAX_WORKERS ? (int)v : 0;
 			if (workers == 0) {
-				fprintf(stderr, "sessionwrap: -c wants 1 to 256 workers\n");
+				fprintf(stderr, "sessionwrap: -c wants 1 to %d workers\n",
+				    MAX_WORKERS);
 				return 1;
 			}
 			break;
@@ -328,19 +331,23 @@ main(int argc, char **argv)
 		log_warn("running as root, and so will the CGI programs: set "
 		    "[server] user in %s", cfg.path);
 	if (cfg.secret_file) {
-		/* Open the store once as the user the workers run as, so a bad
-		 * secret or store directory stops us here, not in a respawn loop. */
+		/* The keys, read once as the user the workers run as: every
+		 * worker uses these (until a reload), never the files as they are
+		 * when it starts.  The store too is opened once here, so a bad
+		 * secret or store directory stops us now, not in a respawn loop. */
 		struct sessions *s;
-		if (sessions_open(&s, &cfg, err, sizeof(err)) < 0) {
+		if ((keys = secrets_load(&cfg, err, sizeof(err))) == NULL ||
+		    sessions_open_keys(&s, &cfg, keys, err, sizeof(err)) < 0) {
 			fprintf(stderr, "sessionwrap: %s\n", err);
 			goto out;
 		}
 		sessions_close(s);
 	}
-	rc = prefork_run(&cfg, fd, environ, &ov);
+	rc = prefork_run(&cfg, fd, environ, &ov, &keys);
 	if (sock && strncmp(sock, "unix:", 5) == 0)
 		unlink(sock + 5);
 out:
+	keyset_free(keys);
 	if (sock != sock_arg)
 		free(sock);
 	config_free(&cfg);

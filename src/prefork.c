@@ -5,13 +5,20 @@
  * socket.  A worker blocks SIGTERM except while it waits for a
  * connection or for the head of a request (its params), so a stop never
  * cuts a request short: an idle worker exits at once, a busy one after
- * its request, which its deadlines bound. */
+ * its request, which its deadlines bound.
+ *
+ * The pool grows under load: [server] workers always run; when every
+ * one is busy and a connection waits, the master starts an extra one, up
+ * to max_workers, and an extra worker that waits EXTRA_IDLE_SECONDS for a
+ * request exits.  The master looks for waiting connections only while
+ * all are busy, every SATURATED_TICK_NS. */
 #include "prefork.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,18 +32,47 @@
 
 #include "bounds.h"
 #include "child.h"
+#include "crypto.h"
 #include "fcgi_conn.h"
 #include "log.h"
+#include "secret.h"
 #include "sessions.h"
 #include "transport.h"
 #include "worker.h"
 
-#define MAX_WORKERS 256
 /* Seconds past [handler] timeout: a request's last writes have
  * CUT_GRACE more, its close DRAIN_TIME. */
 #define STOP_GRACE_EXTRA 5
 _Static_assert(STOP_GRACE_EXTRA > CUT_GRACE + DRAIN_TIME,
     "a stop must let a request end within its bounds");
+#define EXTRA_IDLE_SECONDS 10   /* an extra worker idle this long exits */
+#define NSLOTS (MAX_WORKERS * 2) /* a reload's old and new workers */
+#define SATURATED_TICK_NS 100000000L   /* 0.1 s */
+
+/* Shared by the master and its workers (an anonymous shared mapping),
+ * one slot per worker process. */
+enum { SLOT_OFF, SLOT_IDLE, SLOT_BUSY };
+struct pool {
+	/* Each worker's running CGI process group.  The child runs in a
+	 * session of its own, so a worker that dies (kill -9, OOM) would
+	 * leave it running past every timeout. */
+	volatile pid_t child_groups[NSLOTS];
+	/* SLOT_IDLE or SLOT_BUSY (from accept to the request's end) for a
+	 * worker of the current generation, else SLOT_OFF. */
+	atomic_int state[NSLOTS];
+	atomic_int idle;                /* slots in SLOT_IDLE */
+};
+
+/* Seconds from t to now, on the monotonic clock. */
+static double
+seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) +
+	    (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
 
 static volatile sig_atomic_t worker_stop;
 static int worker_listen_fd = -1;
@@ -63,14 +99,26 @@ on_master_gone(int sig)
 	}
 }
 
-/* Wait for a connection with SIGTERM deliverable, accept it. */
+/* Wait for a connection with SIGTERM deliverable, accept it.  -1 on a
+ * stop or an error, -2 when idle_s (> 0) seconds pass without one. */
 static int
-accept_one(int listen_fd, const sigset_t *waitmask)
+accept_one(int listen_fd, const sigset_t *waitmask, int idle_s)
 {
 	struct pollfd p = { listen_fd, POLLIN, 0 };
+	struct timespec since, left;
 
+	clock_gettime(CLOCK_MONOTONIC, &since);
 	while (!worker_stop) {
-		int rc = ppoll(&p, 1, NULL, waitmask);
+		if (idle_s > 0) {
+			/* (Woken for a connection another worker took, it is
+			 * still idle: the time counts from the start.) */
+			double rest = idle_s - seconds_since(&since);
+			if (rest <= 0)
+				return -2;
+			left.tv_sec = (time_t)rest;
+			left.tv_nsec = (long)((rest - (double)left.tv_sec) * 1e9);
+		}
+		int rc = ppoll(&p, 1, idle_s > 0 ? &left : NULL, waitmask);
 		if (worker_stop)
 			break;          /* (the socket may be closed by now) */
 		if (rc < 0 && errno != EINTR)
@@ -92,9 +140,35 @@ accept_one(int listen_fd, const sigset_t *waitmask)
 	return -1;
 }
 
+/* A worker takes a request: the last of the pool to become busy wakes
+ * the master, which then watches for connections no worker is free to
+ * take.  (A slot the master has turned off, at a reload, stays off.) */
 static void
-worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
-    pid_t master, volatile pid_t *child_group)
+slot_busy(struct pool *pool, int slot, pid_t master)
+{
+	int s = SLOT_IDLE;
+
+	/* (Not to a pid the master's death freed for another process.) */
+	if (atomic_compare_exchange_strong(&pool->state[slot], &s, SLOT_BUSY) &&
+	    atomic_fetch_sub(&pool->idle, 1) == 1 && getppid() == master)
+		kill(master, SIGUSR2);
+}
+
+static void
+slot_idle(struct pool *pool, int slot)
+{
+	int s = SLOT_BUSY;
+
+	if (atomic_compare_exchange_strong(&pool->state[slot], &s, SLOT_IDLE))
+		atomic_fetch_add(&pool->idle, 1);
+}
+
+/* idle_s: an extra worker's time to wait for a request before it exits
+ * (0: wait for ever). */
+static void
+worker_main(const struct config *cfg, const struct keyset *keys,
+    int listen_fd, char **wrapper_env, pid_t master, struct pool *pool,
+    int slot, int idle_s)
 {
 	struct sigaction sa;
 	sigset_t blocked, waitmask;
@@ -126,7 +200,10 @@ worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
 	if (getppid() != master)
 		on_master_gone(SIGUSR1);
 
-	if (cfg->secret_file && sessions_open(&sessions, cfg, err, sizeof(err)) < 0) {
+	/* The master's keys, not the files: those may hold a secret not yet
+	 * taken by a reload, or be unreadable by now. */
+	if (keys && sessions_open_keys(&sessions, cfg, keys, err,
+	        sizeof(err)) < 0) {
 		log_error("%s", err);
 		_exit(2);
 	}
@@ -134,7 +211,7 @@ worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
 		log_error("out of memory");
 		_exit(2);
 	}
-	w.child_group = child_group;
+	w.child_group = &pool->child_groups[slot];
 	if (fcgi_head_init(&head) < 0) {
 		log_error("out of memory");
 		_exit(2);
@@ -145,11 +222,14 @@ worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
 	 * connection whose head we read. */
 	FCGX_InitRequest(&req, -1, 0);
 	while (!worker_stop) {
-		int fd = accept_one(listen_fd, &waitmask);
+		int fd = accept_one(listen_fd, &waitmask, idle_s);
 		enum fcgi_head_result hr;
 
+		if (fd == -2)
+			log_info("extra worker idle for %d s: exiting", idle_s);
 		if (fd < 0)
 			break;
+		slot_busy(pool, slot, master);
 		/* The head with SIGTERM deliverable: there is no request yet,
 		 * a stop drops the connection at once.  It has PARAMS_TIMEOUT,
 		 * or the request's timeout if that is shorter. */
@@ -168,6 +248,7 @@ worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
 			if (hr == HEAD_REFUSED)
 				fcgi_head_refuse(&head, fd, 431);
 			fcgi_conn_close(fd);
+			slot_idle(pool, slot);
 			continue;
 		}
 		if (fcgi_conn_start(&req, fd, &head) == 0) {
@@ -180,6 +261,7 @@ worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
 		/* One request per connection: a kept-open connection would tie
 		 * a worker to one idle web server thread. */
 		fcgi_conn_finish(&req);
+		slot_idle(pool, slot);
 	}
 	fcgi_head_free(&head);
 	worker_free(&w);
@@ -191,39 +273,29 @@ worker_main(const struct config *cfg, int listen_fd, char **wrapper_env,
 struct proc {
 	pid_t pid;
 	unsigned gen;
-	int slot;                       /* its place in master.child_groups */
+	int slot;                       /* its place in master.pool */
 	struct timespec started;        /* CLOCK_MONOTONIC */
 };
 
-/* Seconds from t to now, on the monotonic clock. */
-static double
-seconds_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t->tv_sec) +
-	    (double)(now.tv_nsec - t->tv_nsec) / 1e9;
-}
-
 struct master {
 	struct config *cfg;
+	/* The keys of cfg's secret files, read at start or at the last
+	 * reload (NULL without sessions); replaced, and wiped, only by a
+	 * reload that took new ones. */
+	struct keyset **keys;
 	const struct overrides *ov;
 	int listen_fd;
 	char **wrapper_env;
-	struct proc procs[MAX_WORKERS * 2];
+	struct proc procs[NSLOTS];
 	int nprocs;
-	/* Shared with the workers: each one's running CGI process group.
-	 * The child runs in a session of its own, so a worker that dies
-	 * (kill -9, OOM) would leave it running past every timeout. */
-	volatile pid_t *child_groups;
+	struct pool *pool;              /* shared with the workers */
 	unsigned gen;
 	pid_t gc_pid;
 	int stopping;
 };
 
-/* A place in child_groups no live worker holds (there are as many places
- * as procs). */
+/* A slot of the pool no live worker holds (there are as many slots as
+ * procs). */
 static int
 free_slot(const struct master *m)
 {
@@ -237,28 +309,48 @@ free_slot(const struct master *m)
 	}
 }
 
+/* The master takes a slot off the pool's count of idle workers: its
+ * worker died, or is of an older generation. */
 static void
-spawn_worker(struct master *m)
+slot_off(struct pool *pool, int slot)
+{
+	int s = atomic_load(&pool->state[slot]);
+
+	while (s != SLOT_OFF &&
+	    !atomic_compare_exchange_weak(&pool->state[slot], &s, SLOT_OFF))
+		;
+	if (s == SLOT_IDLE)
+		atomic_fetch_sub(&pool->idle, 1);
+}
+
+/* Start a worker; an extra one exits after EXTRA_IDLE_SECONDS idle.
+ * Returns its pid, or -1. */
+static pid_t
+spawn_worker(struct master *m, int extra)
 {
 	pid_t pid, master = getpid();
 	int slot;
 
 	if (m->nprocs >= (int)(sizeof(m->procs) / sizeof(m->procs[0]))) {
 		log_error("too many worker processes; not spawning");
-		return;
+		return -1;
 	}
 	slot = free_slot(m);
-	m->child_groups[slot] = 0;
+	m->pool->child_groups[slot] = 0;
+	atomic_store(&m->pool->state[slot], SLOT_IDLE);
+	atomic_fetch_add(&m->pool->idle, 1);
 	pid = fork();
 	if (pid < 0) {
 		log_error("fork: %s", strerror(errno));
-		return;
+		slot_off(m->pool, slot);
+		return -1;
 	}
 	if (pid == 0)
-		worker_main(m->cfg, m->listen_fd, m->wrapper_env, master,
-		    &m->child_groups[slot]);
+		worker_main(m->cfg, *m->keys, m->listen_fd, m->wrapper_env,
+		    master, m->pool, slot, extra ? EXTRA_IDLE_SECONDS : 0);
 	m->procs[m->nprocs] = (struct proc){ pid, m->gen, slot, { 0, 0 } };
 	clock_gettime(CLOCK_MONOTONIC, &m->procs[m->nprocs++].started);
+	return pid;
 }
 
 static int
@@ -269,6 +361,31 @@ count_current(const struct master *m)
 	for (int i = 0; i < m->nprocs; i++)
 		n += m->procs[i].gen == m->gen;
 	return n;
+}
+
+/* Every worker busy, and room for one more: the master then wakes up
+ * every SATURATED_TICK_NS to look for a waiting connection. */
+static int
+saturated(const struct master *m)
+{
+	return !m->stopping && atomic_load(&m->pool->idle) <= 0 &&
+	    count_current(m) < config_max_workers(m->cfg);
+}
+
+/* Saturated, and a connection waits: start an extra worker for it.  (Until
+ * it takes the connection it counts as idle: no second one for it.) */
+static void
+grow(struct master *m)
+{
+	int n = count_current(m), max = config_max_workers(m->cfg);
+	struct pollfd p = { m->listen_fd, POLLIN, 0 };
+	pid_t pid;
+
+	if (!saturated(m) || poll(&p, 1, 0) != 1)
+		return;
+	if ((pid = spawn_worker(m, 1)) > 0)
+		log_info("all %d workers busy, a request waiting: extra worker "
+		    "%ld started (at most %d)", n, (long)pid, max);
 }
 
 static void
@@ -295,12 +412,12 @@ how_it_ended(int status, char *buf, size_t len)
 static void
 kill_orphaned_group(struct master *m, const struct proc *p, int status)
 {
-	pid_t group = m->child_groups[p->slot];
+	pid_t group = m->pool->child_groups[p->slot];
 	char how[32];
 
 	if (group <= 0)
 		return;
-	m->child_groups[p->slot] = 0;
+	m->pool->child_groups[p->slot] = 0;
 	if (kill(-group, SIGKILL) == 0)
 		log_warn("worker %ld ended (%s) with a CGI program running: its "
 		    "process group %ld killed", (long)p->pid,
@@ -334,6 +451,7 @@ reap(struct master *m, int *fast_deaths)
 					(*fast_deaths)++;
 			}
 			kill_orphaned_group(m, &m->procs[i], status);
+			slot_off(m->pool, m->procs[i].slot);
 			m->procs[i] = m->procs[--m->nprocs];
 			break;
 		}
@@ -362,7 +480,7 @@ run_gc(struct master *m)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (sessions_open(&s, m->cfg, err, sizeof(err)) < 0) {
+	if (sessions_open_keys(&s, m->cfg, *m->keys, err, sizeof(err)) < 0) {
 		log_error("gc: %s", err);
 		_exit(1);
 	}
@@ -413,13 +531,17 @@ static void
 reload(struct master *m)
 {
 	struct config fresh;
+	struct keyset *keys = NULL;
 	struct sessions *s;
 	char errs[4096];
 
 	config_defaults(&fresh);
 	if (config_load(&fresh, m->cfg->path, sessions_config_check, errs,
 	    sizeof(errs)) != 0) {
-		log_error("reload refused, keeping the running configuration:\n%s", errs);
+		/* One log line per problem (a line break would be escaped). */
+		log_error("reload refused, keeping the running configuration:");
+		for (char *line = strtok(errs, "\n"); line; line = strtok(NULL, "\n"))
+			log_error("reload refused: %s", line);
 		config_free(&fresh);
 		return;
 	}
@@ -427,9 +549,11 @@ reload(struct master *m)
 	 * user): if it cannot, every new worker would die at birth, and the
 	 * running ones must not be stopped for them. */
 	if (fresh.secret_file) {
-		if (sessions_open(&s, &fresh, errs, sizeof(errs)) < 0) {
+		if ((keys = secrets_load(&fresh, errs, sizeof(errs))) == NULL ||
+		    sessions_open_keys(&s, &fresh, keys, errs, sizeof(errs)) < 0) {
 			log_error("reload refused, keeping the running "
 			    "configuration: %s", errs);
+			keyset_free(keys);
 			config_free(&fresh);
 			return;
 		}
@@ -438,10 +562,15 @@ reload(struct master *m)
 	restart_only(m->cfg, &fresh);
 	config_free(m->cfg);
 	*m->cfg = fresh;
+	/* (The running workers have their own copy of the old keys.) */
+	keyset_free(*m->keys);
+	*m->keys = keys;
 	overrides_apply(m->ov, m->cfg);
 	m->gen++;
+	for (int i = 0; i < m->nprocs; i++)
+		slot_off(m->pool, m->procs[i].slot);
 	for (int i = 0; i < m->cfg->workers; i++)
-		spawn_worker(m);
+		spawn_worker(m, 0);
 	signal_generation(m, SIGTERM, 1);
 	log_info("configuration reloaded; %d new workers", m->cfg->workers);
 }
@@ -456,7 +585,7 @@ overrides_apply(const struct overrides *ov, struct config *cfg)
 
 int
 prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
-    const struct overrides *ov)
+    const struct overrides *ov, struct keyset **keys)
 {
 	static struct master m;
 	sigset_t set;
@@ -464,13 +593,14 @@ prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
 	int fast_deaths = 0;
 
 	memset(&m, 0, sizeof(m));
-	m.child_groups = mmap(NULL, sizeof(pid_t) * MAX_WORKERS * 2,
-	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (m.child_groups == MAP_FAILED) {
+	m.pool = mmap(NULL, sizeof(*m.pool), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);   /* (zeroed: all SLOT_OFF) */
+	if (m.pool == MAP_FAILED) {
 		log_error("mmap: %s", strerror(errno));
 		return 1;
 	}
 	m.cfg = cfg;
+	m.keys = keys;
 	m.ov = ov;
 	m.listen_fd = listen_fd;
 	m.wrapper_env = wrapper_env;
@@ -481,10 +611,11 @@ prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);       /* a worker took the last idle slot */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
 	for (int i = 0; i < cfg->workers; i++)
-		spawn_worker(&m);
+		spawn_worker(&m, 0);
 	log_info("started %d workers", cfg->workers);
 	next_gc = gc_due(cfg, time(NULL));
 
@@ -507,6 +638,8 @@ prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
 			run_gc(&m);
 			next_gc = gc_due(m.cfg, now);
 		}
+		if (saturated(&m))
+			ts = (struct timespec){ 0, SATURATED_TICK_NS };
 		sig = sigtimedwait(&set, &info, &ts);
 		switch (sig) {
 		case SIGTERM:
@@ -540,7 +673,8 @@ prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
 			fast_deaths = 0;
 		}
 		while (!m.stopping && count_current(&m) < m.cfg->workers)
-			spawn_worker(&m);
+			spawn_worker(&m, 0);
+		grow(&m);
 	}
 	log_info("stopped");
 	return 0;

@@ -13,9 +13,12 @@ struct overrides {
 /* Run the master: fork cfg->workers workers on listen_fd, respawn the ones
  * that die, reload the config on SIGHUP, stop gracefully on SIGTERM or
  * SIGINT, and run the session GC every gc_interval.  *cfg may be replaced
- * on reload.  Returns the process exit status. */
+ * on reload, and so may *keys (the keys of cfg's secret files, NULL
+ * without sessions: the workers use these, never the files); the caller
+ * frees what *keys holds at the end.  Returns the process exit status. */
+struct keyset;
 int prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
-    const struct overrides *ov);
+    const struct overrides *ov, struct keyset **keys);
 
 /* Apply the overrides to a freshly loaded config (and set up logging). */
 void overrides_apply(const struct overrides *ov, struct config *cfg);

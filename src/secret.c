@@ -151,21 +151,73 @@ secret_load(const struct config *cfg, const char *key, const char *path,
 	return len;
 }
 
+/* Read one secret file (of [session] key) and derive its keys. */
+static int
+keys_from_file(struct keys *k, const struct config *cfg, const char *key,
+    const char *path, char *err, size_t errlen)
+{
+	uint8_t secret[SECRET_MAX_LEN];
+	long len = secret_load(cfg, key, path, secret, err, errlen);
+	int rc = -1;
+
+	if (len < 0)
+		return -1;
+	if (keys_derive(k, secret, (size_t)len) < 0)
+		snprintf(err, errlen, "secret file %s: key derivation failed", path);
+	else
+		rc = 0;
+	wipe(secret, sizeof(secret));
+	return rc;
+}
+
+struct keyset *
+secrets_load(const struct config *cfg, char *err, size_t errlen)
+{
+	struct keyset *ks;
+
+	if (cfg->secret_file == NULL) {
+		snprintf(err, errlen, "[session] secret_file is not set");
+		return NULL;
+	}
+	if (crypto_setup() < 0) {
+		snprintf(err, errlen, "libsodium cannot be initialised");
+		return NULL;
+	}
+	if ((ks = keyset_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (keys_from_file(&ks->primary, cfg, "secret_file", cfg->secret_file,
+	        err, errlen) < 0)
+		goto fail;
+	for (int i = 0; i < cfg->nsecret_fallbacks; i++) {
+		if (i >= MAX_FALLBACK_KEYS) {
+			snprintf(err, errlen, "[session] secret_fallbacks: more than "
+			    "%d files", MAX_FALLBACK_KEYS);
+			goto fail;
+		}
+		if (keys_from_file(&ks->fallback[i], cfg, "secret_fallbacks",
+		        cfg->secret_fallbacks[i], err, errlen) < 0)
+			goto fail;
+		ks->nfallback++;
+	}
+	return ks;
+fail:
+	keyset_free(ks);
+	return NULL;
+}
+
 int
 secrets_check(const struct config *cfg, char *err, size_t errlen)
 {
-	uint8_t buf[SECRET_MAX_LEN];
-	int rc = 0;
+	struct keyset *ks;
 
-	if (cfg->secret_file &&
-	    secret_load(cfg, "secret_file", cfg->secret_file, buf, err, errlen) < 0)
-		rc = -1;
-	for (int i = 0; rc == 0 && i < cfg->nsecret_fallbacks; i++)
-		if (secret_load(cfg, "secret_fallbacks", cfg->secret_fallbacks[i],
-		        buf, err, errlen) < 0)
-			rc = -1;
-	wipe(buf, sizeof(buf));
-	return rc;
+	if (cfg->secret_file == NULL)
+		return 0;                 /* sessions are off */
+	if ((ks = secrets_load(cfg, err, errlen)) == NULL)
+		return -1;
+	keyset_free(ks);
+	return 0;
 }
 
 int

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "crypto.h"
 
 #define SECRET_MAX_LEN 4096
 
@@ -42,8 +43,13 @@ long secret_read(const char *path, uint8_t buf[SECRET_MAX_LEN], char *err,
 long secret_load(const struct config *cfg, const char *key, const char *path,
     uint8_t buf[SECRET_MAX_LEN], char *err, size_t errlen);
 
-/* Read (and wipe again) every secret file cfg names, as sessions_open()
- * would, without opening the store.  0, or -1 with the first error. */
+/* Read every secret file cfg names (secret_file, then secret_fallbacks)
+ * and derive their keys into a new keyset (keyset_free() it); the
+ * secrets themselves are wiped at once.  NULL with the first error. */
+struct keyset *secrets_load(const struct config *cfg, char *err,
+    size_t errlen);
+
+/* secrets_load(), keys thrown away: 0, or -1 with the first error. */
 int secrets_check(const struct config *cfg, char *err, size_t errlen);
 
 #endif

@@ -17,7 +17,8 @@
 
 struct sessions {
 	const struct config *cfg;
-	struct keyset keys;
+	const struct keyset *keys;
+	struct keyset *own_keys;  /* what sessions_open() loaded, or NULL */
 	struct store *store;
 };
 
@@ -40,25 +41,6 @@ struct sess_request {
 	int flashes_delivered;    /* SESSIONWRAP_FLASH was given to the child */
 	int failed;               /* a directive was malformed */
 };
-
-/* Read one secret file (of [session] key) and derive its keys. */
-static int
-keys_from_file(struct keys *k, const struct config *cfg, const char *key,
-    const char *path, char *err, size_t errlen)
-{
-	uint8_t secret[SECRET_MAX_LEN];
-	long len = secret_load(cfg, key, path, secret, err, errlen);
-	int rc = -1;
-
-	if (len < 0)
-		return -1;
-	if (keys_derive(k, secret, (size_t)len) < 0)
-		snprintf(err, errlen, "secret file %s: key derivation failed", path);
-	else
-		rc = 0;
-	wipe(secret, sizeof(secret));
-	return rc;
-}
 
 static int
 cookie_is_secure(const struct config *cfg, int https)
@@ -104,16 +86,29 @@ int
 sessions_open(struct sessions **out, const struct config *cfg, char *err,
     size_t errlen)
 {
+	struct keyset *ks = secrets_load(cfg, err, errlen);
+
+	*out = NULL;
+	if (ks == NULL)
+		return -1;
+	if (sessions_open_keys(out, cfg, ks, err, errlen) < 0) {
+		keyset_free(ks);
+		return -1;
+	}
+	(*out)->own_keys = ks;
+	return 0;
+}
+
+int
+sessions_open_keys(struct sessions **out, const struct config *cfg,
+    const struct keyset *keys, char *err, size_t errlen)
+{
 	struct sess_headers probe;
 	const struct store_ops *ops;
 	struct sessions *s;
 	char value[COOKIE_VALUE_LEN + 1], why[512];
 
 	*out = NULL;
-	if (cfg->secret_file == NULL) {
-		snprintf(err, errlen, "[session] secret_file is not set");
-		return -1;
-	}
 	if (crypto_setup() < 0) {
 		snprintf(err, errlen, "libsodium cannot be initialised");
 		return -1;
@@ -123,20 +118,7 @@ sessions_open(struct sessions **out, const struct config *cfg, char *err,
 		return -1;
 	}
 	s->cfg = cfg;
-	if (keys_from_file(&s->keys.primary, cfg, "secret_file",
-	        cfg->secret_file, err, errlen) < 0)
-		goto fail;
-	for (int i = 0; i < cfg->nsecret_fallbacks; i++) {
-		if (i >= MAX_FALLBACK_KEYS) {
-			snprintf(err, errlen, "[session] secret_fallbacks: more than "
-			    "%d files", MAX_FALLBACK_KEYS);
-			goto fail;
-		}
-		if (keys_from_file(&s->keys.fallback[i], cfg, "secret_fallbacks",
-		        cfg->secret_fallbacks[i], err, errlen) < 0)
-			goto fail;
-		s->keys.nfallback++;
-	}
+	s->keys = keys;
 	/* The longest Set-Cookie we may send must fit struct sess_headers. */
 	memset(value, 'A', COOKIE_VALUE_LEN);
 	value[COOKIE_VALUE_LEN] = '\0';
@@ -170,7 +152,7 @@ sessions_close(struct sessions *s)
 		return;
 	if (s->store != NULL)
 		s->store->ops->close(s->store);
-	wipe(&s->keys, sizeof(s->keys));
+	keyset_free(s->own_keys);
 	free(s);
 }
 
@@ -207,11 +189,11 @@ request_load(struct sess_request *r, time_t now)
 		return -2;
 	}
 	for (int i = 0; i < n; i++) {
-		struct record_ref ref = { .keys = &r->s->keys.primary };
+		struct record_ref ref = { .keys = &r->s->keys->primary };
 		struct stored st;
 		int which;
 
-		which = cookie_value_open(&r->s->keys, pairs[i].value,
+		which = cookie_value_open(r->s->keys, pairs[i].value,
 		    pairs[i].vlen, ref.id);
 		if (which < 0) {
 			log_debug("script %s: session cookie refused (malformed or "
@@ -219,7 +201,7 @@ request_load(struct sess_request *r, time_t now)
 			continue;
 		}
 		if (which > 0)
-			ref.old_keys = &r->s->keys.fallback[which - 1];
+			ref.old_keys = &r->s->keys->fallback[which - 1];
 		if (r->s->store->ops->load(r->s->store, &ref, now, &st) < 0)
 			return -1;
 		if (st.state == STORED_LIVE) {
@@ -251,7 +233,7 @@ sess_begin(struct sessions *s, const char *cookie_header, int https,
 	r->https = https;
 	session_init(&r->loaded.sess);
 	changelog_init(&r->log);
-	r->ref.keys = &s->keys.primary;
+	r->ref.keys = &s->keys->primary;
 	r->script = strdup(script ? script : "?");
 	r->cookie_len = cookie_header ? strlen(cookie_header) : 0;
 	r->cookie_header = strdup(cookie_header ? cookie_header : "");
@@ -527,7 +509,7 @@ sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
 		    plan.write_same));
 		id = plan.id_changed ? in.fresh_id : r->ref.id;
 		if (send) {
-			cookie_value_seal(&r->s->keys.primary, id, value);
+			cookie_value_seal(&r->s->keys->primary, id, value);
 			set_cookie_format(cfg, secure, value, plan.permanent ?
 			    permanent_max_age(cfg, plan.created, now) : -1, now,
 			    h->set_cookie, sizeof(h->set_cookie));

@@ -25,10 +25,18 @@ struct sess_request;             /* per request */
 void sessions_config_check(const struct config *cfg, config_report_fn *report,
     void *ctx);
 
-/* Load the secret(s), derive keys, open the store.  On error returns -1 and
+/* Load the secret(s), derive keys, open the store: for a process that
+ * reads the files once (-t, --gc, a CGI run).  On error returns -1 and
  * writes a message naming the file at fault into err. */
 int sessions_open(struct sessions **out, const struct config *cfg,
     char *err, size_t errlen);
+
+/* The same with keys loaded already (secrets_load()), which must outlive
+ * the sessions: a worker uses the keys its master loaded at start or at
+ * the last reload, never the files as they are now. */
+struct keyset;
+int sessions_open_keys(struct sessions **out, const struct config *cfg,
+    const struct keyset *keys, char *err, size_t errlen);
 void sessions_close(struct sessions *s);
 
 /* Start a request.  cookie_header is the raw Cookie header (HTTP_COOKIE

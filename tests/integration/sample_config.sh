@@ -99,6 +99,7 @@ MAX_KILL_ROUNDS n generation deep, at most %s passes
 ENV_KEY_MAX n at most %s characters from
 MAX_ROOTS n root at most %s directories
 MAX_PASS_ENV n pass_env %s names
+MAX_WORKERS n max_workers %s;
 MAX_FALLBACK_KEYS n secret_fallbacks %s files
 SECRET_MAX_LEN n a secret file at most %s bytes
 EOF2

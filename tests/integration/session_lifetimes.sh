@@ -117,15 +117,25 @@ expect_match "reload with a group-readable secret: refused, naming the file" \
 expect_eq "... the running workers kept" "$workers_before" "$(worker_pids "$SW_PID")"
 expect_eq "... sessions still served" rotated "$(getkey "$T/rot" k)"
 expect_nomatch "... no worker died at birth" "worker [0-9]+ died" "$(cat "$T/sessionwrap.log")"
-# A worker that dies now is replaced by ones that die at birth: at most
-# about one a second, not a fork bomb (time() seconds let ~24/s through).
+# A worker that dies now is replaced by one that uses the keys the master
+# holds: it does not read the refused file.
 kill -KILL "$(echo $workers_before | cut -d' ' -f1)"
-sleep 3
-deaths=$(grep -c "worker [0-9]* died" "$T/sessionwrap.log")
-check "workers dying at birth are restarted at most ~1/s ($deaths in 3 s)" [ "$deaths" -ge 2 -a "$deaths" -le 6 ]
-chmod 600 "$T/new-secret"
 wait_for sh -c "[ \$(pgrep -P $SW_PID | wc -l) -eq 2 ]"
-expect_eq "secret mended: the workers are all back" 2 "$(pgrep -P "$SW_PID" | wc -l | tr -d ' ')"
+sleep 1
+expect_eq "a worker killed after the refused reload: its successor serves" rotated "$(getkey "$T/rot" k)"
+expect_nomatch "... no worker died at birth" "worker [0-9]+ died \(exit" "$(cat "$T/sessionwrap.log")"
+chmod 600 "$T/new-secret"
+# Workers that cannot open the store die at birth: they are restarted at
+# most about once a second, not in a fork bomb (time() seconds let ~24/s
+# through).
+mv "$T/store" "$T/store.away"; : >"$T/store"
+kill -KILL "$(pgrep -P "$SW_PID" | head -n 1)"
+sleep 3
+deaths=$(grep -c "worker [0-9]* died (exit" "$T/sessionwrap.log")
+check "workers dying at birth are restarted at most ~1/s ($deaths in 3 s)" [ "$deaths" -ge 2 -a "$deaths" -le 6 ]
+rm "$T/store"; mv "$T/store.away" "$T/store"
+wait_for sh -c "[ \$(pgrep -P $SW_PID | wc -l) -eq 2 ]"
+expect_eq "store mended: the workers are all back" 2 "$(pgrep -P "$SW_PID" | wc -l | tr -d ' ')"
 
 # --- Secure when the request came over HTTPS -------------------------------------
 # Real TLS: lighttpd with mod_openssl and a self-signed certificate for

@@ -66,6 +66,8 @@ echo "bogus_key = 1" >>"$T/sw.ini"
 kill -HUP "$SW_PID"
 sleep 1
 expect_match "broken config refused on reload, logged" "reload refused" "$(cat "$T/sessionwrap.log")"
+expect_match "the refused reload names the file, section and key at fault, on a line of its own" \
+	"error: reload refused: $T/sw.ini: \\[handler\\] bogus_key: unknown key\$" "$(cat "$T/sessionwrap.log")"
 expect_eq "still serving after a refused reload" 201 "$(status_of "$URL/status.cgi")"
 cp "$T/sw.ini.good" "$T/sw.ini"
 

@@ -139,6 +139,44 @@ test_errors_name_file_section_key(void **state)
 	config_free(&cfg);
 }
 
+/* [server] max_workers: its default follows workers, it is never below
+ * workers, and MAX_WORKERS bounds both. */
+static void
+test_max_workers(void **state)
+{
+	struct config cfg;
+	char errs[4096];
+
+	(void)state;
+	assert_int_equal(load("[server]\nworkers = 3\n[handler]\nroot = /tmp\n",
+	    &cfg, errs, sizeof(errs)), 0);
+	assert_int_equal(config_max_workers(&cfg), 12);
+	cfg.workers = 100;              /* as -c 100 would */
+	assert_int_equal(config_max_workers(&cfg), MAX_WORKERS);
+	config_free(&cfg);
+	assert_int_equal(load("[server]\nworkers = 2\nmax_workers = 3\n"
+	    "[handler]\nroot = /tmp\n", &cfg, errs, sizeof(errs)), 0);
+	assert_int_equal(config_max_workers(&cfg), 3);
+	cfg.workers = 5;                /* -c 5 over the file's max_workers */
+	assert_int_equal(config_max_workers(&cfg), 5);
+	config_free(&cfg);
+	assert_int_equal(load("[server]\nworkers = 2\nmax_workers = 1\n"
+	    "[handler]\nroot = /tmp\n", &cfg, errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "[server] max_workers: 1 is fewer than workers (2)"));
+	config_free(&cfg);
+	assert_int_equal(load("[server]\nmax_workers = 257\n[handler]\nroot = /tmp\n",
+	    &cfg, errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "[server] max_workers: '257' is not a whole number from 1 to 256"));
+	config_free(&cfg);
+	assert_int_equal(load("[server]\nworkers = 256\nmax_workers = 256\n"
+	    "[handler]\nroot = /tmp\n", &cfg, errs, sizeof(errs)), 0);
+	assert_int_equal(config_max_workers(&cfg), 256);
+	config_free(&cfg);
+	assert_int_equal(load("[server]\nmax_workers = 0\n[handler]\nroot = /tmp\n",
+	    &cfg, errs, sizeof(errs)), 1);
+	config_free(&cfg);
+}
+
 static void
 test_cross_key_rules(void **state)
 {
@@ -366,6 +404,7 @@ main(void)
 		cmocka_unit_test(test_sizes_and_bools),
 		cmocka_unit_test(test_full_config),
 		cmocka_unit_test(test_errors_name_file_section_key),
+		cmocka_unit_test(test_max_workers),
 		cmocka_unit_test(test_cross_key_rules),
 		cmocka_unit_test(test_cookie_prefix_any_case),
 		cmocka_unit_test(test_cookie_path_and_domain),
