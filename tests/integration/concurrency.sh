@@ -17,9 +17,12 @@ J="$T/jar"
 sreq "$J" "setkey.cgi?init=1" >/dev/null
 check "a shared session exists" grep -q session "$J"
 
-# The slow request loads the session now, commits in 8 s: its view is old.
-curl -s -b "$J" "$URL/setkey.cgi?sleep=8&slow=done" -o "$T/slow.out" &
+# The slow request loads the session now and commits only once the
+# clients are done (the file release, or 60 s): its view is old.
+curl -s -b "$J" "$URL/setkey.cgi?waitfor=release&slow=done" -o "$T/slow.out" &
 SLOW=$!
+( sleep 60; touch "$T/cgi/release" ) &
+WATCHDOG=$!
 sleep 0.5
 t0=$(date +%s)
 c=1
@@ -39,8 +42,10 @@ wait_clients() { for p in $CLIENTS; do wait "$p"; done; CLIENTS=""; }
 wait_clients
 t1=$(date +%s)
 kill -0 "$SLOW" 2>/dev/null; slow_still_running=$?
+touch "$T/cgi/release"
 wait "$SLOW"
-echo "# 200 requests of 20 parallel clients took $((t1 - t0))s while an 8s request held the same session"
+kill "$WATCHDOG" 2>/dev/null
+echo "# 200 requests of 20 parallel clients took $((t1 - t0))s while a request of the same session was in flight"
 check "the clients were not serialised behind the slow request" [ "$(cat "$T/slow.out")" = "set slow=done" ]
 check "... they all finished while it was still in flight" [ "$slow_still_running" -eq 0 ]
 final=$(sreq "$J" sess.cgi)

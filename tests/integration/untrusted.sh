@@ -29,10 +29,12 @@ SECRET="earlier-post-body-7f3a9c-another-client"
 # headers_of URL: the header section of a GET, CRs dropped, without the
 # lines the web server adds itself (Date, Server, the framing); the whole
 # answer in $T/answer.
+# (less the fields the web server adds itself: lighttpd adds Accept-Ranges
+# to an answer that was complete before it sent the header)
 headers_of() {
 	curl -s -i "$1" >"$T/answer"
 	tr -d '\r' <"$T/answer" | sed '/^$/q' |
-		grep -Ev '^(Date|Server|Content-Length|Transfer-Encoding|Connection): '
+		grep -Ev '^(Date|Server|Content-Length|Transfer-Encoding|Connection|Accept-Ranges): '
 }
 reason() { # reason FILL N: "bad value: " and N times FILL
 	printf 'bad value: '
