@@ -48,6 +48,10 @@
 /* Cookie header. */
 #define MAX_COOKIE_HEADER  (16 * 1024)
 #define MAX_SESSION_COOKIES 16      /* of our name, tried in turn      */
+/* Our Set-Cookie besides its value (name, Path, Domain, Expires and the
+ * flags): a [cookie] section that makes it longer is refused at start.
+ * The value is as long as the store backend makes it. */
+#define MAX_SET_COOKIE_ATTRS 959
 
 /* The reason phrase of a child's Status header: passed on cut to this
  * many bytes (at a UTF-8 character's start), with a log line.  Web servers

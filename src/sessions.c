@@ -17,6 +17,8 @@
 
 struct sessions {
 	const struct config *cfg;
+	char *set_cookie;         /* the last commit's Set-Cookie value */
+	size_t set_cookie_cap;    /* our longest one, + NUL */
 	const struct keyset *keys;
 	struct keyset *own_keys;  /* what sessions_open() loaded, or NULL */
 	struct store *store;
@@ -103,10 +105,11 @@ int
 sessions_open_keys(struct sessions **out, const struct config *cfg,
     const struct keyset *keys, char *err, size_t errlen)
 {
-	struct sess_headers probe;
 	const struct store_ops *ops;
 	struct sessions *s;
-	char value[COOKIE_VALUE_LEN + 1], why[512];
+	char *value = NULL, *probe = NULL, why[512];
+	size_t cap;
+	int n;
 
 	*out = NULL;
 	if (crypto_setup() < 0) {
@@ -119,28 +122,40 @@ sessions_open_keys(struct sessions **out, const struct config *cfg,
 	}
 	s->cfg = cfg;
 	s->keys = keys;
-	/* The longest Set-Cookie we may send must fit struct sess_headers. */
-	memset(value, 'A', COOKIE_VALUE_LEN);
-	value[COOKIE_VALUE_LEN] = '\0';
-	if (set_cookie_format(cfg, 1, value, 999999999L, 0, probe.set_cookie,
-	        sizeof(probe.set_cookie)) < 0) {
-		snprintf(err, errlen, "[cookie] name, path and domain make a "
-		    "Set-Cookie longer than %zu bytes", sizeof(probe.set_cookie));
-		goto fail;
-	}
 	if ((ops = store_find(cfg->store ? cfg->store : "file")) == NULL) {
 		snprintf(err, errlen, "[session] store: unknown store '%s'",
 		    cfg->store);
 		goto fail;
 	}
+	/* (The backend's message names its own keys.) */
 	if (ops->open(&s->store, cfg, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "%s: [session] dir: %s",
-		    config_file_name(cfg), why);
+		snprintf(err, errlen, "%s: %s", config_file_name(cfg), why);
 		goto fail;
 	}
+	/* Our longest Set-Cookie: the backend's longest value and the
+	 * attributes; the cookie checks of config.c bound these. */
+	cap = s->store->cookie_max + MAX_SET_COOKIE_ATTRS + 1;
+	if ((value = malloc(s->store->cookie_max + 1)) == NULL ||
+	    (probe = malloc(cap)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	memset(value, 'A', s->store->cookie_max);
+	value[s->store->cookie_max] = '\0';
+	if ((n = set_cookie_format(cfg, 1, value, 999999999L, 0, probe,
+	        cap)) < 0) {
+		snprintf(err, errlen, "[cookie] name, path and domain make a "
+		    "Set-Cookie longer than %zu bytes", cap - 1);
+		goto fail;
+	}
+	s->set_cookie_cap = (size_t)n + 1;
+	s->set_cookie = probe;
+	free(value);
 	*out = s;
 	return 0;
 fail:
+	free(value);
+	free(probe);
 	sessions_close(s);
 	return -1;
 }
@@ -153,6 +168,7 @@ sessions_close(struct sessions *s)
 	if (s->store != NULL)
 		s->store->ops->close(s->store);
 	keyset_free(s->own_keys);
+	free(s->set_cookie);
 	free(s);
 }
 
@@ -191,19 +207,16 @@ request_load(struct sess_request *r, time_t now)
 	for (int i = 0; i < n; i++) {
 		struct record_ref ref = { .keys = &r->s->keys->primary };
 		struct stored st;
-		int which;
+		int rc = r->s->store->ops->cookie_load(r->s->store, r->s->keys,
+		    pairs[i].value, pairs[i].vlen, now, &ref, &st);
 
-		which = cookie_value_open(r->s->keys, pairs[i].value,
-		    pairs[i].vlen, ref.id);
-		if (which < 0) {
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
 			log_debug("script %s: session cookie refused (malformed or "
 			    "bad MAC)", r->script);
 			continue;
 		}
-		if (which > 0)
-			ref.old_keys = &r->s->keys->fallback[which - 1];
-		if (r->s->store->ops->load(r->s->store, &ref, now, &st) < 0)
-			return -1;
 		if (st.state == STORED_LIVE) {
 			r->state = REQ_LOADED;
 			r->ref = ref;
@@ -417,6 +430,7 @@ sess_headers_nocommit(struct sess_request *r, struct sess_headers *h)
 {
 	(void)r;
 	memset(h, 0, sizeof(*h));
+	h->set_cookie = "";
 	h->vary_cookie = 1;
 }
 
@@ -471,9 +485,9 @@ sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
 		.max_size = (size_t)cfg->max_size,
 	};
 	struct commit_plan plan;
-	char value[COOKIE_VALUE_LEN + 1];
+	char *value = NULL;
 	const uint8_t *id;
-	int send;
+	int send, rc = -1;
 
 	sess_headers_nocommit(r, h);
 	if (r->failed) {
@@ -495,29 +509,44 @@ sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
 		log_error("script %s: session not committed: %s", r->script, err);
 		return -1;
 	}
-	if (plan.blocked)
+	/* A permanent session's cookie carries its expiry: sent again when
+	 * the session changes (as Flask does), or on every request with
+	 * refresh_each_request.  A backend whose cookie holds more than the
+	 * id asks for it to be sent by plan.resign. */
+	send = plan.alive && (plan.id_changed || plan.resign ||
+	    plan.permanence_changed || (plan.permanent &&
+	    (cfg->refresh_each_request || plan.write_same)));
+	if (plan.blocked) {
 		log_blocked(r);
-	else if (plan.expire_cookie)
-		set_cookie_format(cfg, secure, "", 0, now, h->set_cookie,
-		    sizeof(h->set_cookie));
-	else if (plan.alive) {
-		/* A permanent session's cookie carries its expiry: sent
-		 * again when the session changes (as Flask does), or on every
-		 * request with refresh_each_request. */
-		send = plan.id_changed || plan.resign || plan.permanence_changed ||
-		    (plan.permanent && (cfg->refresh_each_request ||
-		    plan.write_same));
-		id = plan.id_changed ? in.fresh_id : r->ref.id;
-		if (send) {
-			cookie_value_seal(&r->s->keys->primary, id, value);
+	} else if (plan.expire_cookie || send) {
+		struct store *st = r->s->store;
+
+		if (plan.expire_cookie) {
+			set_cookie_format(cfg, secure, "", 0, now, r->s->set_cookie,
+			    r->s->set_cookie_cap);
+		} else {
+			id = plan.id_changed ? in.fresh_id : r->ref.id;
+			if ((value = malloc(st->cookie_max + 1)) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				goto out;
+			}
+			if (st->ops->cookie_value(st, &r->s->keys->primary, id,
+			        &plan, value, st->cookie_max + 1, err, errlen) < 0)
+				goto out;
 			set_cookie_format(cfg, secure, value, plan.permanent ?
 			    permanent_max_age(cfg, plan.created, now) : -1, now,
-			    h->set_cookie, sizeof(h->set_cookie));
+			    r->s->set_cookie, r->s->set_cookie_cap);
 		}
+		h->set_cookie = r->s->set_cookie;
 	}
 	h->no_store = h->set_cookie[0] != '\0';
+	rc = 0;
+out:
+	if (rc < 0)
+		log_error("script %s: session cookie not made: %s", r->script, err);
+	free(value);
 	commit_plan_free(&plan);
-	return 0;
+	return rc;
 }
 
 void

@@ -75,7 +75,8 @@ int sess_changes_pending(const struct sess_request *r);
 /* Headers the worker adds to the response after a commit (or after a
  * failed response, to add only Vary/cache headers). */
 struct sess_headers {
-	char set_cookie[1024];    /* full value for "Set-Cookie: ", or "" */
+	const char *set_cookie;   /* full value for "Set-Cookie: ", or "";
+	                             valid until the next sess_commit */
 	int vary_cookie;          /* add "Vary: Cookie" */
 	int no_store;             /* add Cache-Control: private, no-store (our
 	                             Set-Cookie must never reach a shared cache) */

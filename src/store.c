@@ -41,6 +41,39 @@ store_config_check(const struct config *cfg, config_report_fn *report,
 	report(ctx, "session", "store", msg);
 }
 
+int
+store_id_cookie_load(struct store *st, const struct keyset *ks,
+    const char *value, size_t vlen, time_t now, struct record_ref *ref,
+    struct stored *out)
+{
+	int which = cookie_value_open(ks, value, vlen, ref->id);
+
+	memset(out, 0, sizeof(*out));
+	session_init(&out->sess);
+	out->state = STORED_ABSENT;
+	if (which < 0)
+		return 1;
+	ref->keys = &ks->primary;
+	ref->old_keys = which > 0 ? &ks->fallback[which - 1] : NULL;
+	return st->ops->load(st, ref, now, out);
+}
+
+long
+store_id_cookie_value(struct store *st, const struct keys *k,
+    const uint8_t *id, const struct commit_plan *plan, char *out, size_t cap,
+    char *err, size_t errlen)
+{
+	(void)st;
+	(void)plan;
+	if (cap <= COOKIE_VALUE_LEN) {
+		snprintf(err, errlen, "no room for a cookie value of %d chars",
+		    COOKIE_VALUE_LEN);
+		return -1;
+	}
+	cookie_value_seal(k, id, out);
+	return COOKIE_VALUE_LEN;
+}
+
 void
 stored_free(struct stored *st)
 {

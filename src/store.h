@@ -104,6 +104,7 @@ int tombstone_expired(const struct config *cfg, time_t last_seen, time_t now);
 struct store {
 	const struct store_ops *ops;
 	const struct config *cfg;
+	size_t cookie_max;              /* its longest cookie value (open) */
 };
 
 struct store_ops {
@@ -126,6 +127,21 @@ struct store_ops {
 	int (*commit)(struct store *st, const struct record_ref *ref,
 	    const struct commit_in *in, time_t now, struct commit_plan *plan,
 	    char *err, size_t errlen);
+	/* The session a cookie value names: *ref (its id, and the keys that
+	 * verified it: a fallback's as ref->old_keys) and its record in *out
+	 * and 0; 1 when the value does not verify (out is STORED_ABSENT);
+	 * -1 when the store itself fails (logged).  A store that keeps sessions itself
+	 * uses store_id_cookie_load: the value is the sealed id. */
+	int (*cookie_load)(struct store *st, const struct keyset *ks,
+	    const char *value, size_t vlen, time_t now, struct record_ref *ref,
+	    struct stored *out);
+	/* The cookie value that names the live session of a commit's plan,
+	 * whose id is id: into out (NUL-terminated, at most st->cookie_max
+	 * chars, cap > cookie_max).  Its length, or -1 with err naming the
+	 * limit it breaks.  store_id_cookie_value seals the id. */
+	long (*cookie_value)(struct store *st, const struct keys *k,
+	    const uint8_t *id, const struct commit_plan *plan, char *out,
+	    size_t cap, char *err, size_t errlen);
 	/* Move ref's last-access time to now.  0 or -1. */
 	int (*touch)(struct store *st, const struct record_ref *ref, time_t now);
 	/* Kill ref's session at once (a tombstone).  0 or -1. */
@@ -135,6 +151,16 @@ struct store_ops {
 	long (*gc)(struct store *st, time_t now);
 	void (*close)(struct store *st);
 };
+
+/* cookie_load and cookie_value of a store that keeps the sessions
+ * itself (file, redis): the cookie holds the id, sealed (crypto.h),
+ * COOKIE_VALUE_LEN chars. */
+int store_id_cookie_load(struct store *st, const struct keyset *ks,
+    const char *value, size_t vlen, time_t now, struct record_ref *ref,
+    struct stored *out);
+long store_id_cookie_value(struct store *st, const struct keys *k,
+    const uint8_t *id, const struct commit_plan *plan, char *out, size_t cap,
+    char *err, size_t errlen);
 
 /* The backend called name, or NULL. */
 const struct store_ops *store_find(const char *name);

@@ -908,25 +908,26 @@ file_open(struct store **out, const struct config *cfg, char *err,
 	}
 	if ((fs = calloc(1, sizeof(*fs))) == NULL ||
 	    (fs->dir = strdup(cfg->dir)) == NULL) {
-		snprintf(err, errlen, "session store %s: out of memory", cfg->dir);
+		snprintf(err, errlen, "[session] dir: session store %s: out of memory", cfg->dir);
 		goto fail;
 	}
 	fs->base.ops = &store_file_ops;
 	fs->base.cfg = cfg;
+	fs->base.cookie_max = COOKIE_VALUE_LEN;
 	if (mkdir(cfg->dir, 0700) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "session store %s: mkdir: %s", cfg->dir,
+		snprintf(err, errlen, "[session] dir: session store %s: mkdir: %s", cfg->dir,
 		    strerror(errno));
 		goto fail;
 	}
 	fs->dirfd = open(cfg->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (fs->dirfd < 0) {
-		snprintf(err, errlen, "session store %s: %s", cfg->dir,
+		snprintf(err, errlen, "[session] dir: session store %s: %s", cfg->dir,
 		    strerror(errno));
 		goto fail;
 	}
 	if (fstat(fs->dirfd, &st) < 0) {
-		snprintf(err, errlen, "session store %s: %s", cfg->dir,
+		snprintf(err, errlen, "[session] dir: session store %s: %s", cfg->dir,
 		    strerror(errno));
 		close(fs->dirfd);
 		goto fail;
@@ -961,6 +962,8 @@ const struct store_ops store_file_ops = {
 	.open = file_open,
 	.load = file_load,
 	.commit = file_commit,
+	.cookie_load = store_id_cookie_load,
+	.cookie_value = store_id_cookie_value,
 	.touch = file_touch,
 	.destroy = file_destroy,
 	.gc = file_gc,

@@ -623,6 +623,29 @@ test_open_errors_and_gc(void **state)
 	chmod(f->secret_b, 0600);
 	f->cfg.secret_file = saved;
 
+	/* Our Set-Cookie is the store's longest value plus at most
+	 * MAX_SET_COOKIE_ATTRS bytes: a cookie path that makes it longer is
+	 * refused at open, naming the [cookie] keys; one just within works. */
+	{
+		char *path_saved = f->cfg.cookie_path;
+		size_t room = MAX_SET_COOKIE_ATTRS - strlen("session=; Path=; "
+		    "Max-Age=999999999; Expires=Sun, 09 Sep 2001 01:46:39 GMT; "
+		    "Secure; HttpOnly; SameSite=Lax");
+		char *path = malloc(room + 2);
+
+		memset(path, 'p', room + 1);
+		path[0] = '/';
+		path[room + 1] = '\0';
+		f->cfg.cookie_path = path;
+		assert_int_equal(sessions_open(&s, &f->cfg, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "[cookie] name, path and domain"));
+		path[room] = '\0';
+		assert_int_equal(sessions_open(&s, &f->cfg, err, sizeof(err)), 0);
+		sessions_close(s);
+		f->cfg.cookie_path = path_saved;
+		free(path);
+	}
+
 	assert_int_equal(request(f, NULL, T0, &e, set, &h, 0), 0);
 	env_free(&e);
 	assert_int_equal(sessions_gc(f->s, T0 + 1), 0);

@@ -725,6 +725,54 @@ test_rotation(void **state)
 	changelog_free(&l);
 }
 
+/* A store that keeps the session itself: its cookie value is the sealed
+ * id, and that value leads back to the record; a value that does not
+ * verify reads as "not verified" (1), a fallback key's as the old name. */
+static void
+test_id_cookie(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	struct keyset ks;
+	struct record_ref ref;
+	struct stored st;
+	struct commit_plan plan;
+	char value[COOKIE_VALUE_LEN + 1], err[128];
+
+	make_session(f, id, 0);
+	memset(&plan, 0, sizeof(plan));
+	assert_int_equal(f->st->cookie_max, COOKIE_VALUE_LEN);
+	assert_int_equal(f->st->ops->cookie_value(f->st, &f->keys, id, &plan,
+	    value, sizeof(value), err, sizeof(err)), COOKIE_VALUE_LEN);
+	assert_int_equal(f->st->ops->cookie_value(f->st, &f->keys, id, &plan,
+	    value, COOKIE_VALUE_LEN, err, sizeof(err)), -1);
+	assert_int_equal(f->st->ops->cookie_value(f->st, &f->keys, id, &plan,
+	    value, sizeof(value), err, sizeof(err)), COOKIE_VALUE_LEN);
+	memset(&ks, 0, sizeof(ks));
+	ks.primary = f->keys;
+	assert_int_equal(f->st->ops->cookie_load(f->st, &ks, value,
+	    COOKIE_VALUE_LEN, T0 + 1, &ref, &st), 0);
+	assert_int_equal(st.state, STORED_LIVE);
+	assert_memory_equal(ref.id, id, SESSION_ID_LEN);
+	assert_null(ref.old_keys);
+	stored_free(&st);
+	value[3] ^= 1;
+	assert_int_equal(f->st->ops->cookie_load(f->st, &ks, value,
+	    COOKIE_VALUE_LEN, T0 + 1, &ref, &st), 1);
+	assert_int_equal(st.state, STORED_ABSENT);
+	value[3] ^= 1;
+	/* Sealed under what is now a fallback key. */
+	ks.primary = f->old_keys;
+	ks.fallback[0] = f->keys;
+	ks.nfallback = 1;
+	assert_int_equal(f->st->ops->cookie_load(f->st, &ks, value,
+	    COOKIE_VALUE_LEN, T0 + 1, &ref, &st), 0);
+	assert_ptr_equal(ref.old_keys, &ks.fallback[0]);
+	assert_int_equal(st.state, STORED_LIVE);
+	assert_true(st.under_old_name);
+	stored_free(&st);
+}
+
 static void
 test_destroy(void **state)
 {
@@ -1477,6 +1525,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_parallel_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_size_leaves_store_unchanged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_id_cookie, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_records_are_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_in_place, setup, teardown),
