@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "crypto.h"
-#include "sessions.h"
 
 /* Not isxdigit(): that one follows the locale. */
 static int

@@ -1,6 +1,5 @@
 /* secret.h — reading the secret files of [session] secret_file and
- * secret_fallbacks, and writing a new one (sessionwrap --keygen).
- * secret_generate() itself is declared in sessions.h. */
+ * secret_fallbacks, and writing a new one (sessionwrap --keygen). */
 #ifndef SW_SECRET_H
 #define SW_SECRET_H
 
@@ -51,5 +50,8 @@ struct keyset *secrets_load(const struct config *cfg, char *err,
 
 /* secrets_load(), keys thrown away: 0, or -1 with the first error. */
 int secrets_check(const struct config *cfg, char *err, size_t errlen);
+
+/* Write a new random secret file of mode 0600 (sessionwrap --keygen). */
+int secret_generate(const char *path, char *err, size_t errlen);
 
 #endif

@@ -98,7 +98,4 @@ void sess_end(struct sess_request *r);
  * tombstones removed, or -1 on error (logged). */
 long sessions_gc(struct sessions *s, time_t now);
 
-/* Write a new random secret file of mode 0600 (sessionwrap --keygen). */
-int secret_generate(const char *path, char *err, size_t errlen);
-
 #endif
