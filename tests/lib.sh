@@ -188,3 +188,6 @@ sreq() {
 	curl -s -D "$T/h" -b "$j" -c "$j" "$@" "$URL/$p"
 }
 hdr() { tr -d '\r' <"$T/h"; }
+# answered DESCRIPTION CODE: the last answer in $T/h had status CODE (so
+# that a check for something absent from it cannot pass on a failure).
+answered() { expect_match "$1 (answered $2)" "^HTTP/[0-9.]+ $2 " "$(hdr | head -n 1)"; }

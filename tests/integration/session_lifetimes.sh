@@ -33,8 +33,10 @@ sleep 3.5; expect_eq "permanent: outlives the idle timeout" perm "$(getkey "$T/p
 # a new expiry (else the browser would drop a session in use at
 # creation + lifetime).
 sreq "$T/perm" sess.cgi >/dev/null
+answered "permanent, refresh off: a read" 200
 expect_nomatch "permanent, refresh off: no cookie on a read" '^Set-Cookie:' "$(hdr)"
 sreq "$T/perm" "setkey.cgi?k=perm" >/dev/null
+answered "... a change to the value it has" 200
 expect_nomatch "... nor on a change to the value it has" '^Set-Cookie:' "$(hdr)"
 sreq "$T/perm" "setkey.cgi?n=1" >/dev/null
 expect_match "... but on a change, with a new Max-Age (capped by absolute_timeout)" '^Set-Cookie: session=.*Max-Age=[1-5];' "$(hdr)"

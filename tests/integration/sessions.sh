@@ -22,6 +22,7 @@ b=$(sreq "$J" "sess.cgi")
 expect_match "new visitor: SESSIONWRAP_NEW=1" '^SESSIONWRAP_NEW=1$' "$b"
 expect_match "new visitor: SESSION is empty" '^SESSION=$' "$b"
 expect_match "new visitor: a CSRF token" '^SESSIONWRAP_CSRF_TOKEN=[A-Za-z0-9_-]{20,}$' "$b"
+answered "a new visitor" 200
 expect_nomatch "empty session = no cookie" '^Set-Cookie' "$(hdr)"
 expect_match "Vary: Cookie on a session response" '^Vary: Cookie$' "$(hdr)"
 expect_nomatch "server-set SESSION_user dropped" '^SESSION_user=' "$b"
@@ -83,6 +84,7 @@ b=$(curl -s -D "$T/h" -b "sid=$cookie1" "$URL/sess.cgi")
 expect_match "old id dead at once after regenerate" '^SESSIONWRAP_NEW=1$' "$b"
 expect_nomatch "old id: no data" '^SESSION_pet' "$b"
 b=$(curl -s -D "$T/h" -b "sid=$cookie1" "$URL/sess.cgi?$(hq 'X-Session-Set: evil=1')")
+answered "a request on the dead id" 200
 expect_nomatch "a request on the dead id never overwrites the newer cookie" '^Set-Cookie' "$(hdr)"
 expect_nomatch "... nor resurrects it" 'evil' "$(sreq "$J" sess.cgi)"
 expect_match "the dropped change is logged, naming the script" \
@@ -92,6 +94,7 @@ expect_match "the dropped change is logged, naming the script" \
 # --- a long answer: committed when the held-back body passes 64 KiB --------
 b=$(sreq "$J" "sess.cgi?$(hq 'X-Session-Set: long=yes')&$(hq 'Set-Cookie: sid=forged')&body=300000")
 expect_eq "300 KB body after a session change arrives whole" 300000 "$(printf '%s' "$b" | sed -n '/^END$/,$p' | tail -n +2 | tr -d '\n' | wc -c | tr -d ' ')"
+answered "the long answer" 200
 expect_nomatch "the child cannot set the session cookie itself" '^Set-Cookie: sid=forged' "$(hdr)"
 expect_match "the long answer's change was committed" '^SESSION_long=yes$' "$(sreq "$J" sess.cgi)"
 sleep 0.1
@@ -102,6 +105,7 @@ sreq "$J" "sess.cgi?$(hq 'X-Session-Unset: long')" >/dev/null
 nw=$(grep -c "dropped its Set-Cookie for the session cookie 'sid'" "$T/sessionwrap.log")
 sreq "$J" "rawhead.cgi?h=Set-Cookie:%20sid%20=evil;%20Path=/&h=Set-Cookie:%20sid%2509=%20evil2&h=Set-Cookie:%20sidx%20=kept" >/dev/null
 h=$(hdr)
+answered "a child's Set-Cookie 'sid =evil'" 200
 expect_nomatch "a child's Set-Cookie 'sid =evil' (blanks around the name) is dropped" '^Set-Cookie: sid[[:space:]]*=' "$h"
 expect_match "... a cookie of another name is not" '^Set-Cookie: sidx =kept' "$h"
 expect_match "... and the session survives" '^SESSION_pet=Rex the dog$' "$(sreq "$J" sess.cgi)"
@@ -111,6 +115,7 @@ expect_eq "... each dropped with the warning" $((nw + 2)) \
 
 # --- compat_mod_session off: X-Replace-Session is dropped all the same ------
 sreq "$J" "sess.cgi?$(hq 'X-Replace-Session: user=bob')" >/dev/null
+answered "X-Replace-Session without compat_mod_session" 200
 expect_nomatch "X-Replace-Session without compat_mod_session does not reach the client" '^X-Replace-Session' "$(hdr)"
 expect_match "... and changes nothing" '^REMOTE_USER=alice$' "$(sreq "$J" sess.cgi)"
 sleep 0.1
@@ -123,6 +128,7 @@ sreq "$J" "sess.cgi?$(hq 'X-Session-Flash: info=Item added')&$(hq 'X-Session-Fla
 b=$(sreq "$J" "sess.cgi")
 expect_match "flash delivered on the next request, in order" '^SESSIONWRAP_FLASH=info=Item\+added&warning=Cart\+almost\+full$' "$b"
 b=$(sreq "$J" "sess.cgi")
+answered "the request after the flash" 200
 expect_nomatch "flash delivered once" '^SESSIONWRAP_FLASH' "$b"
 sreq "$J" "sess.cgi?$(hq 'X-Session-Flash: info=kept')" >/dev/null
 sreq "$J" "sess.cgi?$(hq 'Status: 503 Busy')" >/dev/null
@@ -241,6 +247,7 @@ b=$(curl -s -b "sid=$good" "$URL/sess.cgi")
 expect_match "clear: the old cookie opens nothing" '^SESSIONWRAP_NEW=1$' "$b"
 expect_nomatch "clear: REMOTE_USER gone" '^REMOTE_USER' "$b"
 b=$(curl -s -D "$T/h" -b "sid=$good" "$URL/sess.cgi?$(hq 'X-Session-Set: zombie=1')")
+answered "an in-flight request of a cleared session" 200
 expect_nomatch "an in-flight request of a cleared session sets no cookie" '^Set-Cookie' "$(hdr)"
 
 # --- unknown id: never adopted -------------------------------------------------------
@@ -262,6 +269,7 @@ expect_nomatch "... does not make the cookie Secure" 'Set-Cookie: .*; Secure' "$
 # --- the permanent flag alone makes no session ----------------------------------
 J3="$T/jar3"
 sreq "$J3" "sess.cgi?$(hq 'X-Session-Permanent: 1')" >/dev/null
+answered "Permanent: 1 on an empty session" 200
 expect_nomatch "Permanent: 1 on an empty session: no cookie" '^Set-Cookie' "$(hdr)"
 sreq "$J3" "sess.cgi?$(hq 'X-Session-Permanent: 1')&$(hq 'X-Session-Set: k=1')" >/dev/null
 expect_match "Permanent: 1 with the first key: a permanent cookie" '^Set-Cookie: sid=.*; Max-Age=2678400' "$(hdr)"
