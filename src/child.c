@@ -21,18 +21,10 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "clock.h"
 
 #define PUMP_CHUNK (64 * 1024)
 #define PUSH_AFTER_MS 2      /* quiet child: send what is buffered */
-
-long long
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 close_fd(int *fd)

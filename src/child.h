@@ -88,6 +88,4 @@ void child_kill(struct child *c);
  * (in its session) are left alone.  Safe to call twice. */
 void child_cleanup(struct child *c);
 
-long long monotonic_ms(void);
-
 #endif

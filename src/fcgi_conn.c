@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "bounds.h"
-#include "child.h"
+#include "clock.h"
 
 int
 fcgi_head_init(struct fcgi_head *h)

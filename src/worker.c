@@ -15,6 +15,7 @@
 #include "cgi_env.h"
 #include "cgi_response.h"
 #include "child.h"
+#include "clock.h"
 #include "cookie.h"
 #include "directive.h"
 #include "log.h"

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "child.h"
+#include "clock.h"
 
 /* A stand-in for the transport: output counts as held while body bytes
  * are due, as transport_write does. */
