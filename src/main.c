@@ -170,7 +170,7 @@ serve_cgi(const struct config *cfg)
 		    "500 Internal Server Error\n");
 		return 1;
 	}
-	if (worker_init(&w, cfg, sessions, environ) < 0)
+	if (worker_init(&w, cfg, sessions) < 0)
 		return 1;
 	transport_cgi(&t, environ);
 	worker_handle(&w, &t);
@@ -343,7 +343,7 @@ main(int argc, char **argv)
 		}
 		sessions_close(s);
 	}
-	rc = prefork_run(&cfg, fd, environ, &ov, &keys);
+	rc = prefork_run(&cfg, fd, &ov, &keys);
 	if (sock && strncmp(sock, "unix:", 5) == 0)
 		unlink(sock + 5);
 out:

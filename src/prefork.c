@@ -167,7 +167,7 @@ slot_idle(struct pool *pool, int slot)
  * (0: wait for ever). */
 static void
 worker_main(const struct config *cfg, const struct keyset *keys,
-    int listen_fd, char **wrapper_env, pid_t master, struct pool *pool,
+    int listen_fd, pid_t master, struct pool *pool,
     int slot, int idle_s)
 {
 	struct sigaction sa;
@@ -207,7 +207,7 @@ worker_main(const struct config *cfg, const struct keyset *keys,
 		log_error("%s", err);
 		_exit(2);
 	}
-	if (worker_init(&w, cfg, sessions, wrapper_env) < 0) {
+	if (worker_init(&w, cfg, sessions) < 0) {
 		log_error("out of memory");
 		_exit(2);
 	}
@@ -285,7 +285,6 @@ struct master {
 	struct keyset **keys;
 	const struct overrides *ov;
 	int listen_fd;
-	char **wrapper_env;
 	struct proc procs[NSLOTS];
 	int nprocs;
 	struct pool *pool;              /* shared with the workers */
@@ -346,7 +345,7 @@ spawn_worker(struct master *m, int extra)
 		return -1;
 	}
 	if (pid == 0)
-		worker_main(m->cfg, *m->keys, m->listen_fd, m->wrapper_env,
+		worker_main(m->cfg, *m->keys, m->listen_fd,
 		    master, m->pool, slot, extra ? EXTRA_IDLE_SECONDS : 0);
 	m->procs[m->nprocs] = (struct proc){ pid, m->gen, slot, { 0, 0 } };
 	clock_gettime(CLOCK_MONOTONIC, &m->procs[m->nprocs++].started);
@@ -584,7 +583,7 @@ overrides_apply(const struct overrides *ov, struct config *cfg)
 }
 
 int
-prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
+prefork_run(struct config *cfg, int listen_fd,
     const struct overrides *ov, struct keyset **keys)
 {
 	static struct master m;
@@ -603,7 +602,6 @@ prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
 	m.keys = keys;
 	m.ov = ov;
 	m.listen_fd = listen_fd;
-	m.wrapper_env = wrapper_env;
 	fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);

@@ -17,7 +17,7 @@ struct overrides {
  * without sessions: the workers use these, never the files); the caller
  * frees what *keys holds at the end.  Returns the process exit status. */
 struct keyset;
-int prefork_run(struct config *cfg, int listen_fd, char **wrapper_env,
+int prefork_run(struct config *cfg, int listen_fd,
     const struct overrides *ov, struct keyset **keys);
 
 /* Apply the overrides to a freshly loaded config (and set up logging). */

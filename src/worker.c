@@ -50,12 +50,11 @@ struct response {
 
 int
 worker_init(struct worker_ctx *w, const struct config *cfg,
-    struct sessions *sessions, char **wrapper_env)
+    struct sessions *sessions)
 {
 	memset(w, 0, sizeof(*w));
 	w->cfg = cfg;
 	w->sessions = sessions;
-	w->wrapper_env = wrapper_env;
 	w->head = malloc(MAX_HEADER_BLOCK);
 	w->hold = malloc(HOLD_MAX);
 	return w->head && w->hold ? 0 : -1;

@@ -11,7 +11,6 @@
 struct worker_ctx {
 	const struct config *cfg;
 	struct sessions *sessions;   /* NULL when sessions are off */
-	char **wrapper_env;          /* our own environment, for pass_env */
 	char *head;                  /* MAX_HEADER_BLOCK bytes, reused */
 	char *hold;                  /* HOLD_MAX bytes, reused */
 	int warned_ignored_directive; /* said once that one was dropped */
@@ -22,7 +21,7 @@ struct worker_ctx {
 };
 
 int worker_init(struct worker_ctx *w, const struct config *cfg,
-    struct sessions *sessions, char **wrapper_env);
+    struct sessions *sessions);
 void worker_free(struct worker_ctx *w);
 
 /* Serve one request on t.  Never fails: every problem becomes an HTTP
