@@ -180,6 +180,175 @@ serve_cgi(const struct config *cfg)
 	return 0;
 }
 
+/* sessionwrap --keygen FILE */
+static int
+run_keygen(const char *path)
+{
+	char err[512];
+
+	if (secret_generate(path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sessionwrap: %s\n", err);
+		return 1;
+	}
+	printf("wrote a new secret to %s\n", path);
+	return 0;
+}
+
+/* The sessions of cfg opened as the workers would open them, for -t and
+ * --gc: as their user, so a check tells whether that user can read the
+ * secret and the store, and nothing (store directory, shard lock files)
+ * is left behind owned by root.  *s stays NULL with sessions off.  0, 1
+ * when the check is done without opening (the store directory is not
+ * made yet: -t leaves nothing behind), or -1 (said on stderr). */
+static int
+open_as_workers(struct config *cfg, const char *file, int test,
+    struct sessions **s)
+{
+	int was_root = geteuid() == 0;
+	char err[512];
+
+	*s = NULL;
+	if (drop_privileges(cfg) < 0 || become_store_owner(cfg) < 0)
+		return -1;
+	if (test && cfg->secret_file && !exists(cfg->dir)) {
+		if (secrets_check(cfg, err, sizeof(err)) < 0 ||
+		    store_dir_makable(cfg, err, sizeof(err)) < 0) {
+			check_failed(cfg, was_root, err, file);
+			return -1;
+		}
+		printf("%s: [session] dir: %s does not exist yet; it will be "
+		    "made (mode 0700) at start\n", file, cfg->dir);
+		return 1;
+	}
+	if (cfg->secret_file && sessions_open(s, cfg, err, sizeof(err)) < 0) {
+		check_failed(cfg, was_root, err, test ? file : NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* sessionwrap -t */
+static int
+run_check(struct config *cfg, const char *file)
+{
+	struct sessions *s;
+
+	if (open_as_workers(cfg, file, 1, &s) < 0)
+		return 1;
+	if (s)
+		sessions_close(s);
+	printf("%s: configuration ok\n", file);
+	return 0;
+}
+
+/* sessionwrap --gc */
+static int
+run_gc(struct config *cfg, const char *file)
+{
+	struct sessions *s;
+	long n;
+
+	if (open_as_workers(cfg, file, 0, &s) < 0)
+		return 1;
+	if (!s) {
+		fprintf(stderr, "%s: sessions are off (no [session] secret_file)\n",
+		    file);
+		return 1;
+	}
+	n = sessions_gc(s, time(NULL));
+	sessions_close(s);
+	if (n < 0)
+		return 1;
+	printf("removed %ld expired records and tombstones\n", n);
+	return 0;
+}
+
+/* The listening socket: -s, [server] listen, or one the web server or
+ * systemd handed us (kept off fd 0).  -1 when there is none (*cgi set
+ * when we were run as a CGI program), or -2 after an error (said). */
+static int
+open_socket(const struct config *cfg, const char *sock, int *cgi)
+{
+	char err[512];
+	int fd;
+
+	*cgi = 0;
+	if (sock) {
+		fd = listen_open(sock, cfg->socket_mode, err, sizeof(err));
+		if (fd < 0) {
+			fprintf(stderr, "sessionwrap: cannot listen on %s\n", err);
+			return -2;
+		}
+		return fd;
+	}
+	if ((fd = listen_inherited()) < 0) {
+		if (getenv("GATEWAY_INTERFACE")) {
+			*cgi = 1;
+			return -1;
+		}
+		fprintf(stderr, "sessionwrap: nothing to serve: give -s unix:/path or "
+		    "tcp:host:port, set [server] listen, or run under a web server\n");
+		return -2;
+	}
+	if (fd == 0) {
+		/* Keep the socket off fd 0: stdin is not where requests come from. */
+		int moved = fcntl(0, F_DUPFD_CLOEXEC, 3), nul = open("/dev/null", O_RDONLY);
+		if (moved < 0 || nul < 0 || dup2(nul, 0) < 0) {
+			fprintf(stderr, "sessionwrap: cannot move the inherited socket\n");
+			return -2;
+		}
+		close(nul);
+		fd = moved;
+	}
+	return fd;
+}
+
+/* Serve: bind or inherit the socket, drop privileges, load the keys once,
+ * run the master and its workers (or one CGI request). */
+static int
+serve(struct config *cfg, const char *sock_arg, const struct overrides *ov)
+{
+	struct keyset *keys = NULL;
+	char *sock = NULL, err[512];
+	int fd, cgi, rc = 1;
+
+	/* (A copy: cfg may be replaced on reload.) */
+	if (sock_arg)
+		sock = strdup(sock_arg);
+	else if (cfg->listen)
+		sock = strdup(cfg->listen);
+	if ((fd = open_socket(cfg, sock, &cgi)) < 0) {
+		if (cgi)
+			rc = serve_cgi(cfg);
+		goto out;
+	}
+	if (drop_privileges(cfg) < 0)
+		goto out;
+	if (geteuid() == 0)
+		log_warn("running as root, and so will the CGI programs: set "
+		    "[server] user in %s", cfg->path);
+	if (cfg->secret_file) {
+		/* The keys, read once as the user the workers run as: every
+		 * worker uses these (until a reload), never the files as they are
+		 * when it starts.  The store too is opened once here, so a bad
+		 * secret or store directory stops us now, not in a respawn loop. */
+		struct sessions *s;
+		if ((keys = secrets_load(cfg, err, sizeof(err))) == NULL ||
+		    sessions_open_keys(&s, cfg, keys, err, sizeof(err)) < 0) {
+			fprintf(stderr, "sessionwrap: %s\n", err);
+			goto out;
+		}
+		sessions_close(s);
+	}
+	rc = prefork_run(cfg, fd, ov, &keys);
+	if (sock && strncmp(sock, "unix:", 5) == 0)
+		unlink(sock + 5);
+out:
+	keyset_free(keys);
+	free(sock);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -197,11 +366,10 @@ main(int argc, char **argv)
 	};
 	struct config cfg;
 	struct overrides ov;
-	struct keyset *keys = NULL;
 	const char *file = getenv("SESSIONWRAP_CONFIG");
-	char *sock = NULL, *sock_arg = NULL, *keygen = NULL;
-	char errs[8192], err[512];
-	int opt, test = 0, gc = 0, debug = 0, workers = 0, fd, rc = 1;
+	char *sock = NULL, *keygen = NULL;
+	char errs[8192];
+	int opt, test = 0, gc = 0, debug = 0, workers = 0, rc = 1;
 
 	if (!file)
 		file = DEFAULT_CONFIG;
@@ -209,7 +377,7 @@ main(int argc, char **argv)
 		switch (opt) {
 		case 'f': file = optarg; break;
 		case 't': test = 1; break;
-		case 's': sock = sock_arg = optarg; break;
+		case 's': sock = optarg; break;
 		case 'c': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -236,12 +404,7 @@ main(int argc, char **argv)
 			usage(stderr);
 			return 1;
 		}
-		if (secret_generate(keygen, err, sizeof(err)) < 0) {
-			fprintf(stderr, "sessionwrap: %s\n", err);
-			return 1;
-		}
-		printf("wrote a new secret to %s\n", keygen);
-		return 0;
+		return run_keygen(keygen);
 	}
 	/* Run by mod_cgi, we get the script as an argument: ignore it, the
 	 * request's SCRIPT_FILENAME names it. */
@@ -256,100 +419,13 @@ main(int argc, char **argv)
 	ov.workers = workers;
 	ov.debug = debug;
 	overrides_apply(&ov, &cfg);
-
-	if (test || gc) {
-		struct sessions *s = NULL;
-		int was_root = geteuid() == 0;
-		/* As the workers would: a check then tells whether that user can
-		 * read the secret and the store, and nothing (store directory,
-		 * shard lock files) is left behind owned by root. */
-		if (drop_privileges(&cfg) < 0 || become_store_owner(&cfg) < 0)
-			goto out;
-		if (test && cfg.secret_file && !exists(cfg.dir)) {
-			/* A check leaves nothing behind: the store directory is
-			 * made at start, if it can be. */
-			if (secrets_check(&cfg, err, sizeof(err)) < 0 ||
-			    store_dir_makable(&cfg, err, sizeof(err)) < 0) {
-				check_failed(&cfg, was_root, err, file);
-				goto out;
-			}
-			printf("%s: [session] dir: %s does not exist yet; it will be "
-			    "made (mode 0700) at start\n", file, cfg.dir);
-		} else if (cfg.secret_file &&
-		    sessions_open(&s, &cfg, err, sizeof(err)) < 0) {
-			check_failed(&cfg, was_root, err, test ? file : NULL);
-			goto out;
-		}
-		rc = 0;
-		if (test) {
-			printf("%s: configuration ok\n", file);
-		} else if (!s) {
-			fprintf(stderr, "%s: sessions are off (no [session] secret_file)\n", file);
-			rc = 1;
-		} else {
-			long n = sessions_gc(s, time(NULL));
-			if (n < 0)
-				rc = 1;
-			else
-				printf("removed %ld expired records and tombstones\n", n);
-		}
-		if (s)
-			sessions_close(s);
-		goto out;
-	}
-
-	if (!sock && cfg.listen)
-		sock = strdup(cfg.listen);    /* cfg may be replaced on reload */
-	if (sock) {
-		fd = listen_open(sock, cfg.socket_mode, err, sizeof(err));
-		if (fd < 0) {
-			fprintf(stderr, "sessionwrap: cannot listen on %s\n", err);
-			goto out;
-		}
-	} else if ((fd = listen_inherited()) < 0) {
-		if (getenv("GATEWAY_INTERFACE")) {
-			rc = serve_cgi(&cfg);
-			goto out;
-		}
-		fprintf(stderr, "sessionwrap: nothing to serve: give -s unix:/path or "
-		    "tcp:host:port, set [server] listen, or run under a web server\n");
-		goto out;
-	}
-	if (fd == 0) {
-		/* Keep the socket off fd 0: stdin is not where requests come from. */
-		int moved = fcntl(0, F_DUPFD_CLOEXEC, 3), nul = open("/dev/null", O_RDONLY);
-		if (moved < 0 || nul < 0 || dup2(nul, 0) < 0) {
-			fprintf(stderr, "sessionwrap: cannot move the inherited socket\n");
-			goto out;
-		}
-		close(nul);
-		fd = moved;
-	}
-	if (drop_privileges(&cfg) < 0)
-		goto out;
-	if (geteuid() == 0)
-		log_warn("running as root, and so will the CGI programs: set "
-		    "[server] user in %s", cfg.path);
-	if (cfg.secret_file) {
-		/* The keys, read once as the user the workers run as: every
-		 * worker uses these (until a reload), never the files as they are
-		 * when it starts.  The store too is opened once here, so a bad
-		 * secret or store directory stops us now, not in a respawn loop. */
-		struct sessions *s;
-		if ((keys = secrets_load(&cfg, err, sizeof(err))) == NULL ||
-		    sessions_open_keys(&s, &cfg, keys, err, sizeof(err)) < 0) {
-			fprintf(stderr, "sessionwrap: %s\n", err);
-			goto out;
-		}
-		sessions_close(s);
-	}
-	rc = prefork_run(&cfg, fd, &ov, &keys);
-	if (sock && strncmp(sock, "unix:", 5) == 0)
-		unlink(sock + 5);
+	if (test)
+		rc = run_check(&cfg, file);
+	else if (gc)
+		rc = run_gc(&cfg, file);
+	else
+		rc = serve(&cfg, sock, &ov);
 out:
-	keyset_free(keys);
-	if (sock != sock_arg)
-		free(sock);
 	config_free(&cfg);
 	return rc;
 }
