@@ -222,85 +222,121 @@ slots_scan(const uint8_t *file, size_t slot_size, const uint8_t *key,
 	}
 }
 
+/* Open the record file at pl (for writing too with writable): its fd
+ * and size, and the size of its slots.  1 when it is there, 0 when it
+ * is not a record file (*why says why, or NULL: it does not exist), -1
+ * for a failure of the store itself (logged). */
+static int
+record_file_open(struct file_store *fs, int shardfd, const struct place *pl,
+    int writable, int *fd, struct stat *st, size_t *slot_size,
+    const char **why)
+{
+	*fd = openat(shardfd, pl->name, (writable ? O_RDWR : O_RDONLY) |
+	    O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (*fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ELOOP || errno == EISDIR) {
+			/* (A commit opens for writing: a directory fails here.) */
+			*why = errno == ELOOP ? "is a symlink" : "not a regular file";
+			return 0;
+		}
+		log_error("session record %s/%s/%s: %s", fs->dir, pl->shard,
+		    pl->name, strerror(errno));
+		return -1;
+	}
+	if (fstat(*fd, st) < 0) {
+		log_error("session record %s/%s/%s: %s", fs->dir, pl->shard,
+		    pl->name, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		*why = "not a regular file";
+		return 0;
+	}
+	/* The size is the inode's for good: versions are written in place,
+	 * a bigger record is a new file. */
+	if ((*slot_size = record_file_slot_size((uint64_t)st->st_size)) == 0) {
+		*why = "not the size of a record file";
+		return 0;
+	}
+	return 1;
+}
+
+/* Read the file's slots (size bytes into file) and find the current
+ * version in *cur.  A slot being written by a commit is read again, at
+ * last under the shard's lock (commits hold it while they write), unless
+ * the caller holds it already (locked): then a half-written slot is one
+ * a crash left.  0, or -1 (*why set, or a failure of the store logged
+ * and *why NULL). */
+static int
+record_scan(struct file_store *fs, int shardfd, const struct place *pl,
+    int fd, uint8_t *file, size_t size, size_t slot_size, const uint8_t *key,
+    int locked, struct current *cur, const char **why)
+{
+	int lockfd = -1, rc = 0;
+
+	for (int attempt = 1;; attempt++) {
+		if (pread_all(fd, file, size, 0) < 0) {
+			*why = "short read";
+			rc = -1;
+			break;
+		}
+		slots_scan(file, slot_size, key, cur);
+		if (!cur->torn || locked)
+			break;
+		current_free(cur);
+		if (attempt == UNLOCKED_READS) {
+			if ((lockfd = shard_lock(fs, shardfd, pl->shard,
+			    LOCK_SH)) < 0) {
+				rc = -1;
+				break;
+			}
+			locked = 1;
+		}
+	}
+	if (lockfd >= 0)
+		close(lockfd);
+	return rc;
+}
+
 /* Read the record at pl under k into *out.  Missing, broken, expired:
  * STORED_ABSENT.  -1 only for a failure of the store itself.  locked: the
- * caller holds the shard's lock (a half-written slot is then one a crash
- * left).  With t (locked too), a live record stays open in t. */
+ * caller holds the shard's lock.  With t (locked too), a live record
+ * stays open in t. */
 static int
 record_read(struct file_store *fs, const struct place *pl, const struct keys *k,
     const uint8_t *id, time_t now, struct stored *out, int locked,
     struct target *t)
 {
-	const struct config *cfg = fs->base.cfg;
 	struct current cur = { .slot = -1 };
 	struct stat st;
 	uint8_t key[AEAD_KEY_LEN], *file = NULL;
 	const char *why = NULL;
 	size_t slot_size = 0;
-	int shardfd, fd = -1, lockfd = -1, rc = -1;
+	int shardfd, fd = -1, rc;
 
 	memset(out, 0, sizeof(*out));
 	session_init(&out->sess);
 	out->state = STORED_ABSENT;
 	if ((shardfd = shard_open(fs, pl->shard, 0)) < 0)
 		return shardfd == -2 ? 0 : -1;
-	fd = openat(shardfd, pl->name, (t != NULL ? O_RDWR : O_RDONLY) |
-	    O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			rc = 0;
-		else if (errno == ELOOP || errno == EISDIR) {
-			/* (A commit opens for writing: a directory fails here.) */
-			why = errno == ELOOP ? "is a symlink" : "not a regular file";
-			rc = 0;
-		} else
-			log_error("session record %s/%s/%s: %s", fs->dir, pl->shard,
-			    pl->name, strerror(errno));
+	if ((rc = record_file_open(fs, shardfd, pl, t != NULL, &fd, &st,
+	        &slot_size, &why)) <= 0)
 		goto out;
-	}
-	if (fstat(fd, &st) < 0) {
-		log_error("session record %s/%s/%s: %s", fs->dir, pl->shard,
-		    pl->name, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-	if (!S_ISREG(st.st_mode)) {
-		why = "not a regular file";
-		goto out;
-	}
-	/* The size is the inode's for good: versions are written in place,
-	 * a bigger record is a new file. */
-	if ((slot_size = record_file_slot_size((uint64_t)st.st_size)) == 0) {
-		why = "not the size of a record file";
-		goto out;
-	}
+	rc = -1;
 	if ((file = malloc((size_t)st.st_size)) == NULL) {
 		log_error("session record %s/%s/%s: out of memory", fs->dir,
 		    pl->shard, pl->name);
-		rc = -1;
 		goto out;
 	}
 	record_key(k, id, key);
-	for (int attempt = 1;; attempt++) {
-		if (pread_all(fd, file, (size_t)st.st_size, 0) < 0) {
-			why = "short read";
-			goto out;
-		}
-		slots_scan(file, slot_size, key, &cur);
-		if (!cur.torn || locked)
-			break;
-		/* A commit is writing a slot: read again, at last under
-		 * the lock (commits hold it while they write). */
-		current_free(&cur);
-		if (attempt == UNLOCKED_READS) {
-			if ((lockfd = shard_lock(fs, shardfd, pl->shard,
-			    LOCK_SH)) < 0) {
-				rc = -1;
-				goto out;
-			}
-			locked = 1;
-		}
+	if (record_scan(fs, shardfd, pl, fd, file, (size_t)st.st_size,
+	        slot_size, key, locked, &cur, &why) < 0) {
+		rc = why != NULL ? 0 : -1;
+		goto out;
 	}
+	rc = 0;
 	if (cur.slot < 0) {
 		why = "no slot holds a whole record (foreign, tampered or "
 		    "truncated)";
@@ -311,8 +347,8 @@ record_read(struct file_store *fs, const struct place *pl, const struct keys *k,
 		    "write cut short, or damage): version %llu is used", fs->dir,
 		    pl->shard, pl->name, (unsigned long long)cur.h.seq);
 	/* A record's last access is its file's mtime. */
-	if (record_to_stored(cfg, &cur.h, cur.plain, st.st_mtime, now, out,
-	        &why) < 0 || out->state != STORED_LIVE)
+	if (record_to_stored(fs->base.cfg, &cur.h, cur.plain, st.st_mtime, now,
+	        out, &why) < 0 || out->state != STORED_LIVE)
 		goto out;
 	if (t != NULL) {
 		t->fd = fd;
@@ -329,8 +365,6 @@ out:
 	wipe(key, sizeof(key));
 	current_free(&cur);
 	free(file);
-	if (lockfd >= 0)
-		close(lockfd);
 	if (fd >= 0)
 		close(fd);
 	close(shardfd);
