@@ -7,7 +7,9 @@
 . "$SW_SRCDIR/tests/lib.sh"
 
 make_cgi_dir
-WORKERS=6 write_session_config "$T/sw.ini" <<'EOF2'
+# (The slow request below waits for the clients: however slow the
+# machine, it must not reach the timeout first.)
+WORKERS=6 TIMEOUT=120s write_session_config "$T/sw.ini" <<'EOF2'
 fsync = on
 EOF2
 start_sw "$T/sw.ini" "$T/sw.sock" || notok "sessionwrap started"
@@ -18,10 +20,10 @@ sreq "$J" "setkey.cgi?init=1" >/dev/null
 check "a shared session exists" grep -q session "$J"
 
 # The slow request loads the session now and commits only once the
-# clients are done (the file release, or 60 s): its view is old.
+# clients are done (the file release, or 90 s): its view is old.
 curl -s -b "$J" "$URL/setkey.cgi?waitfor=release&slow=done" -o "$T/slow.out" &
 SLOW=$!
-( sleep 60; touch "$T/cgi/release" ) &
+( sleep 90; touch "$T/cgi/release" ) &
 WATCHDOG=$!
 sleep 0.5
 t0=$(date +%s)
