@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
-#include <libgen.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,68 +88,32 @@ drop_privileges(const struct config *cfg)
 }
 
 /* Still root after drop_privileges (no [server] user: a service manager
- * chose the user): -t and --gc become the owner of an existing store
- * directory, so what they make in it stays usable by the workers. */
+ * chose the user): -t and --gc become the owner of the store's files, so
+ * what they make in it stays usable by the workers.  *owner says who. */
 static int
-become_store_owner(const struct config *cfg)
+become_store_owner(const struct config *cfg, const char **owner)
 {
-	struct stat st;
+	uid_t uid;
+	gid_t gid;
 
-	if (geteuid() != 0 || !cfg->dir || stat(cfg->dir, &st) < 0 ||
-	    st.st_uid == 0)
+	*owner = NULL;
+	if (geteuid() != 0 || sessions_store_owner(cfg, &uid, &gid, owner) < 0)
 		return 0;
-	return become(st.st_uid, st.st_gid, NULL, cfg->dir);
-}
-
-static int
-exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
-}
-
-/* -t with a missing store directory: could the workers' user make it? */
-static int
-store_dir_makable(const struct config *cfg, char *err, size_t errlen)
-{
-	char *copy = strdup(cfg->dir), *parent;
-	const char *why = NULL;
-	struct stat st;
-	int rc = -1;
-
-	if (!copy) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	parent = dirname(copy);
-	if (stat(parent, &st) < 0)
-		why = strerror(errno);
-	else if (!S_ISDIR(st.st_mode))
-		why = "not a directory";
-	else if (access(parent, W_OK | X_OK) < 0)
-		why = strerror(errno);
-	else
-		rc = 0;
-	if (rc < 0)
-		snprintf(err, errlen, "%s: [session] dir: %s does not exist and "
-		    "cannot be made: %s: %s", cfg->path, cfg->dir, parent, why);
-	free(copy);
-	return rc;
+	return become(uid, gid, NULL, *owner);
 }
 
 /* A -t or --gc check failed: say so, and as whom it was made; for -t
  * (test_file set) end as a config error does. */
 static void
-check_failed(const struct config *cfg, int was_root, const char *err,
-    const char *test_file)
+check_failed(const struct config *cfg, int was_root, const char *owner,
+    const char *err, const char *test_file)
 {
 	if (!was_root || geteuid() == 0)
 		fprintf(stderr, "%s\n", err);
 	else if (cfg->user)
 		fprintf(stderr, "%s (as [server] user %s)\n", err, cfg->user);
 	else
-		fprintf(stderr, "%s (as the owner of %s)\n", err, cfg->dir);
+		fprintf(stderr, "%s (as the owner of %s)\n", err, owner);
 	if (test_file)
 		fprintf(stderr, "%s: configuration has errors\n", test_file);
 }
@@ -204,24 +167,29 @@ static int
 open_as_workers(struct config *cfg, const char *file, int test,
     struct sessions **s)
 {
-	int was_root = geteuid() == 0;
-	char err[512];
+	int was_root = geteuid() == 0, p;
+	const char *owner;
+	char err[512], perr[512], note[512];
 
 	*s = NULL;
-	if (drop_privileges(cfg) < 0 || become_store_owner(cfg) < 0)
+	if (drop_privileges(cfg) < 0 || become_store_owner(cfg, &owner) < 0)
 		return -1;
-	if (test && cfg->secret_file && !exists(cfg->dir)) {
-		if (secrets_check(cfg, err, sizeof(err)) < 0 ||
-		    store_dir_makable(cfg, err, sizeof(err)) < 0) {
-			check_failed(cfg, was_root, err, file);
+	if (test && cfg->secret_file &&
+	    (p = sessions_store_probe(cfg, note, sizeof(note), perr,
+	    sizeof(perr))) != 0) {
+		/* (The secret first, as a start would read it first.) */
+		int bad_secret = secrets_check(cfg, err, sizeof(err)) < 0;
+
+		if (bad_secret || p < 0) {
+			check_failed(cfg, was_root, owner, bad_secret ? err : perr,
+			    file);
 			return -1;
 		}
-		printf("%s: [session] dir: %s does not exist yet; it will be "
-		    "made (mode 0700) at start\n", file, cfg->dir);
+		printf("%s: %s\n", file, note);
 		return 1;
 	}
 	if (cfg->secret_file && sessions_open(s, cfg, err, sizeof(err)) < 0) {
-		check_failed(cfg, was_root, err, test ? file : NULL);
+		check_failed(cfg, was_root, owner, err, test ? file : NULL);
 		return -1;
 	}
 	return 0;

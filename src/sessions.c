@@ -85,6 +85,25 @@ sessions_config_check(const struct config *cfg, config_report_fn *report,
 }
 
 int
+sessions_store_probe(const struct config *cfg, char *note, size_t notelen,
+    char *err, size_t errlen)
+{
+	const struct store_ops *ops = store_find(cfg->store);
+
+	return ops && ops->probe ? ops->probe(cfg, note, notelen, err, errlen) :
+	    0;
+}
+
+int
+sessions_store_owner(const struct config *cfg, uid_t *uid, gid_t *gid,
+    const char **what)
+{
+	const struct store_ops *ops = store_find(cfg->store);
+
+	return ops && ops->owner ? ops->owner(cfg, uid, gid, what) : -1;
+}
+
+int
 sessions_open(struct sessions **out, const struct config *cfg, char *err,
     size_t errlen)
 {

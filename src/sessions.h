@@ -12,6 +12,7 @@
 #define SW_SESSIONS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "config.h"
@@ -24,6 +25,13 @@ struct sess_request;             /* per request */
  * keys are right (a config_check_fn). */
 void sessions_config_check(const struct config *cfg, config_report_fn *report,
     void *ctx);
+
+/* What -t and --gc ask of the session store of cfg ([session] store
+ * names a backend): store_ops probe and owner (store.h). */
+int sessions_store_probe(const struct config *cfg, char *note, size_t notelen,
+    char *err, size_t errlen);
+int sessions_store_owner(const struct config *cfg, uid_t *uid, gid_t *gid,
+    const char **what);
 
 /* Load the secret(s), derive keys, open the store: for a process that
  * reads the files once (-t, --gc, a CGI run).  On error returns -1 and

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "config.h"
@@ -113,6 +114,18 @@ struct store_ops {
 	 * handed to report; config_load runs it through store_config_check. */
 	void (*check)(const struct config *cfg, config_report_fn *report,
 	    void *ctx);
+	/* For -t: whether the workers' user could open the store of cfg,
+	 * making nothing: 0 when it is there (-t then opens it), 1 when it
+	 * will be made at start (note says so), -1 with err when it could
+	 * not be.  NULL: -t opens it. */
+	int (*probe)(const struct config *cfg, char *note, size_t notelen,
+	    char *err, size_t errlen);
+	/* Who owns the store's files, whom -t and --gc become when run as
+	 * root with no [server] user (so that what they make stays usable
+	 * by the workers): 0 with *uid, *gid and *what (for messages), or -1
+	 * when nobody but root does.  NULL: nobody. */
+	int (*owner)(const struct config *cfg, uid_t *uid, gid_t *gid,
+	    const char **what);
 	/* Open the store of cfg.  0, or -1 with err naming the fault. */
 	int (*open)(struct store **out, const struct config *cfg, char *err,
 	    size_t errlen);

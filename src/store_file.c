@@ -28,6 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -928,6 +929,54 @@ file_check(const struct config *cfg, config_report_fn *report, void *ctx)
 		report(ctx, "session", "dir", "the file store needs a directory");
 }
 
+/* -t with a missing store directory: could the workers' user make it? */
+static int
+file_probe(const struct config *cfg, char *note, size_t notelen, char *err,
+    size_t errlen)
+{
+	char *copy, *parent;
+	const char *why = NULL;
+	struct stat st;
+
+	if (cfg->dir == NULL || lstat(cfg->dir, &st) == 0)
+		return 0;
+	if ((copy = strdup(cfg->dir)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	parent = dirname(copy);
+	if (stat(parent, &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISDIR(st.st_mode))
+		why = "not a directory";
+	else if (access(parent, W_OK | X_OK) < 0)
+		why = strerror(errno);
+	if (why != NULL)
+		snprintf(err, errlen, "%s: [session] dir: %s does not exist and "
+		    "cannot be made: %s: %s", config_file_name(cfg), cfg->dir,
+		    parent, why);
+	else
+		snprintf(note, notelen, "[session] dir: %s does not exist yet; "
+		    "it will be made (mode 0700) at start", cfg->dir);
+	free(copy);
+	return why != NULL ? -1 : 1;
+}
+
+/* The owner of an existing store directory. */
+static int
+file_owner(const struct config *cfg, uid_t *uid, gid_t *gid,
+    const char **what)
+{
+	struct stat st;
+
+	if (!cfg->dir || stat(cfg->dir, &st) < 0 || st.st_uid == 0)
+		return -1;
+	*uid = st.st_uid;
+	*gid = st.st_gid;
+	*what = cfg->dir;
+	return 0;
+}
+
 static int
 file_open(struct store **out, const struct config *cfg, char *err,
     size_t errlen)
@@ -993,6 +1042,8 @@ file_close(struct store *st)
 const struct store_ops store_file_ops = {
 	.name = "file",
 	.check = file_check,
+	.probe = file_probe,
+	.owner = file_owner,
 	.open = file_open,
 	.load = file_load,
 	.commit = file_commit,
