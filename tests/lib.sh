@@ -191,3 +191,43 @@ hdr() { tr -d '\r' <"$T/h"; }
 # answered DESCRIPTION CODE: the last answer in $T/h had status CODE (so
 # that a check for something absent from it cannot pass on a failure).
 answered() { expect_match "$1 (answered $2)" "^HTTP/[0-9.]+ $2 " "$(hdr | head -n 1)"; }
+
+# --- nginx --------------------------------------------------------------------
+# nginx_conf SNIPPET: $T/nginx/nginx.conf for nginx on a fresh port (sets
+# PORT) serving $T/htdocs and including SNIPPET (a localized copy of
+# etc/nginx/sessionwrap.conf, which includes Debian's fastcgi_params).
+nginx_conf() {
+	PORT=$(free_port)
+	mkdir -p "$T/nginx" "$T/htdocs"
+	cp /etc/nginx/fastcgi_params "$T/nginx/"
+	cat >"$T/nginx/nginx.conf" <<EOF2
+daemon off;
+worker_processes 1;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx-error.log info;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $T/nginx/body;
+	proxy_temp_path $T/nginx/proxy;
+	fastcgi_temp_path $T/nginx/fastcgi;
+	uwsgi_temp_path $T/nginx/uwsgi;
+	scgi_temp_path $T/nginx/scgi;
+	client_max_body_size 20m;
+	server {
+		listen 127.0.0.1:$PORT;
+		server_name 127.0.0.1;
+		root $T/htdocs;
+		include $1;
+	}
+}
+EOF2
+}
+# start_nginx: nginx in the foreground with $T/nginx/nginx.conf; sets
+# NGINX_PID and waits for its port.
+start_nginx() {
+	nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>>"$T/nginx-error.log" &
+	NGINX_PID=$!
+	PIDS="$PIDS $NGINX_PID"
+	wait_for port_up "$PORT"
+}

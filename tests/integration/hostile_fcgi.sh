@@ -119,37 +119,12 @@ expect_eq "... and its session change is not saved" "a was one" \
 	"$($FC "$T/cgi/setflood.cgi" --query three --cookie "$cookie" --hold 10 2>/dev/null | tail -n 1)"
 
 # --- through nginx with the shipped snippet: a client that reads slowly --
-PORT=$(free_port)
-URL="http://127.0.0.1:$PORT"
-mkdir -p "$T/nginx" "$T/htdocs"
-cp /etc/nginx/fastcgi_params "$T/nginx/"
 sed -e "s|/run/sessionwrap/sessionwrap.sock|$T/sw.sock|g" -e "s|/usr/lib/cgi-bin|$T/cgi|g" \
 	"$SW_SRCDIR/etc/nginx/sessionwrap.conf" >"$T/nginx-sw.conf"
-cat >"$T/nginx/nginx.conf" <<EOF2
-daemon off;
-worker_processes 1;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx-error.log info;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $T/nginx/body;
-	proxy_temp_path $T/nginx/proxy;
-	fastcgi_temp_path $T/nginx/fastcgi;
-	uwsgi_temp_path $T/nginx/uwsgi;
-	scgi_temp_path $T/nginx/scgi;
-	server {
-		listen 127.0.0.1:$PORT;
-		root $T/htdocs;
-		include $T/nginx-sw.conf;
-	}
-}
-EOF2
-nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>>"$T/nginx-error.log" &
-NGINX_PID=$!
-PIDS="$PIDS $NGINX_PID"
+nginx_conf "$T/nginx-sw.conf"
+URL="http://127.0.0.1:$PORT"
 chmod 666 "$T/sw.sock"
-wait_for port_up "$PORT" || notok "nginx started"
+start_nginx || notok "nginx started"
 rm -f "$T/cgi/big.pid"
 curl -s -m 30 --limit-rate 2k "$URL/cgi-bin/big.cgi" -o "$T/slow.out" &
 CURL_PID=$!

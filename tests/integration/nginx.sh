@@ -10,38 +10,11 @@ export TMPDIR="$T/held"
 demo_on_socket "$SW_SRCDIR/etc/nginx/sessionwrap.conf" "$T/nginx-sw.conf"
 unset TMPDIR
 
-PORT=$(free_port)
+nginx_conf "$T/nginx-sw.conf"
 URL="http://127.0.0.1:$PORT"
-mkdir -p "$T/nginx"
-cp /etc/nginx/fastcgi_params "$T/nginx/"   # the snippet includes Debian's
-cat >"$T/nginx/nginx.conf" <<EOF2
-daemon off;
-worker_processes 1;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx-error.log info;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $T/nginx/body;
-	proxy_temp_path $T/nginx/proxy;
-	fastcgi_temp_path $T/nginx/fastcgi;
-	uwsgi_temp_path $T/nginx/uwsgi;
-	scgi_temp_path $T/nginx/scgi;
-	client_max_body_size 20m;
-	server {
-		listen 127.0.0.1:$PORT;
-		server_name 127.0.0.1;
-		root $T/htdocs;
-		include $T/nginx-sw.conf;
-	}
-}
-EOF2
 nginx -t -q -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>>"$T/nginx-error.log" &&
 	ok "nginx accepts the shipped snippet" || notok "nginx accepts the shipped snippet"
-nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>>"$T/nginx-error.log" &
-NGINX_PID=$!
-PIDS="$PIDS $NGINX_PID"
-wait_for port_up "$PORT" || notok "nginx started"
+start_nginx || notok "nginx started"
 echo "# nginx + sessionwrap socket on $URL"
 demo_flow "$URL/cgi-bin"
 

@@ -127,35 +127,9 @@ Cache-Control: no-store, private" \
 
 # --- nginx with the shipped snippet ----------------------------------------
 localize "$SW_SRCDIR/etc/nginx/sessionwrap.conf" "$T/nginx-sw.conf"
-PORT=$(free_port)
+nginx_conf "$T/nginx-sw.conf"
 NURL="http://127.0.0.1:$PORT/cgi-bin"
-mkdir -p "$T/nginx"
-cp /etc/nginx/fastcgi_params "$T/nginx/"
-cat >"$T/nginx/nginx.conf" <<EOF2
-daemon off;
-worker_processes 1;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx-error.log info;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $T/nginx/body;
-	proxy_temp_path $T/nginx/proxy;
-	fastcgi_temp_path $T/nginx/fastcgi;
-	uwsgi_temp_path $T/nginx/uwsgi;
-	scgi_temp_path $T/nginx/scgi;
-	server {
-		listen 127.0.0.1:$PORT;
-		server_name 127.0.0.1;
-		root $T/htdocs;
-		include $T/nginx-sw.conf;
-	}
-}
-EOF2
-nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>>"$T/nginx-error.log" &
-NGINX_PID=$!
-PIDS="$PIDS $NGINX_PID"
-wait_for port_up "$PORT" || notok "nginx started"
+start_nginx || notok "nginx started"
 
 # nginx passes the reason on: cut to 256 bytes, nothing else sent.
 nginx_headers() { # nginx_headers REASON
