@@ -35,6 +35,41 @@ log_level_parse(const char *s, enum log_level *out)
 	return -1;
 }
 
+/* The length of the UTF-8 character at p (at most n bytes there), 2 to
+ * 4; 0 if none starts there (a stray or cut byte, an overlong form, a
+ * surrogate, past U+10FFFF) or it is a C1 control (U+0080-U+009F). */
+static size_t
+utf8_char(const unsigned char *p, size_t n)
+{
+	size_t len;
+	unsigned lo = 0x80, hi = 0xbf;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (p[0] == 0xc2)
+		lo = 0xa0;              /* C1 controls below */
+	else if (p[0] == 0xe0)
+		lo = 0xa0;              /* overlong */
+	else if (p[0] == 0xed)
+		hi = 0x9f;              /* surrogates */
+	else if (p[0] == 0xf0)
+		lo = 0x90;              /* overlong */
+	else if (p[0] == 0xf4)
+		hi = 0x8f;              /* past U+10FFFF */
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
 size_t
 log_escape(char *dst, size_t cap, const char *src, size_t len,
     enum log_esc how)
@@ -47,18 +82,29 @@ log_escape(char *dst, size_t cap, const char *src, size_t len,
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)src[i];
 		int esc = c < 0x20 || c == 0x7f;
+		size_t u = 0;
 
 		if (how == LOG_ESC_ALL)
 			esc = esc || c == '\\';
 		else if (c == '\t')
 			esc = 0;
-		if (o + (esc ? 4 : 1) >= cap)
+		/* Not UTF-8 (or a C1 control): escaped byte by byte, so that a
+		 * log reader that wants UTF-8 (journalctl shows such a line as
+		 * "[blob data]") gets the line. */
+		if (c >= 0x80 && (u = utf8_char((const unsigned char *)src + i,
+		    len - i)) == 0)
+			esc = 1;
+		if (o + (esc ? 4 : u ? u : 1) >= cap)
 			break;
 		if (esc) {
 			dst[o++] = '\\';
 			dst[o++] = 'x';
 			dst[o++] = hex[c >> 4];
 			dst[o++] = hex[c & 15];
+		} else if (u) {
+			memcpy(dst + o, src + i, u);
+			o += u;
+			i += u - 1;
 		} else {
 			dst[o++] = (char)c;
 		}

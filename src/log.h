@@ -28,7 +28,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
  *                 an escape;
  *   LOG_ESC_CTRL  control bytes other than tab, and DEL: a program's own
  *                 text (its standard error), backslashes left as written.
- * Other bytes, UTF-8 included, are copied.  Stops before a byte whose
+ * In both, a byte that is not part of a UTF-8 character, and the C1
+ * controls (U+0080-U+009F), are escaped too; other bytes, UTF-8
+ * characters whole, are copied.  Stops before a byte or character whose
  * form does not fit.  Returns the length written (at most cap - 1). */
 enum log_esc { LOG_ESC_ALL, LOG_ESC_CTRL };
 size_t log_escape(char *dst, size_t cap, const char *src, size_t len,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #define PROXY_PREFIX "proxy:fcgi://"
@@ -173,6 +174,13 @@ script_resolve(const struct config *cfg, const char *script_filename,
 		snprintf(why, whylen, "%s is set%s (mode %04o): never run", real,
 		    (st.st_mode & S_ISUID) ? "uid" : "gid",
 		    (unsigned)(st.st_mode & 07777));
+		goto refuse;
+	}
+	/* File capabilities raise a program's rights as setuid does (a
+	 * cap_setuid program becomes root): never either. */
+	if (getxattr(real, "security.capability", NULL, 0) > 0) {
+		snprintf(why, whylen, "%s has file capabilities "
+		    "(security.capability): never run", real);
 		goto refuse;
 	}
 	if (cfg->strict_permissions &&

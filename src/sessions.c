@@ -359,13 +359,21 @@ add_other_cookies(const struct sess_request *r, env_add_fn add, void *ctx)
 
 /* Whether a login value may become REMOTE_USER: old scripts take it for
  * a name the server checked and put it in files, mails and headers, where
- * a CR, a LF or any other control byte (DEL too) could forge a line. */
+ * a CR, a LF or any other control character (DEL too, and the C1 controls
+ * U+0080-U+009F in UTF-8: NEL is a line break to Python's splitlines()
+ * and to Java) could forge a line. */
 static int
 login_name_ok(const char *v, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] == 0x7f)
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c < 0x20 || c == 0x7f)
 			return 0;
+		if (c == 0xc2 && i + 1 < len && (unsigned char)v[i + 1] >= 0x80 &&
+		    (unsigned char)v[i + 1] <= 0x9f)
+			return 0;
+	}
 	return 1;
 }
 

@@ -151,6 +151,8 @@ transport_body_read(void *tp, char *buf, size_t n)
 		while ((got = read(STDIN_FILENO, buf, n)) < 0 && errno == EINTR)
 			;
 	}
+	if (got == 0 && t->body_left > 0)
+		t->body_ended = 1;
 	/* At the end of the stream or an error, no more body will come. */
 	t->body_left = got > 0 && got < t->body_left ? t->body_left - got : 0;
 	return got;
@@ -177,6 +179,7 @@ put(struct transport *t, const char *buf, size_t n)
 			t->failed = 1;
 			return -1;
 		}
+		t->sent = 1;
 		buf += w;
 		n -= (size_t)w;
 	}
@@ -249,6 +252,15 @@ void
 transport_stop_holding(struct transport *t)
 {
 	t->nohold = 1;
+}
+
+int
+transport_drop_held(struct transport *t)
+{
+	if (t->sent)
+		return -1;
+	spool_free(&t->held);    /* (and ready for more) */
+	return 0;
 }
 
 int

@@ -25,6 +25,8 @@ struct transport {
 				  * read any more) or failed: write through */
 	const char *script;      /* whose answer it is, for log lines */
 	int unflushed;           /* bytes sit in libfcgi's buffer */
+	int body_ended;          /* the body ended before CONTENT_LENGTH */
+	int sent;                /* answer bytes went to the web server */
 };
 
 /* envp: the request's params (libfcgi's own are not read). */
@@ -55,6 +57,9 @@ int transport_unflushed(void *t);
 int transport_push(void *t);
 /* No more of the body will be read: the answer goes out from now on. */
 void transport_stop_holding(struct transport *t);
+/* Forget the answer written so far, if all of it is still held: 0, or -1
+ * when some of it has gone out already. */
+int transport_drop_held(struct transport *t);
 void transport_log(struct transport *t, const char *buf, size_t n);
 /* Send what is held and buffered, and release the spool.  Held bytes are
  * dropped if the body never came in whole (the answer is cut short then

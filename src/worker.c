@@ -44,6 +44,7 @@ struct response {
 	int fail_status;             /* error decided while the child ran */
 	int sent_headers;
 	int said_timeout;            /* the log has it already */
+	long long body_len, body_got;   /* CONTENT_LENGTH, bytes passed on */
 	char errline[MAX_STDERR_LINE];
 	size_t errlen;
 };
@@ -594,6 +595,19 @@ finish(struct response *r, struct child *c, enum pump_result pr,
 			r->said_timeout = 1;
 			break;
 		}
+		if (r->t->body_ended) {
+			/* The web server's stream said the body was over: the
+			 * request itself is broken, not our reading of it. */
+			log_error("script %s: the request body ended after %lld of "
+			    "%lld bytes (CONTENT_LENGTH); killed", r->script,
+			    r->body_got, r->body_len);
+			/* What the program said is still held (the body was
+			 * due): it answered a request it did not get whole. */
+			if (transport_drop_held(r->t) == 0)
+				r->sent_headers = 0;
+			send_error(r, 400);
+			break;
+		}
 		log_error("script %s: reading the request body failed; killed",
 		    r->script);
 		send_error(r, 502);
@@ -693,6 +707,8 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 	t->body_left = body_len;
 	t->script = r.script;
 	pr = child_pump(&c, &io, deadline);
+	r.body_len = body_len;
+	r.body_got = body_len - io.body_left;
 	if (pr == PUMP_DONE)
 		transport_stop_holding(t);   /* the body is in, or given up on */
 	finish(&r, &c, pr, deadline);

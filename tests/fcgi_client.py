@@ -9,6 +9,7 @@ or hostile.  Talks to sessionwrap's socket directly (no web server):
   --query TEXT          QUERY_STRING
   --cookie VALUE        HTTP_COOKIE
   --body TEXT           a request body (CONTENT_LENGTH set)
+  --announce N          CONTENT_LENGTH N, whatever the body's length
   --big-value NAME=N    a param whose value is N bytes of 'x'
   --many N              N more params (P0=1, P1=1, ...)
   --filler N            params of 60000 bytes each, N of them
@@ -104,6 +105,7 @@ def parse_answer(data):
 def main(argv):
     where, script = argv[1], argv[2]
     extra, body, mode, hold, noread, query = [], b"", "normal", 30.0, 0.0, b""
+    announce = None
     args = argv[3:]
     while args:
         a = args.pop(0)
@@ -116,6 +118,8 @@ def main(argv):
             extra.append((b"HTTP_COOKIE", args.pop(0).encode()))
         elif a == "--body":
             body = args.pop(0).encode()
+        elif a == "--announce":
+            announce = args.pop(0).encode()
         elif a == "--big-value":
             k, n = args.pop(0).split("=", 1)
             extra.append((k.encode(), b"x" * int(n)))
@@ -155,8 +159,8 @@ def main(argv):
                 break
         s.setblocking(True)
     else:
-        if body:
-            extra.append((b"CONTENT_LENGTH", str(len(body)).encode()))
+        if body or announce is not None:
+            extra.append((b"CONTENT_LENGTH", announce if announce is not None else str(len(body)).encode()))
         data = begin() + stream(PARAMS, 1, pairs(request_params(script, extra, query))) + \
             stream(STDIN, 1, body)
         try:

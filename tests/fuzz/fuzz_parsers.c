@@ -1,6 +1,7 @@
 /* fuzz_parsers.c — a libFuzzer target over every parser that reads bytes
  * from outside: the CGI header block, Cookie headers, form strings,
- * X-Session-* directives, stored records and the FastCGI request head.  The first input byte picks
+ * X-Session-* directives, stored records, the FastCGI request head, and
+ * the escaping of log lines.  The first input byte picks
  * the parser; the checks are the sanitizers' and a few round trips. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "cookie.h"
 #include "directive.h"
 #include "fcgi_params.h"
+#include "log.h"
 #include "form.h"
 #include "session.h"
 #include "slots.h"
@@ -170,6 +172,67 @@ fuzz_fcgi_params(const uint8_t *p, size_t n)
 	}
 }
 
+/* A log line's escaping: the result is UTF-8 with no control character
+ * (C0 but a program's tabs, DEL, C1), and in LOG_ESC_ALL its \\xNN decode back to a prefix of
+ * the input. */
+static void
+fuzz_log_escape(const char *p, size_t n)
+{
+	static char out[4 * 8192 + 1], back[8192];
+	size_t len = log_escape(out, sizeof(out), p, n, p[0] & 1 ?
+	    LOG_ESC_CTRL : LOG_ESC_ALL), b = 0;
+
+	if (len >= sizeof(out) || out[len] != '\0')
+		abort();
+	for (size_t i = 0; i < len; ) {
+		unsigned char c = (unsigned char)out[i];
+		unsigned long cp;
+		size_t k;
+
+		if (c < 0x80) {
+			cp = c;
+			k = 1;
+		} else if ((c & 0xe0) == 0xc0) {
+			cp = c & 0x1f;
+			k = 2;
+		} else if ((c & 0xf0) == 0xe0) {
+			cp = c & 0x0f;
+			k = 3;
+		} else if ((c & 0xf8) == 0xf0) {
+			cp = c & 0x07;
+			k = 4;
+		} else {
+			abort();
+		}
+		if (i + k > len)
+			abort();
+		for (size_t j = 1; j < k; j++) {
+			if (((unsigned char)out[i + j] & 0xc0) != 0x80)
+				abort();
+			cp = cp << 6 | ((unsigned char)out[i + j] & 0x3f);
+		}
+		if ((cp < 0x20 && !(cp == '\t' && (p[0] & 1))) || (cp >= 0x7f && cp <= 0x9f) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff) ||
+		    (k > 1 && cp < (k == 2 ? 0x80ul : k == 3 ? 0x800ul : 0x10000ul)))
+			abort();
+		if (!(p[0] & 1) && c == '\\') {
+			if (i + 4 > len || out[i + 1] != 'x')
+				abort();
+			back[b++] = (char)strtoul((char[]){ out[i + 2], out[i + 3], 0 },
+			    NULL, 16);
+			i += 4;
+			continue;
+		}
+		if (!(p[0] & 1)) {
+			memcpy(back + b, out + i, k);
+			b += k;
+		}
+		i += k;
+	}
+	if (!(p[0] & 1) && (b > n || memcmp(back, p, b) != 0))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -177,13 +240,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0: fuzz_headers(p, size - 1); break;
 	case 1: fuzz_cookie(p, size - 1); break;
 	case 2: fuzz_form(p, size - 1); break;
 	case 3: fuzz_directive(p, size - 1); break;
 	case 4: fuzz_record(data + 1, size - 1); break;
 	case 5: fuzz_fcgi_params(data + 1, size - 1); break;
+	case 6: if (size > 1 && size <= 8193) fuzz_log_escape(p, size - 1); break;
 	}
 	return 0;
 }

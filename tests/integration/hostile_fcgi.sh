@@ -85,6 +85,13 @@ check "a body that stalls is cut at the timeout ($(cat "$T/drip.err"))" \
 expect_match "... which the log says" "count.cgi: timed out after 3s waiting for the request body" "$(cat "$LOG")"
 expect_eq "... and the next request is served" hello "$(hello)"
 
+# --- a body shorter than its CONTENT_LENGTH ------------------------------
+a=$($FC "$T/cgi/count.cgi" --body 0123456789 --announce 200 --hold 10 2>/dev/null | tr -d '\r')
+expect_match "a body that ends before its CONTENT_LENGTH: 400" "^Status: 400" "$a"
+expect_match "... the log says so, naming the program" \
+	"count.cgi: the request body ended after 10 of 200 bytes \\(CONTENT_LENGTH\\)" "$(cat "$LOG")"
+expect_eq "... and the next request is served" hello "$(hello)"
+
 # --- an answer nobody reads ---------------------------------------------
 # (The client reads after 12 s: all that follows happens before.)
 $FC "$T/cgi/big.cgi" --no-read 12 --hold 30 >/dev/null 2>"$T/noread.err" &

@@ -24,6 +24,11 @@ chmod 755 "$T/cgi/pi.cgi"
 expect_eq "SCRIPT_NAME, PATH_INFO and QUERY_STRING through nginx" "/cgi-bin/pi.cgi|/extra|a=1" \
 	"$(curl -s -m 10 "$URL/cgi-bin/pi.cgi/extra?a=1")"
 expect_eq "no PATH_INFO without extra path" "/cgi-bin/pi.cgi||" "$(curl -s -m 10 "$URL/cgi-bin/pi.cgi")"
+# A program in a subdirectory is run, not served as a file (its source).
+mkdir -p "$T/cgi/sub"
+cp "$T/cgi/pi.cgi" "$T/cgi/sub/pi.cgi"
+expect_eq "a program in a subdirectory runs, with its PATH_INFO" "/cgi-bin/sub/pi.cgi|/extra|b=2" \
+	"$(curl -s -m 10 "$URL/cgi-bin/sub/pi.cgi/extra?b=2")"
 # Request bodies.  nginx stops sending the body once it has the answer's
 # header, so sessionwrap holds back what a program writes until the body
 # is in (fcgiwrap behind nginx stalls here: its program waits for the

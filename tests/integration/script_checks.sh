@@ -16,6 +16,10 @@ prog ok.cgi 0755
 prog suid.cgi 4755
 prog sgid.cgi 2755
 prog gw.cgi 0775
+# File capabilities (cap_setuid, effective): setuid by another name.
+prog caps.cgi 0755
+python3 -c 'import os, struct, sys; os.setxattr(sys.argv[1], "security.capability",
+	struct.pack("<5I", 0x02000001, 1 << 7, 0, 0, 0))' "$T/cgi/caps.cgi"
 prog ow.cgi 0757
 prog open/ok.cgi 0755
 prog locked/ok.cgi 0755
@@ -29,6 +33,7 @@ expect_eq "a 0755 program in a 0755 directory runs" "ran 200" \
 	"$(curl -s -w ' %{http_code}' "$URL/ok.cgi" | tr -d '\n')"
 expect_eq "setuid -> 403" 403 "$(status_of "$URL/suid.cgi")"
 expect_eq "setgid -> 403" 403 "$(status_of "$URL/sgid.cgi")"
+expect_eq "file capabilities -> 403" 403 "$(status_of "$URL/caps.cgi")"
 expect_eq "program mode 0775 -> 403" 403 "$(status_of "$URL/gw.cgi")"
 expect_eq "program mode 0757 -> 403" 403 "$(status_of "$URL/ow.cgi")"
 expect_eq "program in a 0777 directory -> 403" 403 "$(status_of "$URL/open/ok.cgi")"
@@ -41,6 +46,8 @@ expect_match "log: setuid, naming the file" \
 	"refused \\(403\\): $T/cgi/suid.cgi is setuid \\(mode 4755\\): never run" "$log"
 expect_match "log: setgid, naming the file" \
 	"refused \\(403\\): $T/cgi/sgid.cgi is setgid \\(mode 2755\\): never run" "$log"
+expect_match "log: file capabilities, naming the file" \
+	"refused \\(403\\): $T/cgi/caps.cgi has file capabilities \\(security.capability\\): never run" "$log"
 expect_match "log: writable by group, naming the file and the key" \
 	"refused \\(403\\): $T/cgi/gw.cgi is writable by group \\(mode 0775; \\[handler\\] strict_permissions\\)" "$log"
 expect_match "log: writable by others" \

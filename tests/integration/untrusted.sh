@@ -158,6 +158,12 @@ expect_eq "... leaves exactly one log line" 1 $(($(wc -l <"$T/sessionwrap.log") 
 expect_match "... escaped" \
 	"error: script /cgi-bin/missing\\\\x0asessionwrap\\[1\\]: error: forged\\\\x0d\\.cgi: refused \\(404\\)" \
 	"$(tail -n 1 "$T/sessionwrap.log")"
+expect_eq "nginx: a missing program whose name is not UTF-8 -> 404" 404 \
+	"$(status_of "$NURL/missing%ff%c2%9b.cgi")"
+sleep 0.2
+expect_match "... logged with those bytes escaped (a log reader wanting UTF-8 shows the line)" \
+	"error: script /cgi-bin/missing\\\\xff\\\\xc2\\\\x9b\\.cgi: refused \\(404\\)" \
+	"$(tail -n 1 "$T/sessionwrap.log")"
 
 check "nginx stops" stop_pid "$NGINX_PID"
 check "sessionwrap stops on SIGTERM" stop_pid "$SW_PID"

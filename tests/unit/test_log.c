@@ -67,6 +67,28 @@ test_escape_ctrl(void **state)
 	assert_string_equal(out, "C:\\dir\tx\\x0dy\\x1b[31m");
 }
 
+/* Bytes that are not UTF-8 (a stray byte, an overlong form, a surrogate,
+ * a cut character) and the C1 controls are escaped one byte at a time: a
+ * line with them would show as "[blob data]" in journalctl, or a 0x9b
+ * start a terminal sequence.  Valid UTF-8 is copied, in either mode. */
+static void
+test_escape_not_utf8(void **state)
+{
+	static const char in[] = "\xff|\xc3(|\xc2\x9b|\xc2\xa0|\xc0\xaf|\xed\xa0\x80|"
+	    "\xf0\x9f\x98\x80|\xf4\x90\x80\x80|\xe2\x82";
+	char out[200];
+
+	(void)state;
+	log_escape(out, sizeof(out), in, sizeof(in) - 1, LOG_ESC_ALL);
+	assert_string_equal(out, "\\xff|\\xc3(|\\xc2\\x9b|\xc2\xa0|\\xc0\\xaf|"
+	    "\\xed\\xa0\\x80|\xf0\x9f\x98\x80|\\xf4\\x90\\x80\\x80|\\xe2\\x82");
+	log_escape(out, sizeof(out), "a\x80\xe2\x82\xac", 5, LOG_ESC_CTRL);
+	assert_string_equal(out, "a\\x80\xe2\x82\xac");
+	/* A character that does not fit whole is not begun. */
+	assert_int_equal(log_escape(out, 4, "ab\xe2\x82\xac", 5, LOG_ESC_ALL), 2);
+	assert_string_equal(out, "ab");
+}
+
 /* Cut before an escape that does not fit, never inside it. */
 static void
 test_escape_cut(void **state)
@@ -127,6 +149,7 @@ main(void)
 		cmocka_unit_test(test_escape_all),
 		cmocka_unit_test(test_escape_ctrl),
 		cmocka_unit_test(test_escape_cut),
+		cmocka_unit_test(test_escape_not_utf8),
 		cmocka_unit_test(test_message_is_one_line),
 		cmocka_unit_test(test_message_ends),
 	};

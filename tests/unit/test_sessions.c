@@ -225,6 +225,13 @@ test_login_with_control_bytes(void **state)
 		{ "user=tab%09x", "tab\tx", NULL },
 		{ "user=del%7F", "del\177", NULL },
 		{ "user=J%C3%BCrgen", "J\303\274rgen", "J\303\274rgen" },
+		/* U+0085 NEL, a C1 control: a line break to Python's
+		 * splitlines() and to Java. */
+		{ "user=a%C2%85b", "a\302\205b", NULL },
+		{ "user=a%C2%9Bb", "a\302\233b", NULL },
+		{ "user=a%C2%A0b", "a\302\240b", "a\302\240b" },
+		/* Not UTF-8, no control character either (Latin-1 names). */
+		{ "user=Jos%E9", "Jos\351", "Jos\351" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
