@@ -18,6 +18,19 @@ spool_init(struct spool *s, const char *dir, size_t mem_max)
 	s->fd = -1;
 }
 
+const char *
+spool_tmpdir(void)
+{
+	static const char *dir;
+
+	if (!dir) {
+		dir = getenv("TMPDIR");
+		if (!dir || !*dir)
+			dir = "/tmp";
+	}
+	return dir;
+}
+
 long long
 spool_len(const struct spool *s)
 {

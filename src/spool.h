@@ -17,6 +17,10 @@ struct spool {
 
 void spool_init(struct spool *s, const char *dir, size_t mem_max);
 
+/* Where overflow files go: TMPDIR, else /tmp (looked up once: the
+ * environment does not change while we serve). */
+const char *spool_tmpdir(void);
+
 /* Bytes held. */
 long long spool_len(const struct spool *s);
 
