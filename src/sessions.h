@@ -1,7 +1,8 @@
 /* sessions.h — the worker's whole view of sessions (the child contract
  * they serve is in sessionwrap.ini(5)).
  *
- * The worker calls, for each request when sessions are on:
+ * The worker (worker.c, response.c) calls, for each request when sessions
+ * are on:
  *   sess_begin()       before the child runs: verify the cookie, load
  *   sess_env()         to add the session variables to the child's env
  *   sess_directive()   for every header of the child's header block
