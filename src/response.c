@@ -18,7 +18,6 @@
  * may leave; nothing else keeps answer bytes. */
 #include "response.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>

@@ -5,7 +5,6 @@
  * layer, the bytes move in child.c and transport.c. */
 #include "worker.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
