@@ -10,7 +10,7 @@
  *      child has exited or COMMIT_HOLD bytes came, because our headers
  *      (Set-Cookie) are only known after the commit, and a crash before
  *      it must commit nothing.  It never passes COMMIT_HOLD, so it stays
- *      in memory;
+ *      in memory, which the worker keeps from request to request;
  *   2. in the transport, while request body bytes are due (transport.h):
  *      what this module writes is spooled there, in memory then a file,
  *      and child.c's pump sends it once the body is in.
@@ -25,22 +25,29 @@
 #include "log.h"
 
 void
+response_hold_init(struct spool *hold)
+{
+	spool_init(hold, spool_tmpdir(), COMMIT_HOLD);
+}
+
+void
 response_init(struct response *r, const struct config *cfg,
-    struct transport *t, char *head, int *warned)
+    struct transport *t, char *head, struct spool *hold, int *warned)
 {
 	memset(r, 0, sizeof(*r));
 	r->cfg = cfg;
 	r->t = t;
 	r->head = head;
+	r->hold = hold;
 	r->warned_ignored = warned;
 	r->script = "(no script)";
-	spool_init(&r->hold, spool_tmpdir(), COMMIT_HOLD);
+	spool_clear(hold);
 }
 
 void
 response_free(struct response *r)
 {
-	spool_free(&r->hold);
+	spool_clear(r->hold);
 }
 
 /* One header line "name: value", of any length: written in pieces from
@@ -322,17 +329,17 @@ send_hold(struct response *r)
 {
 	char err[300];
 
-	while (spool_len(&r->hold) > 0) {
+	while (spool_len(r->hold) > 0) {
 		const char *p;
 		size_t n;
 
-		if (spool_front(&r->hold, &p, &n, err, sizeof(err)) < 0) {
+		if (spool_front(r->hold, &p, &n, err, sizeof(err)) < 0) {
 			log_error("script %s: answer cut short: %s", r->script, err);
 			return -1;
 		}
 		if (transport_write(r->t, p, n) < 0)
 			return -1;
-		spool_drop(&r->hold, n);
+		spool_drop(r->hold, n);
 	}
 	return 0;
 }
@@ -396,8 +403,8 @@ response_write(void *ctx, const char *buf, size_t n)
 	case R_HEAD:
 		return head_write(r, buf, n);
 	case R_HOLD:
-		if (spool_len(&r->hold) + (long long)n <= COMMIT_HOLD) {
-			if (spool_put(&r->hold, buf, n, err, sizeof(err)) == 0)
+		if (spool_len(r->hold) + (long long)n <= COMMIT_HOLD) {
+			if (spool_put(r->hold, buf, n, err, sizeof(err)) == 0)
 				return 0;
 			log_warn("script %s: cannot hold the body back until the "
 			    "program ends: %s; the session commits now",

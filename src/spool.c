@@ -134,6 +134,16 @@ spool_drop(struct spool *s, size_t n)
 }
 
 void
+spool_clear(struct spool *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->rpos = s->wpos = 0;
+	s->start = s->len = 0;
+}
+
+void
 spool_free(struct spool *s)
 {
 	free(s->mem);

@@ -39,4 +39,8 @@ void spool_drop(struct spool *s, size_t n);
 /* Release the memory and the file; the spool is empty again. */
 void spool_free(struct spool *s);
 
+/* Empty it, and close its file, but keep its memory for the next use:
+ * one held back on every request need not be allocated every time. */
+void spool_clear(struct spool *s);
+
 #endif

@@ -36,6 +36,7 @@ worker_init(struct worker_ctx *w, const struct config *cfg,
 	w->sessions = sessions;
 	w->wrapper_env = wrapper_env;
 	w->head = malloc(MAX_HEADER_BLOCK);
+	response_hold_init(&w->hold);
 	return w->head ? 0 : -1;
 }
 
@@ -43,6 +44,7 @@ void
 worker_free(struct worker_ctx *w)
 {
 	free(w->head);
+	spool_free(&w->hold);
 }
 
 /* One complete line, prefixed with the script, in one write: the web
@@ -226,7 +228,8 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 
 	memset(j, 0, sizeof(*j));
 	j->w = w;
-	response_init(r, w->cfg, t, w->head, &w->warned_ignored_directive);
+	response_init(r, w->cfg, t, w->head, &w->hold,
+	    &w->warned_ignored_directive);
 	r->script = req->script_name ? req->script_name : "(no SCRIPT_NAME)";
 	env_init(&env);
 	deadline = monotonic_ms() + w->cfg->timeout * 1000;
