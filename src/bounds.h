@@ -66,6 +66,11 @@
 #define MAX_STDERR_LINE    4096
 #define MAX_STDERR_PATH    1024
 
+/* The body of an answer whose session has changes, held back until the
+ * child has exited (the commit point, README): past this much the session
+ * commits and the body streams, so a crash later cannot undo it. */
+#define COMMIT_HOLD        (64 * 1024)
+
 /* The answer held back while request body bytes are due (nginx stops
  * sending the body once it has the answer's header; Apache mod_fcgid sends
  * all of it before it reads): kept in memory up to HELD_IN_MEMORY, then in

@@ -75,21 +75,37 @@ int
 cgi_headers_parse(const char *buf, size_t len, struct cgi_header *headers,
     size_t *nheaders, struct cgi_header_error *err)
 {
-	size_t room = *nheaders, n = 0, pos = 0;
+	struct cgi_parse st = { 0 };
+
+	return cgi_headers_parse_more(buf, len, headers, nheaders, err, &st);
+}
+
+int
+cgi_headers_parse_more(const char *buf, size_t len, struct cgi_header *headers,
+    size_t *nheaders, struct cgi_header_error *err, struct cgi_parse *st)
+{
+	size_t room = *nheaders, n = st->n, pos = st->pos;
 	size_t limit = len < MAX_HEADER_BLOCK ? len : MAX_HEADER_BLOCK;
 
 	for (;;) {
 		const char *line = buf + pos, *nl, *end, *colon, *v, *bad;
-		size_t lineno = n + 1, llen, at;
+		size_t lineno = n + 1, llen, at, from;
 		enum cgi_fault fault;
 
-		nl = memchr(line, '\n', limit - pos);
+		/* The line's end is searched for in the bytes not searched
+		 * by an earlier call. */
+		from = pos + st->scanned < limit ? pos + st->scanned : limit;
+		nl = memchr(buf + from, '\n', limit - from);
+		st->examined += nl ? (size_t)(nl - (buf + from)) + 1 : limit - from;
 		if (!nl) {
+			st->scanned = limit - pos;
 			if (len < MAX_HEADER_BLOCK)
 				return CGI_INCOMPLETE;
 			return refuse(err, CGI_TOO_LARGE, CGI_FAULT_TOO_LARGE,
 			    buf, pos, limit - pos, lineno, 0, MAX_HEADER_BLOCK);
 		}
+		/* A whole line: its checks below read it a few times over. */
+		st->examined += (size_t)(nl - line) + 1;
 		end = nl;
 		if (end > line && end[-1] == '\r')
 			end--;
@@ -133,6 +149,10 @@ cgi_headers_parse(const char *buf, size_t len, struct cgi_header *headers,
 		headers[n].value = v;
 		headers[n].vlen = (size_t)(end - v);
 		n++;
+		/* This line is done: a later call starts after it. */
+		st->pos = pos;
+		st->scanned = 0;
+		st->n = n;
 	}
 }
 

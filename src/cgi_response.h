@@ -55,6 +55,26 @@ struct cgi_header_error {
 int cgi_headers_parse(const char *buf, size_t len, struct cgi_header *headers,
     size_t *nheaders, struct cgi_header_error *err);
 
+/* Where a parse of a block that is still coming in stopped.  Zero it
+ * before the first call. */
+struct cgi_parse {
+	size_t pos;              /* the first line not parsed yet */
+	size_t scanned;          /* bytes from pos searched for its end */
+	size_t n;                /* headers[0..n) filled */
+	size_t examined;         /* work done over all calls: the bytes
+	                          * searched for a line end, plus each whole
+	                          * line once (its checks read it a fixed
+	                          * number of times) */
+};
+
+/* cgi_headers_parse() of a block read in pieces: each call passes the
+ * same buf, grown (its first bytes as before), and the same headers; the
+ * parse resumes where the last call stopped, so a block fed one byte at a
+ * time costs what it costs whole, and gives the same result. */
+int cgi_headers_parse_more(const char *buf, size_t len,
+    struct cgi_header *headers, size_t *nheaders,
+    struct cgi_header_error *err, struct cgi_parse *st);
+
 /* An account of err for a log line into out (NUL-terminated, cut to
  * outlen):
  *   line 2 "X-Session-Set :": space before the colon

@@ -494,6 +494,19 @@ log_blocked(const struct sess_request *r)
 }
 
 int
+sess_is_directive(const char *name, size_t nlen)
+{
+	return directive_is_session_header(name, nlen);
+}
+
+int
+sess_sets_our_cookie(const struct sess_request *r, const char *value,
+    size_t vlen)
+{
+	return cookie_sets_name(value, vlen, r->s->cfg->cookie_name);
+}
+
+int
 sess_changes_pending(const struct sess_request *r)
 {
 	return r->log.nchanges > 0;

@@ -1,7 +1,8 @@
 /* sessions.h — the worker's whole view of sessions (the child contract
  * they serve is in sessionwrap.ini(5)).
  *
- * The worker calls, for each request when sessions are on:
+ * The worker (worker.c, response.c) calls, for each request when sessions
+ * are on:
  *   sess_begin()       before the child runs: verify the cookie, load
  *   sess_env()         to add the session variables to the child's env
  *   sess_directive()   for every header of the child's header block
@@ -73,6 +74,16 @@ int sess_env(struct sess_request *r, env_add_fn add, void *ctx);
  * the worker answers 500 and nothing is committed). */
 int sess_directive(struct sess_request *r, const char *name, size_t nlen,
     const char *value, size_t vlen, char *err, size_t errlen);
+
+/* Whether a response header name is a session directive's (X-Session-*,
+ * X-Replace-Session): such a header never reaches the client, whether
+ * sessions are on or not. */
+int sess_is_directive(const char *name, size_t nlen);
+
+/* Whether the value of a Set-Cookie of the child sets our session cookie
+ * (the worker drops it: the session's cookie is ours to set). */
+int sess_sets_our_cookie(const struct sess_request *r, const char *value,
+    size_t vlen);
 
 /* Whether a commit would change the session: a directive, or flash
  * messages handed to the child (delivered, they are consumed).  Without

@@ -18,6 +18,19 @@ spool_init(struct spool *s, const char *dir, size_t mem_max)
 	s->fd = -1;
 }
 
+const char *
+spool_tmpdir(void)
+{
+	static const char *dir;
+
+	if (!dir) {
+		dir = getenv("TMPDIR");
+		if (!dir || !*dir)
+			dir = "/tmp";
+	}
+	return dir;
+}
+
 long long
 spool_len(const struct spool *s)
 {
@@ -118,6 +131,16 @@ spool_drop(struct spool *s, size_t n)
 	s->len -= n;
 	if (s->len == 0)
 		s->start = 0;
+}
+
+void
+spool_clear(struct spool *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->rpos = s->wpos = 0;
+	s->start = s->len = 0;
 }
 
 void

@@ -17,6 +17,10 @@ struct spool {
 
 void spool_init(struct spool *s, const char *dir, size_t mem_max);
 
+/* Where overflow files go: TMPDIR, else /tmp (looked up once: the
+ * environment does not change while we serve). */
+const char *spool_tmpdir(void);
+
 /* Bytes held. */
 long long spool_len(const struct spool *s);
 
@@ -34,5 +38,9 @@ void spool_drop(struct spool *s, size_t n);
 
 /* Release the memory and the file; the spool is empty again. */
 void spool_free(struct spool *s);
+
+/* Empty it, and close its file, but keep its memory for the next use:
+ * one held back on every request need not be allocated every time. */
+void spool_clear(struct spool *s);
 
 #endif

@@ -4,7 +4,6 @@
 #include "transport.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,19 +11,13 @@
 #include "fcgi_conn.h"
 #include "log.h"
 
-/* An answer held back past memory goes to a file in TMPDIR (looked up
- * once: the environment does not change while we serve). */
+/* The request's params are read once; an answer held back past memory
+ * goes to a file in TMPDIR. */
 static void
-hold_init(struct transport *t)
+begin(struct transport *t)
 {
-	static const char *dir;
-
-	if (!dir) {
-		dir = getenv("TMPDIR");
-		if (!dir || !*dir)
-			dir = "/tmp";
-	}
-	spool_init(&t->held, dir, HELD_IN_MEMORY);
+	request_read(&t->req, t->envp);
+	spool_init(&t->held, spool_tmpdir(), HELD_IN_MEMORY);
 }
 
 void
@@ -38,7 +31,7 @@ transport_fcgi(struct transport *t, FCGX_Request *req, char **envp)
 	t->body_fd = req->ipcFd;
 	t->watch_abort = 1;
 	t->script = "(no script)";
-	hold_init(t);
+	begin(t);
 }
 
 void
@@ -49,7 +42,7 @@ transport_cgi(struct transport *t, char **environ_)
 	t->body_fd = STDIN_FILENO;
 	t->watch_abort = 0;
 	t->script = "(no script)";
-	hold_init(t);
+	begin(t);
 }
 
 void
@@ -65,15 +58,11 @@ transport_timed_out(const struct transport *t)
 	return t->fcgi && fcgi_guard_cut();
 }
 
-const char *
-transport_param(const struct transport *t, const char *name)
+long long
+transport_body_begin(struct transport *t)
 {
-	size_t n = strlen(name);
-
-	for (char **p = t->envp; p && *p; p++)
-		if (strncmp(*p, name, n) == 0 && (*p)[n] == '=')
-			return *p + n + 1;
-	return NULL;
+	t->body_left = t->req.content_length > 0 ? t->req.content_length : 0;
+	return t->body_left;
 }
 
 /* libfcgi reads the socket in 8 KiB gulps and shows the caller one

@@ -6,19 +6,21 @@
 #include <fcgiapp.h>
 #include <stddef.h>
 
+#include "request.h"
 #include "spool.h"
 
 struct transport {
 	char **envp;             /* the request's params, NAME=value */
+	struct request req;      /* what of them the worker acts on */
 	int body_fd;             /* pollable source of the request body */
 	int watch_abort;         /* body_fd readable after the body = gave up */
 	FCGX_Request *fcgi;      /* NULL in CGI mode */
 	int failed;              /* a write to the web server failed */
-	/* Request body bytes the web server has still to send (set by the
-	 * caller from CONTENT_LENGTH).  Until they are read, the answer is
-	 * held in a spool, not written: nginx stops sending the body once it
-	 * has the answer's header, and Apache mod_fcgid sends all of it
-	 * before it reads the answer. */
+	/* Request body bytes the web server has still to send (from
+	 * req.content_length, once transport_body_begin() is called).  Until
+	 * they are read, the answer is held in a spool, not written: nginx
+	 * stops sending the body once it has the answer's header, and Apache
+	 * mod_fcgid sends all of it before it reads the answer. */
 	long long body_left;
 	struct spool held;
 	int nohold;              /* holding is over (the body will not be
@@ -29,7 +31,8 @@ struct transport {
 	int sent;                /* answer bytes went to the web server */
 };
 
-/* envp: the request's params (libfcgi's own are not read). */
+/* envp: the request's params (libfcgi's own are not read); t->req is
+ * read from them. */
 void transport_fcgi(struct transport *t, FCGX_Request *req, char **envp);
 void transport_cgi(struct transport *t, char **environ_);
 
@@ -39,7 +42,10 @@ void transport_cgi(struct transport *t, char **environ_);
 void transport_deadline(struct transport *t, long long deadline_ms);
 int transport_timed_out(const struct transport *t);
 
-const char *transport_param(const struct transport *t, const char *name);
+/* The body is read from now on: the answer is held back until it is in.
+ * Returns the bytes due (CONTENT_LENGTH; 0 if it is bad, which the worker
+ * refuses before any body is read). */
+long long transport_body_begin(struct transport *t);
 size_t transport_body_buffered(void *t);
 long transport_body_read(void *t, char *buf, size_t n);
 /* 0, or -1 once the web server is gone (then t->failed is set). */

@@ -11,8 +11,10 @@
 struct worker_ctx {
 	const struct config *cfg;
 	struct sessions *sessions;   /* NULL when sessions are off */
-	char *head;                  /* MAX_HEADER_BLOCK bytes, reused */
-	char *hold;                  /* HOLD_MAX bytes, reused */
+	char *head;                  /* MAX_HEADER_BLOCK bytes, reused: the
+	                                child's header block (response.c) */
+	struct spool hold;           /* the body held until the commit point
+	                                (response.c), its memory reused */
 	int warned_ignored_directive; /* said once that one was dropped */
 	volatile pid_t *child_group; /* shared with the master: the running
 	                                child's process group, 0 if none (a

@@ -1,7 +1,8 @@
 /* fuzz_parsers.c — a libFuzzer target over every parser that reads bytes
- * from outside: the CGI header block, Cookie headers, form strings,
- * X-Session-* directives, stored records, the FastCGI request head, and
- * the escaping of log lines.  The first input byte picks
+ * from outside: the CGI header block (whole and resumed in pieces),
+ * Cookie headers, form strings, X-Session-* directives, stored records,
+ * the FastCGI request head, and the escaping of log lines.  The first
+ * input byte picks
  * the parser; the checks are the sanitizers' and a few round trips. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,6 +41,41 @@ fuzz_headers(const char *p, size_t n)
 		if (e.off + e.len > n || e.nlen > e.len || e.line == 0)
 			abort();
 		cgi_header_error_text(&e, p, text, sizeof(text));
+	}
+	/* Fed in pieces (of 1..8 bytes, as the input's bytes say), the
+	 * resumed parse ends as the whole one did, with the same headers or
+	 * line at fault, having looked at each byte a bounded number of
+	 * times. */
+	{
+		struct cgi_header hp[MAX_HEADERS];
+		struct cgi_header_error ep;
+		struct cgi_parse st = { 0 };
+		size_t np = MAX_HEADERS, k = 0;
+		int rp = CGI_INCOMPLETE;
+
+		while (rp == CGI_INCOMPLETE && k < n) {
+			k += 1 + (unsigned char)p[k] % 8;
+			if (k > n)
+				k = n;
+			np = MAX_HEADERS;
+			rp = cgi_headers_parse_more(p, k, hp, &np, &ep, &st);
+		}
+		if (n > 0 && rp != used)
+			abort();
+		if (st.examined > 2 * (n < MAX_HEADER_BLOCK ? n : MAX_HEADER_BLOCK))
+			abort();
+		if (used > 0) {
+			if (np != nh)
+				abort();
+			for (size_t i = 0; i < nh; i++)
+				if (hp[i].name != h[i].name || hp[i].nlen != h[i].nlen ||
+				    hp[i].value != h[i].value || hp[i].vlen != h[i].vlen)
+					abort();
+		} else if (used != CGI_INCOMPLETE && n > 0 &&
+		    (ep.fault != e.fault || ep.line != e.line || ep.off != e.off ||
+		    ep.len != e.len || ep.at != e.at || ep.limit != e.limit)) {
+			abort();
+		}
 	}
 }
 

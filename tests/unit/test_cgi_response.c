@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,6 +260,114 @@ test_status(void **state)
 	assert_string_equal(http_reason(299), "Unknown");
 }
 
+/* Parse buf[0..len) fed in pieces of step bytes (the last may be
+ * shorter), resuming each time, and check that it ends as one parse of
+ * the whole does: the same result, headers, and line at fault.  Returns
+ * the work the resumed parse did. */
+static size_t
+same_in_pieces(const char *buf, size_t len, size_t room, size_t step)
+{
+	struct cgi_header whole[MAX_HEADERS], part[MAX_HEADERS];
+	struct cgi_header_error ew, ep;
+	struct cgi_parse st;
+	size_t nw = room, np = room, k = 0;
+	int rw, rp = CGI_INCOMPLETE;
+
+	memset(&ew, 0, sizeof(ew));
+	memset(&ep, 0, sizeof(ep));
+	memset(&st, 0, sizeof(st));
+	rw = cgi_headers_parse(buf, len, whole, &nw, &ew);
+	while (rp == CGI_INCOMPLETE && k < len) {
+		k = k + step < len ? k + step : len;
+		np = room;
+		rp = cgi_headers_parse_more(buf, k, part, &np, &ep, &st);
+	}
+	assert_int_equal(rp, rw);
+	if (rw > 0) {
+		assert_int_equal(np, nw);
+		for (size_t i = 0; i < nw; i++) {
+			assert_ptr_equal(part[i].name, whole[i].name);
+			assert_int_equal(part[i].nlen, whole[i].nlen);
+			assert_ptr_equal(part[i].value, whole[i].value);
+			assert_int_equal(part[i].vlen, whole[i].vlen);
+		}
+	} else if (rw != CGI_INCOMPLETE) {
+		assert_int_equal(ep.fault, ew.fault);
+		assert_int_equal(ep.line, ew.line);
+		assert_int_equal(ep.off, ew.off);
+		assert_int_equal(ep.len, ew.len);
+		assert_int_equal(ep.nlen, ew.nlen);
+		assert_int_equal(ep.at, ew.at);
+		assert_int_equal(ep.limit, ew.limit);
+	}
+	return st.examined;
+}
+
+#define S(lit) lit, sizeof(lit) - 1
+
+/* A block written a byte (or a few) at a time parses as it does whole:
+ * valid, incomplete, each kind of fault, and the count limit. */
+static void
+test_resume_same_as_whole(void **state)
+{
+	static const struct { const char *s; size_t len; size_t room; } cases[] = {
+		{ S("Content-Type: text/html\r\nX-A:  b \r\n\r\nbody\n"), MAX_HEADERS },
+		{ S("Status: 404 Not Found\nLocation: /x\n\n"), MAX_HEADERS },
+		{ S("A: 1\nB: 2\n"), MAX_HEADERS },            /* incomplete */
+		{ S("A: 1\nB 2\n\n"), MAX_HEADERS },
+		{ S("A: 1\nB : 2\n\n"), MAX_HEADERS },
+		{ S("A: 1\nB(: 2\n\n"), MAX_HEADERS },
+		{ S("A: 1\n folded\n\n"), MAX_HEADERS },
+		{ S("A: 1\nX-Session-Set: a\0b\n\n"), MAX_HEADERS },
+		{ S("A: 1\nB: x\ry\r\n\n"), MAX_HEADERS },
+		{ S("\nA: 1\n\n"), MAX_HEADERS },
+		{ S(": v\n\n"), MAX_HEADERS },
+		{ S("A: 1\nB: 2\nC: 3\n\n"), 2 },              /* one too many */
+		{ S("A: 1\nB: 2\n\n"), 2 },                    /* just fits */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (size_t step = 1; step <= 3; step++)
+			same_in_pieces(cases[i].s, cases[i].len, cases[i].room, step);
+}
+
+/* The resumed parse looks at each byte a bounded number of times, however
+ * the block is cut: one byte at a time costs no more than twice the bytes
+ * (the search for the line end, then the line's checks), where a parse
+ * from byte 0 on every call would cost the square.  Long lines, many
+ * short lines, and a block that reaches the size limit without a line
+ * end. */
+static void
+test_resume_is_linear(void **state)
+{
+	size_t len = MAX_HEADER_BLOCK - 100, pos = 0, examined;
+	char *buf = malloc(MAX_HEADER_BLOCK + 1);
+
+	(void)state;
+	assert_non_null(buf);
+	/* 4 lines of about 8 KiB, then 100 short ones, then the blank line */
+	for (int i = 0; i < 4; i++) {
+		pos += (size_t)sprintf(buf + pos, "X-Long-%d: ", i);
+		memset(buf + pos, 'v', 8000);
+		pos += 8000;
+		buf[pos++] = '\n';
+	}
+	for (int i = 0; i < 100; i++)
+		pos += (size_t)sprintf(buf + pos, "X-Short-%d: %d\r\n", i, i);
+	buf[pos++] = '\n';
+	memset(buf + pos, 'b', len - pos);         /* body */
+	examined = same_in_pieces(buf, len, MAX_HEADERS, 1);
+	assert_true(examined <= 2 * pos);
+	assert_true(examined >= pos);              /* it did read it all */
+
+	/* No line end at all: refused at the limit, each byte read once. */
+	memset(buf, 'x', MAX_HEADER_BLOCK + 1);
+	examined = same_in_pieces(buf, MAX_HEADER_BLOCK + 1, MAX_HEADERS, 1);
+	assert_int_equal(examined, MAX_HEADER_BLOCK);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -272,6 +381,8 @@ main(void)
 		cmocka_unit_test(test_block_size_limit),
 		cmocka_unit_test(test_header_count_limit),
 		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_resume_same_as_whole),
+		cmocka_unit_test(test_resume_is_linear),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -186,6 +186,39 @@ test_free_and_reuse(void **state)
 	spool_free(&s);
 }
 
+/* Clear empties it and closes the file but keeps the memory; what is put
+ * after it is all that comes out, in memory and past it. */
+static void
+test_clear_keeps_memory(void **state)
+{
+	struct spool s;
+	char err[200];
+	char buf[300];
+	const char *mem;
+	size_t at = 0;
+
+	(void)state;
+	memset(buf, 'a', sizeof(buf));
+	spool_init(&s, dir, 100);
+	assert_int_equal(spool_put(&s, buf, 300, err, sizeof(err)), 0);
+	assert_true(s.fd >= 0);
+	mem = s.mem;
+	spool_clear(&s);
+	assert_int_equal(spool_len(&s), 0);
+	assert_int_equal(s.fd, -1);
+	assert_ptr_equal(s.mem, mem);
+	memset(buf, 'b', sizeof(buf));
+	assert_int_equal(spool_put(&s, buf, 50, err, sizeof(err)), 0);
+	assert_ptr_equal(s.mem, mem);
+	assert_int_equal(s.fd, -1);
+	assert_int_equal(spool_put(&s, buf + 50, 250, err, sizeof(err)), 0);
+	drain_expect(&s, (unsigned char *)buf, &at);
+	assert_int_equal(at, 300);
+	spool_clear(&s);
+	spool_free(&s);
+	assert_null(s.mem);
+}
+
 int
 main(void)
 {
@@ -194,6 +227,7 @@ main(void)
 		cmocka_unit_test(test_memory_needs_no_file),
 		cmocka_unit_test(test_overflow_without_directory),
 		cmocka_unit_test(test_free_and_reuse),
+		cmocka_unit_test(test_clear_keeps_memory),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

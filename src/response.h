@@ -1,0 +1,74 @@
+/* response.h — our answer to one request, made of what the child writes:
+ * its header block read (Status, Location, session directives), the
+ * commit point, our headers (the session cookie, the cache policy), the
+ * body held back or streamed, and our own short error answers. */
+#ifndef SW_RESPONSE_H
+#define SW_RESPONSE_H
+
+#include <stddef.h>
+
+#include "bounds.h"
+#include "cgi_response.h"
+#include "config.h"
+#include "sessions.h"
+#include "spool.h"
+#include "transport.h"
+
+enum rstate {
+	R_HEAD,                  /* the child's header block is coming in */
+	R_HOLD,                  /* read; the session has changes: the body
+	                          * is held until the commit point */
+	R_STREAM,                /* our headers are out: the body goes on */
+	R_FAILED,                /* the commit failed: our 500 is out */
+};
+
+struct response {
+	const struct config *cfg;
+	struct transport *t;
+	const char *script;          /* names it in log lines */
+	struct sess_request *sr;     /* NULL when sessions are off */
+	char *head;                  /* MAX_HEADER_BLOCK bytes: the block */
+	int *warned_ignored;         /* said once per worker that a
+	                              * directive was dropped */
+	enum rstate state;
+	size_t hlen;                 /* bytes in head */
+	struct cgi_parse parse;      /* how far head is parsed */
+	struct cgi_header hdrs[MAX_HEADERS];
+	unsigned char consumed[MAX_HEADERS]; /* a directive: not forwarded */
+	size_t nh;
+	int status;
+	const char *reason;
+	size_t rlen;
+	int fail_status;             /* error decided while the child ran */
+	int sent_headers;
+	struct spool *hold;          /* R_HOLD's body, up to COMMIT_HOLD:
+	                              * the caller's, made with
+	                              * response_hold_init() */
+};
+
+/* What a worker keeps from one response to the next: the hold spool. */
+void response_hold_init(struct spool *hold);
+
+/* head: a buffer of MAX_HEADER_BLOCK bytes the caller keeps; hold: the
+ * caller's spool (response_hold_init); *warned: the caller's flag, set
+ * once a dropped directive has been logged.  The caller sets script and
+ * sr when it knows them. */
+void response_init(struct response *r, const struct config *cfg,
+    struct transport *t, char *head, struct spool *hold, int *warned);
+/* The end of the request: the hold is emptied, its memory kept. */
+void response_free(struct response *r);
+
+/* The child's standard output, as it comes (a pump_io on_stdout, ctx
+ * being the response).  -1: stop the child, the answer is decided
+ * (fail_status says with what, when not 0) or the web server is gone. */
+int response_write(void *ctx, const char *buf, size_t n);
+
+/* The child exited by itself in R_HOLD: the commit point.  Commit, send
+ * our headers and the held body.  0 or -1 (the 500 is sent). */
+int response_release(struct response *r);
+
+/* A short error answer that says nothing about our insides; nothing if
+ * headers went out already. */
+void response_error(struct response *r, int status);
+
+#endif
