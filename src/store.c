@@ -12,7 +12,7 @@ static const struct store_ops *const backends[] = { &store_file_ops };
 const struct store_ops *
 store_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+	for (size_t i = 0; name && i < sizeof(backends) / sizeof(backends[0]); i++)
 		if (strcmp(backends[i]->name, name) == 0)
 			return backends[i];
 	return NULL;
@@ -31,7 +31,7 @@ store_config_check(const struct config *cfg, config_report_fn *report,
 		return;
 	}
 	n = (size_t)snprintf(msg, sizeof(msg), "unknown store '%.64s' (known:",
-	    cfg->store);
+	    cfg->store ? cfg->store : "");
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]) &&
 	    n < sizeof(msg); i++)
 		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s",

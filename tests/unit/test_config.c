@@ -321,6 +321,11 @@ test_store_checked_by_backend(void **state)
 	assert_non_null(strstr(errs,
 	    "[session] store: unknown store 'memcache' (known: file)\n"));
 	config_free(&cfg);
+	/* An empty value is no store either (it crashed -t). */
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
+	    "secret_file = /s\ndir = /d\nstore =\n", &cfg, errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "[session] store: unknown store '' (known: "));
+	config_free(&cfg);
 	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
 	    "secret_file = /s\n", &cfg, errs, sizeof(errs)), 1);
 	assert_non_null(strstr(errs,
