@@ -112,6 +112,9 @@ put_status(struct transport *t, int status, const char *reason, size_t rlen)
 	return 0;
 }
 
+#define STR_RETRY(x) #x
+#define XSTR_RETRY(x) STR_RETRY(x)
+
 /* A short error answer that says nothing about our insides. */
 static void
 send_error(struct response *r, int status)
@@ -126,6 +129,9 @@ send_error(struct response *r, int status)
 	if (put_status(r->t, status, reason, strlen(reason)) < 0 ||
 	    put_header_str(r->t, "Content-Type", "text/plain; charset=utf-8") < 0 ||
 	    put_header_str(r->t, "Cache-Control", "no-store") < 0 ||
+	    /* 503: the session store is unavailable, for a while. */
+	    (status == 503 && put_header_str(r->t, "Retry-After",
+	    XSTR_RETRY(SESS_RETRY_AFTER)) < 0) ||
 	    transport_write(r->t, "\r\n", 2) < 0 ||
 	    transport_write(r->t, code, sizeof(code)) < 0 ||
 	    transport_write(r->t, reason, strlen(reason)) < 0)
@@ -330,9 +336,10 @@ commit_and_emit(struct response *r)
 	memset(&sh, 0, sizeof(sh));
 	if (r->status < 500) {
 		/* sess_commit logs its failures itself, naming the script. */
-		if (sess_commit(r->sr, time(NULL), &sh, err, sizeof(err)) < 0) {
+		int rc = sess_commit(r->sr, time(NULL), &sh, err, sizeof(err));
+		if (rc < 0) {
 			r->state = R_FAILED;
-			send_error(r, 500);
+			send_error(r, rc == -2 ? 503 : 500);
 			return -1;
 		}
 	} else {
