@@ -89,5 +89,6 @@
 #define MAX_REDIS_PREFIX   64      /* [redis] prefix bytes */
 #define MAX_REDIS_DB       15      /* [redis] db (Redis's 16 databases) */
 #define MAX_REDIS_REPLICAS 16      /* [redis] wait_replicas */
+#define MAX_REDIS_PASSWORD 512     /* [redis] password_file bytes */
 
 #endif

@@ -75,7 +75,6 @@ const struct store_ops store_redis_ops = {
 #define COMMIT_ATTEMPTS    10        /* reads and tries of one commit */
 #define BACKOFF_MIN_MS     100       /* first wait after a failure */
 #define BACKOFF_MAX_MS     2000
-#define PASSWORD_MAX       512       /* bytes of [redis] password_file */
 #define VALUE_PREFIX       8         /* the last-access time */
 #define KEY_MAX            (MAX_REDIS_PREFIX + RECORD_NAME_LEN + 1)
 #define OPS_MAX            6         /* writes of one plan */
@@ -947,7 +946,7 @@ redis_gc(struct store *st, time_t now)
 static int
 password_read(const char *path, char **out, char *err, size_t errlen)
 {
-	char buf[PASSWORD_MAX + 2];
+	char buf[MAX_REDIS_PASSWORD + 2];
 	struct stat st;
 	ssize_t n;
 	size_t len = 0;
@@ -980,10 +979,10 @@ password_read(const char *path, char **out, char *err, size_t errlen)
 	if (len > 0 && buf[len - 1] == '\r')
 		len--;
 	buf[len] = '\0';
-	if (len == 0 || len > PASSWORD_MAX || strlen(buf) != len) {
+	if (len == 0 || len > MAX_REDIS_PASSWORD || strlen(buf) != len) {
 		snprintf(err, errlen, "[redis] password_file: %s: %s", path,
-		    len == 0 ? "empty" : len > PASSWORD_MAX ? "longer than "
-		    XSTR(PASSWORD_MAX) " bytes" : "holds a NUL byte");
+		    len == 0 ? "empty" : len > MAX_REDIS_PASSWORD ? "longer than "
+		    XSTR(MAX_REDIS_PASSWORD) " bytes" : "holds a NUL byte");
 		goto out;
 	}
 	if ((*out = strdup(buf)) == NULL) {
