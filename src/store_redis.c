@@ -15,8 +15,8 @@
  * connection, EVALSHA, loaded again on NOSCRIPT) that first checks that
  * the records read are still the ones read (their clear headers, which
  * hold a random nonce: a new version never has an old one's), then writes
- * them all.  Another writer in between: read again, up to
- * COMMIT_ATTEMPTS times.  With [redis] wait_replicas, WAIT then confirms
+ * them all.  Another writer in between: read again after a random pause,
+ * up to COMMIT_ATTEMPTS times.  With [redis] wait_replicas, WAIT then confirms
  * that the replicas have the write before the commit counts as done.
  *
  * Redis down, refusing (OOM, READONLY, NOAUTH) or slow: the operation
@@ -72,7 +72,8 @@ const struct store_ops store_redis_ops = {
 
 #include "record.h"
 
-#define COMMIT_ATTEMPTS    10        /* reads and tries of one commit */
+#define COMMIT_ATTEMPTS    16        /* reads and tries of one commit */
+#define RETRY_WAIT_MAX_US  50000     /* the longest pause between them */
 #define BACKOFF_MIN_MS     100       /* first wait after a failure */
 #define BACKOFF_MAX_MS     2000
 #define VALUE_PREFIX       8         /* the last-access time */
@@ -116,6 +117,8 @@ struct redis_store {
 	long long next_try_ms;          /* no connect before (monotonic) */
 	long backoff_ms;
 	int down;                       /* logged as down */
+	int wrongtype;                  /* the last command met a key of
+	                                   another type (not ours) */
 };
 
 static long long
@@ -427,10 +430,15 @@ command(struct redis_store *rs, int argc, const char **argv,
 	char why[256];
 	redisReply *rep;
 
+	rs->wrongtype = 0;
 	if (ensure_connected(rs) < 0)
 		return NULL;
 	if ((rep = command_on(rs->c, argc, argv, lens, why, sizeof(why))) != NULL)
 		return rep;
+	if (strncmp(why, "WRONGTYPE", 9) == 0) {
+		rs->wrongtype = 1;      /* the caller's to say */
+		return NULL;
+	}
 	/* An error reply leaves the connection usable; but a replica
 	 * (READONLY), a server still loading, or a lost login mean this is
 	 * not the server to talk to: connect (and ask the sentinels) again. */
@@ -504,8 +512,14 @@ read_record(struct redis_store *rs, const struct keys *k, const uint8_t *id,
 	rd->read = 1;
 	rd->found = 0;
 	rd->seq = 0;
-	if ((rep = command(rs, 2, argv, lens)) == NULL)
+	if ((rep = command(rs, 2, argv, lens)) == NULL && !rs->wrongtype)
 		return STORE_UNAVAILABLE;
+	if (rep == NULL) {
+		/* Something else's key under our prefix: never ours. */
+		rd->found = 1;
+		why = "not a string (another program's key?)";
+		goto out;
+	}
 	if (rep->type == REDIS_REPLY_STRING) {
 		rd->found = 1;
 		rd->check_len = check_bytes(rep, &check);
@@ -791,6 +805,18 @@ replicas_wait(struct redis_store *rs)
 	return STORE_UNAVAILABLE;
 }
 
+static void
+retry_pause(int attempt)
+{
+	long cap = 500L << (attempt < 10 ? attempt : 10);
+	uint32_t r;
+
+	if (cap > RETRY_WAIT_MAX_US)
+		cap = RETRY_WAIT_MAX_US;
+	random_fill(&r, sizeof(r));
+	usleep((useconds_t)(r % (uint32_t)cap));
+}
+
 static int
 redis_commit(struct store *st, const struct record_ref *ref,
     const struct commit_in *in, time_t now, struct commit_plan *plan,
@@ -851,7 +877,9 @@ redis_commit(struct store *st, const struct record_ref *ref,
 			    rs->cause);
 			return STORE_UNAVAILABLE;
 		}
-		/* Another writer came first: read again. */
+		/* Another writer came first: read again, after a random pause
+		 * that grows, so that writers in step fall out of it. */
+		retry_pause(attempt);
 	}
 	snprintf(err, errlen, "session store %s: the record kept changing under "
 	    "%d attempts to commit (too many concurrent writers)", rs->where,
