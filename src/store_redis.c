@@ -305,13 +305,13 @@ discover(struct redis_store *rs, char *host, size_t hostlen, int *port,
 			return 0;
 		}
 		if (rep != NULL)
-			snprintf(swhy, sizeof(swhy), "it knows no master '%s'",
+			snprintf(swhy, sizeof(swhy), "it knows no master '%.64s'",
 			    cfg->redis_master_name);
 		freeReplyObject(rep);
 		redisFree(c);
 	}
 	snprintf(why, whylen, "no sentinel of [redis] sentinels named the master "
-	    "'%s' (last: %s)", cfg->redis_master_name,
+	    "'%.64s' (last: %.120s)", cfg->redis_master_name,
 	    swhy[0] ? swhy : "none reachable");
 	return -1;
 }

@@ -441,7 +441,7 @@ test_parallel_writers_lose_nothing(void **state)
 	struct fixture *f = *state;
 	enum { WRITERS = 6, WRITES = 15 };
 	uint8_t id[SESSION_ID_LEN];
-	char k[16];
+	char k[32];
 
 	new_session(f, id, "init", "1", T0);
 	for (int w = 0; w < WRITERS; w++) {
