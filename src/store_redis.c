@@ -39,8 +39,8 @@ redis_check(const struct config *cfg, config_report_fn *report, void *ctx)
 {
 	(void)cfg;
 	report(ctx, "session", "store", "'redis': this sessionwrap was built "
-	    "without Redis support (configure found no hiredis; install "
-	    "libhiredis-dev and build again)");
+	    "without Redis support (hiredis: install libhiredis-dev, then "
+	    "configure --with-redis and build again)");
 }
 
 static int

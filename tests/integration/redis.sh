@@ -14,8 +14,10 @@ make_cgi_dir
 "$SW" --keygen "$T/secret" >/dev/null
 printf '[handler]\nroot = %s/cgi\n[session]\nsecret_file = %s/secret\nstore = redis\n[redis]\naddress = unix:%s/none.sock\n' \
 	"$T" "$T" "$T" >"$T/probe.ini"
-if "$SW" -t -f "$T/probe.ini" 2>&1 | grep -q 'built without Redis support'; then
-	ok "built without hiredis: nothing of the Redis store to test here"
+out=$("$SW" -t -f "$T/probe.ini" 2>&1)
+if printf '%s' "$out" | grep -q 'built without Redis support'; then
+	expect_match "built without hiredis: -t refuses store = redis, saying why" \
+		'\[session\] store: .redis.: this sessionwrap was built without Redis support' "$out"
 	exit 0
 fi
 # Durable, so that a kill -9 keeps what was acknowledged.
