@@ -974,7 +974,7 @@ redis_gc(struct store *st, time_t now)
 static int
 password_read(const char *path, char **out, char *err, size_t errlen)
 {
-	char buf[MAX_REDIS_PASSWORD + 2];
+	char buf[MAX_REDIS_PASSWORD + 3];
 	struct stat st;
 	ssize_t n;
 	size_t len = 0;
@@ -995,6 +995,11 @@ password_read(const char *path, char **out, char *err, size_t errlen)
 		snprintf(err, errlen, "[redis] password_file: %s: group or others "
 		    "may access it (mode %04o); chmod 600 it", path,
 		    (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if (st.st_size > MAX_REDIS_PASSWORD + 2) {     /* (+ "\r\n") */
+		snprintf(err, errlen, "[redis] password_file: %s: longer than "
+		    XSTR(MAX_REDIS_PASSWORD) " bytes", path);
 		goto out;
 	}
 	while (len < sizeof(buf) - 1 &&

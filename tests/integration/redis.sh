@@ -148,7 +148,7 @@ done
 expect_eq "every record decodes (starts with a whole header)" 0 "$broken"
 grep -o 'session store: redis [^;]*' "$T/sessionwrap.log" | sed "s|$T|\$T|" | sort | uniq -c | sed 's/^/# /'
 expect_nomatch "no record treated as absent" 'treated as absent' "$(cat "$T/sessionwrap.log")"
-expect_match "the log names the cause" 'session store: redis unix:.*(closed the connection|Connection refused|No such file)' "$(cat "$T/sessionwrap.log")"
+expect_match "the log names the cause" 'session store: redis unix:.*(closed the connection|Connection refused|No such file|Broken pipe|Connection reset)' "$(cat "$T/sessionwrap.log")"
 expect_match "... and says it is back" 'connected again' "$(cat "$T/sessionwrap.log")"
 
 # --- faults: each a 503 with Retry-After and a log line naming it --------------

@@ -647,6 +647,27 @@ test_password_file(void **state)
 		changelog_free(&l);
 	}
 	st->ops->close(st);
+	/* The password's length: MAX_REDIS_PASSWORD bytes, and one over. */
+	{
+		char big[MAX_REDIS_PASSWORD + 2];
+
+		memset(big, 'p', sizeof(big));
+		big[MAX_REDIS_PASSWORD] = '\n';
+		fd = open(path, O_WRONLY | O_TRUNC);
+		assert_true(write(fd, big, MAX_REDIS_PASSWORD + 1) ==
+		    MAX_REDIS_PASSWORD + 1);
+		close(fd);
+		assert_int_equal(store_redis_ops.open(&st, &f->cfg, err,
+		    sizeof(err)), 0);
+		st->ops->close(st);
+		fd = open(path, O_WRONLY | O_TRUNC);
+		assert_true(write(fd, big, MAX_REDIS_PASSWORD + 2) ==
+		    MAX_REDIS_PASSWORD + 2);
+		close(fd);
+		assert_int_equal(store_redis_ops.open(&st, &f->cfg, err,
+		    sizeof(err)), -1);
+		assert_non_null(strstr(err, "longer than 512 bytes"));
+	}
 	/* A wrong password: open works (the server may come later), a
 	 * request gets STORE_UNAVAILABLE. */
 	fd = open(path, O_WRONLY | O_TRUNC);
