@@ -401,8 +401,9 @@ ensure_connected(struct redis_store *rs)
 			go_down(rs, "%s: %s", rs->where, why);
 			return STORE_UNAVAILABLE;
 		}
-		snprintf(rs->where, sizeof(rs->where), "redis master '%.64s' at %.64s:%d",
-		    cfg->redis_master_name, host, port);
+		snprintf(rs->where, sizeof(rs->where),
+		    "redis master '%.64s' at %.64s:%d", cfg->redis_master_name,
+		    host, port);
 	} else {
 		if (parse_address(cfg->redis_address, host, sizeof(host), &port) < 0)
 			return STORE_UNAVAILABLE;   /* (ops->check refused it) */
@@ -418,6 +419,21 @@ ensure_connected(struct redis_store *rs)
 		log_info("session store: %s: connected again", rs->where);
 	rs->down = 0;
 	rs->backoff_ms = 0;
+	return 0;
+}
+
+/* Whether an error reply means this is not the server to talk to: a
+ * replica (READONLY), a server still loading, a lost login, a master
+ * its sentinels gave up.  Then connect (and ask the sentinels) again. */
+static int
+wrong_server(const char *why)
+{
+	static const char *const codes[] = { "READONLY", "LOADING", "NOAUTH",
+	    "WRONGPASS", "MASTERDOWN" };
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strncmp(why, codes[i], strlen(codes[i])) == 0)
+			return 1;
 	return 0;
 }
 
@@ -439,13 +455,8 @@ command(struct redis_store *rs, int argc, const char **argv,
 		rs->wrongtype = 1;      /* the caller's to say */
 		return NULL;
 	}
-	/* An error reply leaves the connection usable; but a replica
-	 * (READONLY), a server still loading, or a lost login mean this is
-	 * not the server to talk to: connect (and ask the sentinels) again. */
-	if (rs->c->err == 0 && strncmp(why, "READONLY", 8) != 0 &&
-	    strncmp(why, "LOADING", 7) != 0 && strncmp(why, "NOAUTH", 6) != 0 &&
-	    strncmp(why, "WRONGPASS", 9) != 0 &&
-	    strncmp(why, "MASTERDOWN", 10) != 0) {
+	/* An error reply leaves the connection usable (OOM, say). */
+	if (rs->c->err == 0 && !wrong_server(why)) {
 		snprintf(rs->cause, sizeof(rs->cause), "%s: %s", rs->where, why);
 		log_error("session store: %s", rs->cause);
 		return NULL;
@@ -751,16 +762,11 @@ batch_run(struct redis_store *rs, struct batch *b, const char *keys[3],
 		}
 		{
 			char why[256];
-			int drop;
 
 			snprintf(why, sizeof(why), "%s", rep->type ==
 			    REDIS_REPLY_ERROR ? rep->str : "unexpected reply to EVALSHA");
 			freeReplyObject(rep);
-			drop = strncmp(why, "READONLY", 8) == 0 ||
-			    strncmp(why, "LOADING", 7) == 0 ||
-			    strncmp(why, "NOAUTH", 6) == 0 ||
-			    strncmp(why, "MASTERDOWN", 10) == 0;
-			if (drop) {
+			if (wrong_server(why)) {
 				go_down(rs, "%s: %s", rs->where, why);
 			} else {
 				snprintf(rs->cause, sizeof(rs->cause), "%s: %s", rs->where,
