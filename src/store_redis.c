@@ -1113,6 +1113,7 @@ redis_open(struct store **out, const struct config *cfg, char *err,
 	}
 	rs->base.ops = &store_redis_ops;
 	rs->base.cfg = cfg;
+	rs->base.cookie_max = COOKIE_VALUE_LEN;     /* the sealed id */
 	if (cfg->redis_password_file != NULL &&
 	    password_read(cfg->redis_password_file, &rs->password, err,
 	    errlen) < 0) {
@@ -1136,6 +1137,8 @@ const struct store_ops store_redis_ops = {
 	.open = redis_open,
 	.load = redis_load,
 	.commit = redis_commit,
+	.cookie_load = store_id_cookie_load,
+	.cookie_value = store_id_cookie_value,
 	.touch = redis_touch,
 	.destroy = redis_destroy,
 	.gc = redis_gc,
