@@ -188,7 +188,10 @@ command_on(redisContext *c, int argc, const char **argv, const size_t *lens,
 	errno = 0;
 	rep = redisCommandArgv(c, argc, argv, lens);
 	if (rep == NULL) {
-		snprintf(why, whylen, "%s", io_cause(c, errno));
+		int saved = errno;
+
+		snprintf(why, whylen, "%s", io_cause(c, saved));
+		errno = saved;          /* (for stale()) */
 		return NULL;
 	}
 	if (rep->type == REDIS_REPLY_ERROR) {
@@ -437,6 +440,26 @@ wrong_server(const char *why)
 	return 0;
 }
 
+/* Whether the call that just failed on c found its connection to a
+ * server that is gone (restarted while we sat idle): the write failed,
+ * so nothing was sent, and the command may be sent again on a new
+ * connection. */
+static int
+stale(const redisContext *c, int saved_errno)
+{
+	return c->err == REDIS_ERR_IO && saved_errno == EPIPE;
+}
+
+/* Drop a stale connection and make a new one at once (no backoff). */
+static int
+reconnect_now(struct redis_store *rs)
+{
+	redisFree(rs->c);
+	rs->c = NULL;
+	rs->sha[0] = '\0';
+	return ensure_connected(rs);
+}
+
 /* Run a command: its reply, or NULL when the store is unavailable
  * (logged once by go_down; rs->cause says why). */
 static redisReply *
@@ -451,6 +474,13 @@ command(struct redis_store *rs, int argc, const char **argv,
 		return NULL;
 	if ((rep = command_on(rs->c, argc, argv, lens, why, sizeof(why))) != NULL)
 		return rep;
+	if (stale(rs->c, errno)) {
+		if (reconnect_now(rs) < 0)
+			return NULL;
+		rep = command_on(rs->c, argc, argv, lens, why, sizeof(why));
+		if (rep != NULL)
+			return rep;
+	}
 	if (strncmp(why, "WRONGTYPE", 9) == 0) {
 		rs->wrongtype = 1;      /* the caller's to say */
 		return NULL;
@@ -715,7 +745,7 @@ batch_run(struct redis_store *rs, struct batch *b, const char *keys[3],
 	redisReply *rep;
 	int rc;
 
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (int attempt = 0; attempt < 3; attempt++) {
 		if (ensure_connected(rs) < 0)
 			return STORE_UNAVAILABLE;
 		b->argv[0] = "EVALSHA";
@@ -735,6 +765,11 @@ batch_run(struct redis_store *rs, struct batch *b, const char *keys[3],
 		}
 		errno = 0;
 		rep = redisCommandArgv(rs->c, b->argc, b->argv, b->lens);
+		if (rep == NULL && stale(rs->c, errno) && attempt == 0) {
+			if (reconnect_now(rs) < 0)
+				return STORE_UNAVAILABLE;
+			continue;
+		}
 		if (rep == NULL) {
 			go_down(rs, "%s: %s", rs->where, io_cause(rs->c, errno));
 			return STORE_UNAVAILABLE;
@@ -745,7 +780,7 @@ batch_run(struct redis_store *rs, struct batch *b, const char *keys[3],
 			return rc;
 		}
 		if (rep->type == REDIS_REPLY_ERROR &&
-		    strncmp(rep->str, "NOSCRIPT", 8) == 0 && attempt == 0) {
+		    strncmp(rep->str, "NOSCRIPT", 8) == 0 && attempt < 2) {
 			/* The script cache was flushed (SCRIPT FLUSH, a restart
 			 * behind a proxy): load it again. */
 			const char *argv[] = { "SCRIPT", "LOAD", commit_script };

@@ -611,6 +611,39 @@ test_server_gone_and_back(void **state)
 	assert_string_equal(get_key(f, id, "k", T0 + 3), "w");
 }
 
+/* A server restarted while the store sat idle: its connection is to a
+ * process that is gone.  The next request connects again at once (what
+ * it sent never arrived), not a 503. */
+static void
+test_restart_while_idle(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN], id2[SESSION_ID_LEN];
+	struct record_ref ref;
+	struct changelog l;
+	struct commit_plan p;
+
+	new_session(f, id, "k", "v", T0);
+	redisFree(f->rc);
+	redis_stop(f->redis);
+	f->redis = redis_start(f->dir, f->sock);
+	f->rc = redisConnectUnix(f->sock);
+	memset(id2, 0, sizeof(id2));
+	ref = ref_of(f, id2);
+	changelog_init(&l);
+	log_set(&l, "k", "w");
+	assert_int_equal(commit(f, f->st, &ref, 0, &l, T0 + 1, &p, id2), 0);
+	commit_plan_free(&p);
+	changelog_free(&l);
+	assert_string_equal(get_key(f, id2, "k", T0 + 2), "w");
+	/* And a read first. */
+	redisFree(f->rc);
+	redis_stop(f->redis);
+	f->redis = redis_start(f->dir, f->sock);
+	f->rc = redisConnectUnix(f->sock);
+	assert_null(get_key(f, id2, "k", T0 + 3));     /* (nothing kept) */
+}
+
 static void
 test_password_file(void **state)
 {
@@ -790,6 +823,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_broken_value_is_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_script_cache_flushed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_gone_and_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_while_idle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checks, setup, teardown),
 	};
