@@ -140,12 +140,15 @@ tv_of(long seconds)
 
 /* The store is unavailable for the reason given: drop the connection
  * (a later request connects again, after the backoff) and log the first
- * failure of a run of them; each request logs its own 503 too. */
+ * failure of a run of them, or a new cause; each request logs its own
+ * 503 too. */
 static void
 go_down(struct redis_store *rs, const char *fmt, ...)
 {
+	char before[sizeof(rs->cause)];
 	va_list ap;
 
+	memcpy(before, rs->cause, sizeof(before));
 	va_start(ap, fmt);
 	vsnprintf(rs->cause, sizeof(rs->cause), fmt, ap);
 	va_end(ap);
@@ -157,7 +160,8 @@ go_down(struct redis_store *rs, const char *fmt, ...)
 	    rs->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 	    rs->backoff_ms * 2;
 	rs->next_try_ms = mono_ms() + rs->backoff_ms;
-	if (!rs->down)
+	/* Once per outage, and again when its cause changes. */
+	if (!rs->down || strcmp(before, rs->cause) != 0)
 		log_error("session store: %s; session requests are answered 503 "
 		    "until it is back", rs->cause);
 	rs->down = 1;
