@@ -16,8 +16,12 @@
  *      (if -s names the binary; it removes the expired share), then the
  *      store's gc op again in-process (a scan that finds nothing).
  *
+ * With -r ADDRESS (unix:/path or tcp:host:port of a Redis server the
+ * caller runs; keys under "swbench:"), step 1 on the Redis store instead,
+ * and nothing else.
+ *
  * usage: store_bench [-n FILL] [-o OPS] [-e EXPIRED_PCT] [-s SESSIONWRAP]
- *                    [-d PARENT_DIR] [-k]
+ *                    [-d PARENT_DIR] [-k] [-r REDIS_ADDRESS]
  * The store lives in a fresh directory under PARENT_DIR ($TMPDIR or /tmp),
  * removed at the end unless -k.  1 M sessions of 1 KiB take about 4.5 GB
  * of disk (one 4 KiB block each) and 1 M inodes.
@@ -278,7 +282,7 @@ main(int argc, char **argv)
 {
 	size_t fill = 1000000, ops = 20000, nlive = 0, cap;
 	int expired_pct = 50, keep = 0, opt;
-	const char *parent = getenv("TMPDIR"), *sw = NULL;
+	const char *parent = getenv("TMPDIR"), *sw = NULL, *redis = NULL;
 	char base[4096], path[4200], err[512], cmd[8600];
 	uint8_t secret[SECRET_MAX_LEN];
 	uint8_t (*live)[SESSION_ID_LEN];
@@ -287,7 +291,7 @@ main(int argc, char **argv)
 	time_t now;
 	FILE *f;
 
-	while ((opt = getopt(argc, argv, "n:o:e:s:d:k")) != -1) {
+	while ((opt = getopt(argc, argv, "n:o:e:s:d:kr:")) != -1) {
 		switch (opt) {
 		case 'n': fill = strtoul(optarg, NULL, 10); break;
 		case 'o': ops = strtoul(optarg, NULL, 10); break;
@@ -295,9 +299,11 @@ main(int argc, char **argv)
 		case 's': sw = optarg; break;
 		case 'd': parent = optarg; break;
 		case 'k': keep = 1; break;
+		case 'r': redis = optarg; break;
 		default:
 			fprintf(stderr, "usage: store_bench [-n FILL] [-o OPS] "
-			    "[-e EXPIRED_PCT] [-s SESSIONWRAP] [-d DIR] [-k]\n");
+			    "[-e EXPIRED_PCT] [-s SESSIONWRAP] [-d DIR] [-k] "
+			    "[-r REDIS_ADDRESS]\n");
 			return 2;
 		}
 	}
@@ -324,6 +330,32 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/store", base);
 	cfg.dir = strdup(path);
 	cfg.fsync = 0;
+	if (redis != NULL) {
+		/* The Redis store: step 1 only (its fsync is Redis's own). */
+		free(cfg.store);
+		cfg.store = strdup("redis");
+		cfg.redis_address = strdup(redis);
+		free(cfg.redis_prefix);
+		cfg.redis_prefix = strdup("swbench:");
+		if (store_redis_ops.open(&st, &cfg, err, sizeof(err)) < 0 ||
+		    store_redis_ops.load == NULL)
+			die(store_redis_ops.load == NULL ? "built without hiredis" :
+			    err);
+		if ((live = malloc(SMALL * SESSION_ID_LEN)) == NULL)
+			die("out of memory");
+		printf("store_bench: Redis store at %s, 1 KiB sessions, %zu ops\n\n",
+		    redis, ops);
+		for (size_t i = 0; i < SMALL; i++)
+			make_session(live[nlive++], time(NULL));
+		measure("redis, small store (1,000 sessions)", live, nlive, ops, 0);
+		st->ops->close(st);
+		free(live);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+		if (system(cmd) != 0)
+			fprintf(stderr, "store_bench: could not remove %s\n", base);
+		config_free(&cfg);
+		return 0;
+	}
 	if (store_file_ops.open(&st, &cfg, err, sizeof(err)) < 0)
 		die(err);
 

@@ -18,6 +18,7 @@
 #                                    key per request (cookie kept per
 #                                    connection); sessionwrap with sessions, file
 #                                    store with fsync on and with fsync off,
+#                                    and the Redis store (REDIS=off: not),
 #                                    against fcgiwrap without sessions
 #                                    (bench/sessions.sh runs this)
 #
@@ -260,6 +261,24 @@ EOF
 	lighttpd_for swoff "$T/sw-fsync-off.sock"
 	add_side swon "sessionwrap+sessions fsync=on"
 	add_side swoff "sessionwrap+sessions fsync=off"
+	# The Redis store, on a redis-server of the run's own (unix socket,
+	# no persistence), when there is one and the build has it (REDIS=off:
+	# not at all).
+	if [ "${REDIS:-on}" != off ] && command -v redis-server >/dev/null; then
+		printf '[session]\nsecret_file = %s/secret\nstore = redis\n[redis]\naddress = unix:%s/redis.sock\n' \
+			"$T" "$T" | sw_config "$T/sw-redis.ini"
+		if "$SW" -t -f "$T/sw-redis.ini" 2>&1 | grep -q 'built without Redis'; then
+			echo "# no Redis side: $SW was built without hiredis" >&2
+		else
+			start "$T/redis.log" redis-server --port 0 --unixsocket "$T/redis.sock" \
+				--unixsocketperm 700 --dir "$T" --save '' --appendonly no
+			wait_for test -S "$T/redis.sock" || { echo "redis-server did not start" >&2; exit 1; }
+			start "$T/sw-redis.log" "$SW" -f "$T/sw-redis.ini" -s "unix:$T/sw-redis.sock"
+			wait_for test -S "$T/sw-redis.sock" || { echo "sessionwrap did not start" >&2; cat "$T/sw-redis.log" >&2; exit 1; }
+			lighttpd_for swredis "$T/sw-redis.sock"
+			add_side swredis "sessionwrap+sessions redis"
+		fi
+	fi
 else
 	sw_config "$T/sw.ini" </dev/null
 	"$SW" -t -f "$T/sw.ini" >/dev/null || exit 1
@@ -339,7 +358,7 @@ fi
 for s in $SIDES; do
 	[ -s "$T/$s-error.log" ] && grep -v 'server started\|server stopped\|gracefully' "$T/$s-error.log" | head -5 | sed "s/^/# $s lighttpd: /"
 done
-for f in "$T"/sw.log "$T"/sw-fsync-*.log; do
+for f in "$T"/sw.log "$T"/sw-fsync-*.log "$T"/sw-redis.log; do
 	[ -s "$f" ] && head -5 "$f" | sed "s/^/# $(basename "$f"): /"
 done
 exit 0

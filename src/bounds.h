@@ -90,5 +90,10 @@
 #define MAX_WORKERS        256      /* workers and max_workers */
 #define MAX_ROOTS          16
 #define MAX_PASS_ENV       32
+#define MAX_REDIS_SENTINELS 8      /* [redis] sentinels entries */
+#define MAX_REDIS_PREFIX   64      /* [redis] prefix bytes */
+#define MAX_REDIS_DB       15      /* [redis] db (Redis's 16 databases) */
+#define MAX_REDIS_REPLICAS 16      /* [redis] wait_replicas */
+#define MAX_REDIS_PASSWORD 512     /* [redis] password_file bytes */
 
 #endif

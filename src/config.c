@@ -38,6 +38,9 @@ config_defaults(struct config *cfg)
 	cfg->max_size = DEFAULT_SESSION_SIZE;
 	cfg->login_key = strdup("user");
 	cfg->fsync = 1;
+	cfg->redis_prefix = strdup("sessionwrap:");
+	cfg->redis_connect_timeout = 2;
+	cfg->redis_timeout = 2;
 	cfg->cookie_name = strdup("session");
 	cfg->cookie_path = strdup("/");
 	cfg->cookie_secure = TRI_AUTO;
@@ -164,14 +167,14 @@ problem(struct errbuf *e, const char *sec, const char *key, const char *fmt, ...
 }
 
 enum kind { K_STR, K_LIST, K_DURATION, K_SIZE, K_BOOL, K_INT, K_MODE,
-	K_LEVEL, K_TRISTATE, K_SAMESITE };
+	K_LEVEL, K_TRISTATE, K_SAMESITE, K_COUNT };
 
 struct keydef {
 	const char *section, *key;
 	enum kind kind;
 	size_t off;          /* offset into struct config */
 	size_t countoff;     /* K_LIST: offset of the int count */
-	int max;             /* K_LIST: capacity; K_INT: upper bound */
+	int max;             /* K_LIST: capacity; K_INT, K_COUNT: upper bound */
 };
 
 #define F(x) offsetof(struct config, x)
@@ -206,6 +209,18 @@ static const struct keydef keys[] = {
 	{ "session", "login_key", K_STR, F(login_key), 0, 0 },
 	{ "session", "compat_mod_session", K_BOOL, F(compat_mod_session), 0, 0 },
 	{ "session", "fsync", K_BOOL, F(fsync), 0, 0 },
+	{ "redis", "address", K_STR, F(redis_address), 0, 0 },
+	{ "redis", "username", K_STR, F(redis_username), 0, 0 },
+	{ "redis", "password_file", K_STR, F(redis_password_file), 0, 0 },
+	{ "redis", "db", K_COUNT, F(redis_db), 0, MAX_REDIS_DB },
+	{ "redis", "prefix", K_STR, F(redis_prefix), 0, 0 },
+	{ "redis", "connect_timeout", K_DURATION, F(redis_connect_timeout), 0, 0 },
+	{ "redis", "timeout", K_DURATION, F(redis_timeout), 0, 0 },
+	{ "redis", "sentinels", K_LIST, F(redis_sentinels), F(nredis_sentinels),
+	  MAX_REDIS_SENTINELS },
+	{ "redis", "master_name", K_STR, F(redis_master_name), 0, 0 },
+	{ "redis", "wait_replicas", K_COUNT, F(redis_wait_replicas), 0,
+	  MAX_REDIS_REPLICAS },
 	{ "cookie", "name", K_STR, F(cookie_name), 0, 0 },
 	{ "cookie", "path", K_STR, F(cookie_path), 0, 0 },
 	{ "cookie", "domain", K_STR, F(cookie_domain), 0, 0 },
@@ -321,6 +336,18 @@ set_value(struct config *cfg, struct errbuf *e, const struct keydef *k,
 		if (!isdigit((unsigned char)*val) || *end || errno || v < 1 || v > k->max)
 			problem(e, k->section, k->key,
 			    "'%s' is not a whole number from 1 to %d", val, k->max);
+		else
+			*(int *)field = (int)v;
+		break;
+	}
+	case K_COUNT: {
+		char *end;
+		long v;
+		errno = 0;
+		v = strtol(val, &end, 10);
+		if (!isdigit((unsigned char)*val) || *end || errno || v > k->max)
+			problem(e, k->section, k->key,
+			    "'%s' is not a whole number from 0 to %d", val, k->max);
 		else
 			*(int *)field = (int)v;
 		break;
@@ -590,6 +617,13 @@ config_free(struct config *cfg)
 	free(cfg->store);
 	free(cfg->dir);
 	free(cfg->login_key);
+	free(cfg->redis_address);
+	free(cfg->redis_username);
+	free(cfg->redis_password_file);
+	free(cfg->redis_prefix);
+	for (int i = 0; i < cfg->nredis_sentinels; i++)
+		free(cfg->redis_sentinels[i]);
+	free(cfg->redis_master_name);
 	free(cfg->cookie_name);
 	free(cfg->cookie_path);
 	free(cfg->cookie_domain);

@@ -48,6 +48,17 @@ struct config {
 	int compat_mod_session;
 	int fsync;
 
+	/* [redis] — read by store_redis.c, checked by its ops->check */
+	char *redis_address;        /* unix:/path or tcp:host:port */
+	char *redis_username, *redis_password_file;
+	int redis_db;
+	char *redis_prefix;
+	long redis_connect_timeout, redis_timeout;
+	char *redis_sentinels[MAX_REDIS_SENTINELS];
+	int nredis_sentinels;
+	char *redis_master_name;
+	int redis_wait_replicas;
+
 	/* [cookie] */
 	char *cookie_name, *cookie_path, *cookie_domain;
 	enum tristate cookie_secure;

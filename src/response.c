@@ -95,6 +95,9 @@ put_status(struct transport *t, int status, const char *reason, size_t rlen)
 	return 0;
 }
 
+#define STR_RETRY(x) #x
+#define XSTR_RETRY(x) STR_RETRY(x)
+
 void
 response_error(struct response *r, int status)
 {
@@ -108,6 +111,9 @@ response_error(struct response *r, int status)
 	if (put_status(r->t, status, reason, strlen(reason)) < 0 ||
 	    put_header_str(r->t, "Content-Type", "text/plain; charset=utf-8") < 0 ||
 	    put_header_str(r->t, "Cache-Control", "no-store") < 0 ||
+	    /* 503: the session store is unavailable, for a while. */
+	    (status == 503 && put_header_str(r->t, "Retry-After",
+	    XSTR_RETRY(SESS_RETRY_AFTER)) < 0) ||
 	    transport_write(r->t, "\r\n", 2) < 0 ||
 	    transport_write(r->t, code, sizeof(code)) < 0 ||
 	    transport_write(r->t, reason, strlen(reason)) < 0)
@@ -312,9 +318,11 @@ commit_and_emit(struct response *r)
 	memset(&sh, 0, sizeof(sh));
 	if (r->status < 500) {
 		/* sess_commit logs its failures itself, naming the script. */
-		if (sess_commit(r->sr, time(NULL), &sh, err, sizeof(err)) < 0) {
+		int rc = sess_commit(r->sr, time(NULL), &sh, err, sizeof(err));
+
+		if (rc < 0) {
 			r->state = R_FAILED;
-			response_error(r, 500);
+			response_error(r, rc == -2 ? 503 : 500);
 			return -1;
 		}
 	} else {

@@ -230,7 +230,7 @@ request_load(struct sess_request *r, time_t now)
 		    pairs[i].value, pairs[i].vlen, now, &ref, &st);
 
 		if (rc < 0)
-			return -1;
+			return rc == STORE_UNAVAILABLE ? -3 : -1;
 		if (rc > 0) {
 			log_debug("script %s: session cookie refused (malformed or "
 			    "bad MAC)", r->script);
@@ -280,6 +280,11 @@ sess_begin(struct sessions *s, const char *cookie_header, int https,
 		goto fail;
 	case -1:
 		log_error("script %s: the session store failed", r->script);
+		goto fail;
+	case -3:
+		*status = 503;
+		log_error("script %s: the session store is unavailable (see "
+		    "above): answered 503", r->script);
 		goto fail;
 	}
 	if (r->state != REQ_LOADED) {
@@ -527,7 +532,7 @@ sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
 	struct commit_plan plan;
 	char *value = NULL;
 	const uint8_t *id;
-	int send, rc = -1;
+	int send, crc, rc = -1;
 
 	sess_headers_nocommit(r, h);
 	if (r->failed) {
@@ -544,10 +549,11 @@ sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
 		memcpy(in.fresh_id, r->ref.id, SESSION_ID_LEN);
 	else if (r->log.nchanges > 0)
 		session_id_generate(in.fresh_id);
-	if (r->s->store->ops->commit(r->s->store, &r->ref, &in, now, &plan, err,
-	        errlen) < 0) {
-		log_error("script %s: session not committed: %s", r->script, err);
-		return -1;
+	if ((crc = r->s->store->ops->commit(r->s->store, &r->ref, &in, now,
+	        &plan, err, errlen)) < 0) {
+		log_error("script %s: session not committed%s: %s", r->script,
+		    crc == STORE_UNAVAILABLE ? " (answered 503)" : "", err);
+		return crc == STORE_UNAVAILABLE ? -2 : -1;
 	}
 	/* A permanent session's cookie carries its expiry: sent again when
 	 * the session changes (as Flask does), or on every request with

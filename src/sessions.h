@@ -54,7 +54,9 @@ void sessions_close(struct sessions *s);
  * NULL, after logging why, with the status to answer in *status: 431 for
  * a Cookie header over MAX_COOKIE_HEADER (its session cannot be read, and
  * a new one would replace the user's cookie), 500 for a store error or
- * out of memory. */
+ * out of memory, 503 when the store's server is unavailable (the answer
+ * then carries Retry-After: SESS_RETRY_AFTER). */
+#define SESS_RETRY_AFTER 2
 struct sess_request *sess_begin(struct sessions *s, const char *cookie_header,
     int https, const char *script, time_t now, int *status);
 
@@ -103,7 +105,8 @@ struct sess_headers {
 
 /* Commit the request's changes (merge under a short lock).  Returns 0 and
  * fills *h, or -1 on a store error or a limit broken at merge (logged,
- * err names the fault; nothing stored changed; the worker answers 500). */
+ * err names the fault; nothing stored changed; the worker answers 500),
+ * or -2 when the store's server is unavailable (the worker answers 503). */
 int sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
     char *err, size_t errlen);
 

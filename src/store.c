@@ -7,7 +7,8 @@
 
 #include "bounds.h"
 
-static const struct store_ops *const backends[] = { &store_file_ops };
+static const struct store_ops *const backends[] = { &store_file_ops,
+    &store_redis_ops };
 
 const struct store_ops *
 store_find(const char *name)

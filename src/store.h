@@ -2,9 +2,8 @@
  * backend shares.
  *
  * A backend is a table of operations chosen by name ([session] store);
- * "file" (store_file.c) is the only one so far, and the shape leaves room
- * for redis and cookie backends.  Every operation takes the time
- * explicitly (an injectable clock: tests move it, nothing sleeps).
+ * "file" (store_file.c) and "redis" (store_redis.c).  Every operation
+ * takes the time explicitly (an injectable clock: tests move it, nothing sleeps).
  *
  * What a commit does is decided by commit_plan_make(), a pure function of
  * the request's change log and the record as stored at commit time; a
@@ -101,6 +100,11 @@ int record_expired(const struct config *cfg, int permanent, uint64_t created,
 long tombstone_grace(const struct config *cfg);
 int tombstone_expired(const struct config *cfg, time_t last_seen, time_t now);
 
+/* What load, commit, touch and destroy return when the store's server is
+ * unreachable, refusing or too slow (not a fault of the record): the
+ * request is answered 503 with Retry-After, to be tried again. */
+#define STORE_UNAVAILABLE (-2)
+
 /* A backend embeds this as its first member. */
 struct store {
 	const struct store_ops *ops;
@@ -130,13 +134,15 @@ struct store_ops {
 	int (*open)(struct store **out, const struct config *cfg, char *err,
 	    size_t errlen);
 	/* Load ref's record into *out (state ABSENT when there is none).
-	 * -1 only when the store itself fails (logged). */
+	 * -1 only when the store itself fails (logged), STORE_UNAVAILABLE
+	 * when its server is (logged). */
 	int (*load)(struct store *st, const struct record_ref *ref, time_t now,
 	    struct stored *out);
 	/* Under the backend's lock: read ref's current record, make the plan
 	 * and carry it out.  ref is ignored unless in->loaded.  0 (the caller
 	 * frees the plan), or -1 (err set, the plan already freed; for a
-	 * limit nothing stored has changed). */
+	 * limit nothing stored has changed), or STORE_UNAVAILABLE (err set,
+	 * plan freed). */
 	int (*commit)(struct store *st, const struct record_ref *ref,
 	    const struct commit_in *in, time_t now, struct commit_plan *plan,
 	    char *err, size_t errlen);
@@ -184,5 +190,7 @@ void store_config_check(const struct config *cfg, config_report_fn *report,
     void *ctx);
 
 extern const struct store_ops store_file_ops;
+/* Built without hiredis, only its check and open, which say so. */
+extern const struct store_ops store_redis_ops;
 
 #endif

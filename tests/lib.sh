@@ -170,16 +170,64 @@ status_of() {
 worker_pids() { pgrep -P "$1" | tr '\n' ' '; }
 
 # --- sessions ---------------------------------------------------------------
+# The session store the tests run on: file (the default), or with
+# SW_STORE=redis a redis-server of the test's own (start_redis), which
+# write_session_config starts and names in [redis].  The store_* helpers
+# look at the records whichever it is.
+SW_STORE=${SW_STORE:-file}
+# start_redis NAME [redis-server args]: a redis-server on the unix socket
+# $T/NAME.sock only (port 0), nothing saved to disk; sets REDIS_SOCK and
+# REDIS_PID.
+start_redis() {
+	rn=$1; shift
+	redis-server --port 0 --unixsocket "$T/$rn.sock" --unixsocketperm 700 \
+		--dir "$T" --dbfilename "$rn.rdb" --save '' --appendonly no \
+		--logfile "$T/$rn.log" "$@" &
+	REDIS_PID=$!
+	PIDS="$PIDS $REDIS_PID"
+	REDIS_SOCK="$T/$rn.sock"
+	wait_for redis_up "$REDIS_SOCK"
+}
+redis_up() { [ "$(redis-cli -s "$1" ping 2>/dev/null)" = PONG ]; }
+rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
+# store_records: one line per record (a file's path, a Redis key)
+store_records() {
+	if [ "$SW_STORE" = redis ]; then rcli --scan --pattern 'sessionwrap:*'
+	else find "${STORE:-$T/store}" -type f ! -name '.lock' ! -name '.tmp-*' 2>/dev/null; fi
+}
+store_count() { store_records | grep -c . | tr -d ' '; }
+# store_value RECORD: its bytes
+store_value() {
+	if [ "$SW_STORE" = redis ]; then rcli --raw GET "$1"; else cat "$1"; fi
+}
+store_clear() {
+	if [ "$SW_STORE" = redis ]; then store_records | while read -r k; do rcli DEL "$k" >/dev/null; done
+	else find "${STORE:-$T/store}" -type f ! -name '.lock' -delete; fi
+}
+# store_holds PATTERN...: whether any record's bytes hold a pattern (grep -e)
+store_holds() {
+	for r in $(store_records); do
+		store_value "$r" | grep -qa "$@" && return 0
+	done
+	return 1
+}
 # hq "Header: value" -> the h= query parameter sess.cgi turns into a header
 hq() { python3 -c 'import sys,urllib.parse; print("h=" + urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
 # write_session_config FILE [extra [session]/[cookie] lines on stdin]
 write_session_config() {
 	[ -f "$T/secret" ] || "$SW" --keygen "$T/secret" >/dev/null
+	[ "$SW_STORE" = redis ] && [ -z "${REDIS_SOCK:-}" ] && start_redis redis
 	{
 		printf '[server]\nworkers = %s\nlog_level = %s\n' "${WORKERS:-2}" "${LOG_LEVEL:-info}"
 		printf '[handler]\nroot = %s/cgi\ntimeout = %s\n' "$T" "${TIMEOUT:-10s}"
-		printf '[session]\nsecret_file = %s/secret\ndir = %s\n' "$T" "${STORE:-$T/store}"
-		cat
+		if [ "$SW_STORE" = redis ]; then
+			printf '[session]\nsecret_file = %s/secret\nstore = redis\n' "$T"
+			cat
+			printf '[redis]\naddress = unix:%s\n' "$REDIS_SOCK"
+		else
+			printf '[session]\nsecret_file = %s/secret\ndir = %s\n' "$T" "${STORE:-$T/store}"
+			cat
+		fi
 	} >"$1"
 }
 # sreq JAR PATH [curl args]: a request with a cookie jar; headers in $T/h

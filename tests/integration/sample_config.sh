@@ -103,6 +103,11 @@ MAX_PASS_ENV n pass_env %s names
 MAX_WORKERS n max_workers %s;
 MAX_FALLBACK_KEYS n secret_fallbacks %s files
 SECRET_MAX_LEN n a secret file at most %s bytes
+MAX_REDIS_SENTINELS n sentinels %s servers
+MAX_REDIS_PREFIX n prefix %s bytes
+MAX_REDIS_DB n db 0 to %s,
+MAX_REDIS_REPLICAS n wait_replicas 0 to %s,
+MAX_REDIS_PASSWORD n a Redis password file at most %s bytes
 EOF2
 
 for m in sessionwrap.8 sessionwrap.ini.5; do

@@ -319,7 +319,33 @@ test_store_checked_by_backend(void **state)
 	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
 	    "secret_file = /s\nstore = memcache\n", &cfg, errs, sizeof(errs)), 1);
 	assert_non_null(strstr(errs,
-	    "[session] store: unknown store 'memcache' (known: file)\n"));
+	    "[session] store: unknown store 'memcache' (known: file, redis)\n"));
+	config_free(&cfg);
+	/* The Redis store's keys, by the Redis store (a build without
+	 * hiredis refuses the store itself, saying so). */
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
+	    "secret_file = /s\nstore = redis\n[redis]\naddress = localhost\n"
+	    "db = 16\nwait_replicas = 17\n", &cfg, errs, sizeof(errs)), 3);
+	assert_non_null(strstr(errs, "[redis] db: '16' is not a whole number "
+	    "from 0 to 15\n"));
+	assert_non_null(strstr(errs, "[redis] wait_replicas: '17' is not a "
+	    "whole number from 0 to 16\n"));
+	assert_true(strstr(errs, "[redis] address: 'localhost' is not") != NULL ||
+	    strstr(errs, "built without Redis support") != NULL);
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
+	    "secret_file = /s\nstore = file\ndir = /tmp/x\n[redis]\n"
+	    "db = 15\nwait_replicas = 16\nsentinels = a:1 b:2 c:3 d:4 e:5 f:6 "
+	    "g:7 h:8\n", &cfg, errs, sizeof(errs)), 0);
+	assert_int_equal(cfg.redis_db, 15);
+	assert_int_equal(cfg.redis_wait_replicas, 16);
+	assert_int_equal(cfg.nredis_sentinels, MAX_REDIS_SENTINELS);
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
+	    "secret_file = /s\nstore = file\ndir = /tmp/x\n[redis]\n"
+	    "sentinels = a:1 b:2 c:3 d:4 e:5 f:6 g:7 h:8 i:9\n", &cfg, errs,
+	    sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "[redis] sentinels: more than 8 entries"));
 	config_free(&cfg);
 	/* An empty value is no store either (it crashed -t). */
 	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"

@@ -1490,7 +1490,8 @@ test_open_refuses(void **state)
 	assert_non_null(strstr(err, path));
 	config_free(&cfg);
 	assert_ptr_equal(store_find("file"), &store_file_ops);
-	assert_null(store_find("redis"));
+	assert_ptr_equal(store_find("redis"), &store_redis_ops);
+	assert_null(store_find("memcache"));
 }
 
 int

@@ -1,0 +1,1187 @@
+/* store_redis.c — the "redis" store: one Redis string per session, so
+ * that several machines share their sessions.
+ *
+ *   key    [redis] prefix + record_name() of the id (64 hex): a keyed
+ *          hash, so the key reveals no session
+ *   value  8 bytes, big-endian: the last access (a touch moves it with
+ *          SETRANGE, leaving the sealed version alone), then one sealed
+ *          version of record.h, as the file store keeps it
+ *   TTL    what is left of the record's life (record_deadline), or the
+ *          tombstone grace: Redis expires records itself, --gc has
+ *          nothing to do
+ *
+ * A commit holds no lock: it reads the record, makes the plan, and hands
+ * every write of the plan to one Lua script (SCRIPT LOAD once per
+ * connection, EVALSHA, loaded again on NOSCRIPT) that first checks that
+ * the records read are still the ones read (their clear headers, which
+ * hold a random nonce: a new version never has an old one's), then writes
+ * them all.  Another writer in between: read again after a random pause,
+ * up to COMMIT_ATTEMPTS times.  With [redis] wait_replicas, WAIT then confirms
+ * that the replicas have the write before the commit counts as done.
+ *
+ * Redis down, refusing (OOM, READONLY, NOAUTH) or slow: the operation
+ * returns STORE_UNAVAILABLE (the request gets 503), the connection is
+ * dropped and made again on a later request, no sooner than a backoff
+ * that doubles up to BACKOFF_MAX_MS.  With sentinels, every new
+ * connection asks them for the master and checks it with ROLE. */
+#include "store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+#ifndef HAVE_HIREDIS
+
+/* Built without hiredis: the name is known, so the error can say why. */
+static void
+redis_check(const struct config *cfg, config_report_fn *report, void *ctx)
+{
+	(void)cfg;
+	report(ctx, "session", "store", "'redis': this sessionwrap was built "
+	    "without Redis support (hiredis: install libhiredis-dev, then "
+	    "configure --with-redis and build again)");
+}
+
+static int
+redis_open(struct store **out, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	(void)out;
+	(void)cfg;
+	snprintf(err, errlen, "[session] store: 'redis': built without Redis "
+	    "support (hiredis)");
+	return -1;
+}
+
+const struct store_ops store_redis_ops = {
+	.name = "redis",
+	.check = redis_check,
+	.open = redis_open,
+};
+
+#else
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "record.h"
+
+#define COMMIT_ATTEMPTS    16        /* reads and tries of one commit */
+#define RETRY_WAIT_MAX_US  50000     /* the longest pause between them */
+#define BACKOFF_MIN_MS     100       /* first wait after a failure */
+#define BACKOFF_MAX_MS     2000
+#define VALUE_PREFIX       8         /* the last-access time */
+#define KEY_MAX            (MAX_REDIS_PREFIX + RECORD_NAME_LEN + 1)
+#define OPS_MAX            6         /* writes of one plan */
+
+/* The header a version check compares: bytes 8 to 8 + RECORD_HEADER_LEN
+ * of the value ("" for no key), as GETRANGE gives them. */
+#define STR(x) #x
+#define XSTR(x) STR(x)
+static const char commit_script[] =
+    "local function hdr(k)\n"
+    "  return redis.call('GETRANGE', k, " XSTR(VALUE_PREFIX) ", "
+    XSTR(VALUE_PREFIX) " + " XSTR(RECORD_HEADER_LEN) " - 1)\n"
+    "end\n"
+    "for i = 1, 2 do\n"
+    "  if ARGV[i] ~= '*' and hdr(KEYS[i]) ~= ARGV[i] then return 0 end\n"
+    "end\n"
+    "local i = 3\n"
+    "while i <= #ARGV do\n"
+    "  local op, k = ARGV[i], KEYS[tonumber(ARGV[i + 1])]\n"
+    "  if op == 'S' then\n"
+    "    redis.call('SET', k, ARGV[i + 2], 'PX', ARGV[i + 3])\n"
+    "  elseif op == 'T' then\n"
+    "    redis.call('SETRANGE', k, 0, ARGV[i + 2])\n"
+    "    redis.call('PEXPIRE', k, ARGV[i + 3])\n"
+    "  else\n"
+    "    redis.call('DEL', k)\n"
+    "  end\n"
+    "  i = i + 4\n"
+    "end\n"
+    "return 1\n";
+
+struct redis_store {
+	struct store base;
+	redisContext *c;
+	char sha[41];                   /* of commit_script, loaded on c */
+	char *password;                 /* [redis] password_file, or NULL */
+	char where[200];                /* the server, for the log */
+	char cause[600];                /* why it is unavailable */
+	long long next_try_ms;          /* no connect before (monotonic) */
+	long backoff_ms;
+	int down;                       /* logged as down */
+	int wrongtype;                  /* the last command met a key of
+	                                   another type (not ours) */
+};
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct timeval
+tv_of(long seconds)
+{
+	struct timeval tv = { seconds, 0 };
+
+	return tv;
+}
+
+/* The store is unavailable for the reason given: drop the connection
+ * (a later request connects again, after the backoff) and log the first
+ * failure of a run of them, or a new cause; each request logs its own
+ * 503 too. */
+static void
+go_down(struct redis_store *rs, const char *fmt, ...)
+{
+	char before[sizeof(rs->cause)];
+	va_list ap;
+
+	memcpy(before, rs->cause, sizeof(before));
+	va_start(ap, fmt);
+	vsnprintf(rs->cause, sizeof(rs->cause), fmt, ap);
+	va_end(ap);
+	if (rs->c != NULL)
+		redisFree(rs->c);
+	rs->c = NULL;
+	rs->sha[0] = '\0';
+	rs->backoff_ms = rs->backoff_ms == 0 ? BACKOFF_MIN_MS :
+	    rs->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+	    rs->backoff_ms * 2;
+	rs->next_try_ms = mono_ms() + rs->backoff_ms;
+	/* Once per outage, and again when its cause changes. */
+	if (!rs->down || strcmp(before, rs->cause) != 0)
+		log_error("session store: %s; session requests are answered 503 "
+		    "until it is back", rs->cause);
+	rs->down = 1;
+}
+
+/* What a failed call on c means, in words. */
+static const char *
+io_cause(const redisContext *c, int saved_errno)
+{
+	if (c->err == REDIS_ERR_IO && (saved_errno == EAGAIN ||
+	    saved_errno == EWOULDBLOCK || saved_errno == EINPROGRESS))
+		return "timed out ([redis] timeout)";
+	if (c->err == REDIS_ERR_IO && strstr(c->errstr, "temporarily") != NULL)
+		return "timed out ([redis] timeout)";
+	if (c->err == REDIS_ERR_EOF)
+		return "the server closed the connection";
+	return c->errstr[0] ? c->errstr : "I/O error";
+}
+
+/* One command on c: its reply, or NULL with *why set (c is then
+ * unusable for an I/O error; an error reply leaves it usable). */
+static redisReply *
+command_on(redisContext *c, int argc, const char **argv, const size_t *lens,
+    char *why, size_t whylen)
+{
+	redisReply *rep;
+
+	errno = 0;
+	rep = redisCommandArgv(c, argc, argv, lens);
+	if (rep == NULL) {
+		int saved = errno;
+
+		snprintf(why, whylen, "%s", io_cause(c, saved));
+		errno = saved;          /* (for stale()) */
+		return NULL;
+	}
+	if (rep->type == REDIS_REPLY_ERROR) {
+		snprintf(why, whylen, "%s", rep->str);
+		freeReplyObject(rep);
+		return NULL;
+	}
+	return rep;
+}
+
+/* A connection to host:port or, with port 0, the socket host. */
+static redisContext *
+connect_to(const struct config *cfg, const char *host, int port, char *why,
+    size_t whylen)
+{
+	redisContext *c;
+
+	c = port == 0 ?
+	    redisConnectUnixWithTimeout(host, tv_of(cfg->redis_connect_timeout)) :
+	    redisConnectWithTimeout(host, port, tv_of(cfg->redis_connect_timeout));
+	if (c == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	if (c->err) {
+		snprintf(why, whylen, "%s", c->errstr);
+		redisFree(c);
+		return NULL;
+	}
+	/* hiredis 0.14 bounds only the connect by itself; each command
+	 * needs this, on every new connection. */
+	if (redisSetTimeout(c, tv_of(cfg->redis_timeout)) != REDIS_OK) {
+		snprintf(why, whylen, "cannot set the timeout: %s", c->errstr);
+		redisFree(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* "host:port" (host may be "[v6]") into host and port; 0 or -1. */
+static int
+split_host_port(const char *s, char *host, size_t hostlen, int *port)
+{
+	const char *colon = strrchr(s, ':'), *h = s;
+	size_t hl;
+	char *end;
+	long p;
+
+	if (colon == NULL || colon == s)
+		return -1;
+	hl = (size_t)(colon - s);
+	if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= hostlen)
+		return -1;
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end || errno || p < 1 ||
+	    p > 65535)
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = (int)p;
+	return 0;
+}
+
+/* [redis] address as host + port (port 0: a unix socket path). */
+static int
+parse_address(const char *a, char *host, size_t hostlen, int *port)
+{
+	if (strncmp(a, "unix:", 5) == 0) {
+		if (a[5] != '/' || strlen(a + 5) >= hostlen)
+			return -1;
+		snprintf(host, hostlen, "%s", a + 5);
+		*port = 0;
+		return 0;
+	}
+	if (strncmp(a, "tcp:", 4) == 0)
+		return split_host_port(a + 4, host, hostlen, port);
+	return -1;
+}
+
+/* Ask the sentinels, in turn, where master_name's master is. */
+static int
+discover(struct redis_store *rs, char *host, size_t hostlen, int *port,
+    char *why, size_t whylen)
+{
+	const struct config *cfg = rs->base.cfg;
+	const char *argv[] = { "SENTINEL", "get-master-addr-by-name",
+	    cfg->redis_master_name };
+	size_t lens[] = { 8, 23, strlen(cfg->redis_master_name) };
+	char shost[256], swhy[256] = "";
+
+	for (int i = 0; i < cfg->nredis_sentinels; i++) {
+		redisContext *c;
+		redisReply *rep;
+		int sport;
+
+		if (split_host_port(cfg->redis_sentinels[i], shost, sizeof(shost),
+		        &sport) < 0 ||
+		    (c = connect_to(cfg, shost, sport, swhy, sizeof(swhy))) == NULL)
+			continue;
+		rep = command_on(c, 3, argv, lens, swhy, sizeof(swhy));
+		if (rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
+		    rep->elements == 2 &&
+		    rep->element[0]->type == REDIS_REPLY_STRING &&
+		    rep->element[1]->type == REDIS_REPLY_STRING) {
+			snprintf(host, hostlen, "%s", rep->element[0]->str);
+			*port = atoi(rep->element[1]->str);
+			freeReplyObject(rep);
+			redisFree(c);
+			return 0;
+		}
+		if (rep != NULL)
+			snprintf(swhy, sizeof(swhy), "it knows no master '%.64s'",
+			    cfg->redis_master_name);
+		freeReplyObject(rep);
+		redisFree(c);
+	}
+	snprintf(why, whylen, "no sentinel of [redis] sentinels named the master "
+	    "'%.64s' (last: %.120s)", cfg->redis_master_name,
+	    swhy[0] ? swhy : "none reachable");
+	return -1;
+}
+
+/* AUTH, SELECT, ROLE (with sentinels), SCRIPT LOAD on a new connection. */
+static int
+connection_setup(struct redis_store *rs, char *why, size_t whylen)
+{
+	const struct config *cfg = rs->base.cfg;
+	redisReply *rep;
+	char db[16];
+
+	if (rs->password != NULL) {
+		const char *argv[] = { "AUTH", cfg->redis_username, rs->password };
+		size_t lens[] = { 4, cfg->redis_username ?
+		    strlen(cfg->redis_username) : 0, strlen(rs->password) };
+		int with_user = cfg->redis_username != NULL;
+
+		if (!with_user) {
+			argv[1] = rs->password;
+			lens[1] = lens[2];
+		}
+		if ((rep = command_on(rs->c, with_user ? 3 : 2, argv, lens, why,
+		        whylen)) == NULL)
+			return -1;
+		freeReplyObject(rep);
+	}
+	if (cfg->redis_db != 0) {
+		const char *argv[] = { "SELECT", db };
+		size_t lens[2] = { 6, 0 };
+
+		lens[1] = (size_t)snprintf(db, sizeof(db), "%d", cfg->redis_db);
+		if ((rep = command_on(rs->c, 2, argv, lens, why, whylen)) == NULL)
+			return -1;
+		freeReplyObject(rep);
+	}
+	if (cfg->nredis_sentinels > 0) {
+		const char *argv[] = { "ROLE" };
+		size_t lens[] = { 4 };
+		int master;
+
+		if ((rep = command_on(rs->c, 1, argv, lens, why, whylen)) == NULL)
+			return -1;
+		master = rep->type == REDIS_REPLY_ARRAY && rep->elements > 0 &&
+		    rep->element[0]->type == REDIS_REPLY_STRING &&
+		    strcmp(rep->element[0]->str, "master") == 0;
+		freeReplyObject(rep);
+		if (!master) {
+			snprintf(why, whylen, "the sentinels' master is not a master "
+			    "(ROLE): a failover in progress");
+			return -1;
+		}
+	}
+	{
+		const char *argv[] = { "SCRIPT", "LOAD", commit_script };
+		size_t lens[] = { 6, 4, sizeof(commit_script) - 1 };
+
+		if ((rep = command_on(rs->c, 3, argv, lens, why, whylen)) == NULL)
+			return -1;
+		if (rep->type != REDIS_REPLY_STRING || rep->len != 40) {
+			snprintf(why, whylen, "SCRIPT LOAD gave no SHA1");
+			freeReplyObject(rep);
+			return -1;
+		}
+		memcpy(rs->sha, rep->str, 41);
+		freeReplyObject(rep);
+	}
+	return 0;
+}
+
+/* A usable connection: 0, or STORE_UNAVAILABLE (rs->cause says why). */
+static int
+ensure_connected(struct redis_store *rs)
+{
+	const struct config *cfg = rs->base.cfg;
+	char host[256], why[256];
+	int port;
+
+	if (rs->c != NULL)
+		return 0;
+	if (rs->down && mono_ms() < rs->next_try_ms)
+		return STORE_UNAVAILABLE;
+	if (cfg->nredis_sentinels > 0) {
+		if (discover(rs, host, sizeof(host), &port, why, sizeof(why)) < 0) {
+			snprintf(rs->where, sizeof(rs->where), "redis master '%.64s'",
+			    cfg->redis_master_name);
+			go_down(rs, "%s: %s", rs->where, why);
+			return STORE_UNAVAILABLE;
+		}
+		snprintf(rs->where, sizeof(rs->where),
+		    "redis master '%.64s' at %.64s:%d", cfg->redis_master_name,
+		    host, port);
+	} else {
+		if (parse_address(cfg->redis_address, host, sizeof(host), &port) < 0)
+			return STORE_UNAVAILABLE;   /* (ops->check refused it) */
+		snprintf(rs->where, sizeof(rs->where), "redis %.180s",
+		    cfg->redis_address);
+	}
+	if ((rs->c = connect_to(cfg, host, port, why, sizeof(why))) == NULL ||
+	    connection_setup(rs, why, sizeof(why)) < 0) {
+		go_down(rs, "%s: %s", rs->where, why);
+		return STORE_UNAVAILABLE;
+	}
+	if (rs->down)
+		log_info("session store: %s: connected again", rs->where);
+	rs->down = 0;
+	rs->backoff_ms = 0;
+	return 0;
+}
+
+/* Whether an error reply means this is not the server to talk to: a
+ * replica (READONLY), a server still loading, a lost login, a master
+ * its sentinels gave up.  Then connect (and ask the sentinels) again. */
+static int
+wrong_server(const char *why)
+{
+	static const char *const codes[] = { "READONLY", "LOADING", "NOAUTH",
+	    "WRONGPASS", "MASTERDOWN" };
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strncmp(why, codes[i], strlen(codes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether the call that just failed on c found its connection to a
+ * server that is gone (restarted while we sat idle): the write failed,
+ * so nothing was sent, and the command may be sent again on a new
+ * connection. */
+static int
+stale(const redisContext *c, int saved_errno)
+{
+	return c->err == REDIS_ERR_IO && saved_errno == EPIPE;
+}
+
+/* Drop a stale connection and make a new one at once (no backoff). */
+static int
+reconnect_now(struct redis_store *rs)
+{
+	redisFree(rs->c);
+	rs->c = NULL;
+	rs->sha[0] = '\0';
+	return ensure_connected(rs);
+}
+
+/* Run a command: its reply, or NULL when the store is unavailable
+ * (logged once by go_down; rs->cause says why). */
+static redisReply *
+command(struct redis_store *rs, int argc, const char **argv,
+    const size_t *lens)
+{
+	char why[256];
+	redisReply *rep;
+
+	rs->wrongtype = 0;
+	if (ensure_connected(rs) < 0)
+		return NULL;
+	if ((rep = command_on(rs->c, argc, argv, lens, why, sizeof(why))) != NULL)
+		return rep;
+	if (stale(rs->c, errno)) {
+		if (reconnect_now(rs) < 0)
+			return NULL;
+		rep = command_on(rs->c, argc, argv, lens, why, sizeof(why));
+		if (rep != NULL)
+			return rep;
+	}
+	if (strncmp(why, "WRONGTYPE", 9) == 0) {
+		rs->wrongtype = 1;      /* the caller's to say */
+		return NULL;
+	}
+	/* An error reply leaves the connection usable (OOM, say). */
+	if (rs->c->err == 0 && !wrong_server(why)) {
+		snprintf(rs->cause, sizeof(rs->cause), "%s: %s", rs->where, why);
+		log_error("session store: %s", rs->cause);
+		return NULL;
+	}
+	go_down(rs, "%s: %s", rs->where, why);
+	return NULL;
+}
+
+static void
+key_of(const struct redis_store *rs, const struct keys *k, const uint8_t *id,
+    char out[KEY_MAX])
+{
+	const char *prefix = rs->base.cfg->redis_prefix ?
+	    rs->base.cfg->redis_prefix : "";
+	char name[RECORD_NAME_LEN + 1];
+
+	record_name(k, id, name);
+	snprintf(out, KEY_MAX, "%s%s", prefix, name);
+}
+
+/* The header a version check compares, of a value (NULL: no key). */
+static size_t
+check_bytes(const redisReply *v, const char **out)
+{
+	size_t n;
+
+	*out = "";
+	if (v == NULL || v->len <= VALUE_PREFIX)
+		return 0;
+	n = v->len - VALUE_PREFIX;
+	*out = v->str + VALUE_PREFIX;
+	return n < RECORD_HEADER_LEN ? n : RECORD_HEADER_LEN;
+}
+
+/* One record as read: what it means, and what the commit checks. */
+struct read {
+	char key[KEY_MAX];
+	char check[RECORD_HEADER_LEN];
+	size_t check_len;
+	uint64_t seq;
+	int read;                       /* this name was read (and is checked) */
+	int found;                      /* a key was there */
+};
+
+/* GET key and open it under k as id's record into *out (ABSENT when
+ * missing, broken or expired).  0, or STORE_UNAVAILABLE. */
+static int
+read_record(struct redis_store *rs, const struct keys *k, const uint8_t *id,
+    time_t now, struct stored *out, struct read *rd)
+{
+	const char *argv[2] = { "GET", rd->key };
+	size_t lens[2] = { 3, 0 };
+	const char *check, *why = NULL;
+	struct record_header h;
+	uint8_t key[AEAD_KEY_LEN], *plain = NULL;
+	redisReply *rep;
+	time_t last_seen = 0;
+
+	memset(out, 0, sizeof(*out));
+	session_init(&out->sess);
+	out->state = STORED_ABSENT;
+	key_of(rs, k, id, rd->key);
+	lens[1] = strlen(rd->key);
+	rd->read = 1;
+	rd->found = 0;
+	rd->seq = 0;
+	if ((rep = command(rs, 2, argv, lens)) == NULL && !rs->wrongtype)
+		return STORE_UNAVAILABLE;
+	if (rep == NULL) {
+		/* Something else's key under our prefix: never ours. */
+		rd->found = 1;
+		why = "not a string (another program's key?)";
+		goto out;
+	}
+	if (rep->type == REDIS_REPLY_STRING) {
+		rd->found = 1;
+		rd->check_len = check_bytes(rep, &check);
+		memcpy(rd->check, check, rd->check_len);
+	} else {
+		rd->check_len = 0;
+		if (rep->type != REDIS_REPLY_NIL)
+			why = "not a string";
+		goto out;
+	}
+	if (rep->len < VALUE_PREFIX + RECORD_HEADER_LEN) {
+		why = "too short for a record";
+		goto out;
+	}
+	for (int i = 0; i < VALUE_PREFIX; i++)
+		last_seen = (time_t)(((uint64_t)last_seen << 8) |
+		    (uint8_t)rep->str[i]);
+	record_key(k, id, key);
+	if (record_open((const uint8_t *)rep->str + VALUE_PREFIX,
+	        rep->len - VALUE_PREFIX, key, &h, &plain) < 0) {
+		why = "does not open as a record (foreign, tampered or another "
+		    "secret's)";
+		goto out;
+	}
+	rd->seq = h.seq;
+	if (record_to_stored(rs->base.cfg, &h, plain, last_seen, now, out,
+	        &why) < 0)
+		goto out;
+	why = NULL;
+out:
+	if (why != NULL)
+		log_warn("session record %s (%s): %s: treated as absent",
+		    rd->key, rs->where, why);
+	wipe(key, sizeof(key));
+	if (plain != NULL)
+		record_plain_free(plain, h.plen);
+	freeReplyObject(rep);
+	return 0;
+}
+
+/* Read ref's record: under the primary name, else under the old one.
+ * rd[0] is the primary name's read, rd[1] the old one's (found 0 and
+ * key "" when not read). */
+static int
+ref_read(struct redis_store *rs, const struct record_ref *ref, time_t now,
+    struct stored *out, struct read rd[2])
+{
+	memset(rd, 0, 2 * sizeof(*rd));
+	if (read_record(rs, ref->keys, ref->id, now, out, &rd[0]) < 0)
+		return STORE_UNAVAILABLE;
+	if (out->state != STORED_ABSENT || ref->old_keys == NULL)
+		return 0;
+	if (read_record(rs, ref->old_keys, ref->id, now, out, &rd[1]) < 0)
+		return STORE_UNAVAILABLE;
+	out->under_old_name = out->state != STORED_ABSENT;
+	return 0;
+}
+
+/* The writes of one script call. */
+struct batch {
+	const char *argv[3 + 3 + 2 + 4 * OPS_MAX];
+	size_t lens[3 + 3 + 2 + 4 * OPS_MAX];
+	int argc;
+	uint8_t *vals[OPS_MAX];         /* values made for SET and SETRANGE */
+	char ttl[OPS_MAX][24];
+	char idx[OPS_MAX][2];
+	int nops;
+	int writes;                     /* anything to WAIT for */
+};
+
+static void
+batch_free(struct batch *b)
+{
+	for (int i = 0; i < b->nops; i++)
+		free(b->vals[i]);
+}
+
+/* A value: last_seen, then (sealed) the version of sess (NULL: a
+ * tombstone) sealed as version seq of id's record under k. */
+static uint8_t *
+value_make(const struct keys *k, const uint8_t *id, const struct session *sess,
+    uint64_t seq, time_t last_seen, size_t *len)
+{
+	size_t vlen = record_version_len(sess);
+	uint8_t *v = malloc(VALUE_PREFIX + vlen);
+
+	if (v == NULL)
+		return NULL;
+	for (int i = 0; i < VALUE_PREFIX; i++)
+		v[i] = (uint8_t)((uint64_t)last_seen >> (56 - 8 * i));
+	if (record_seal(v + VALUE_PREFIX, k, id, sess, seq) < 0) {
+		free(v);
+		return NULL;
+	}
+	*len = VALUE_PREFIX + vlen;
+	return v;
+}
+
+/* Add one op: 'S' set (value, ttl), 'T' touch (last_seen, ttl), 'D'
+ * delete; key is 1 (primary), 2 (old name) or 3 (fresh id). */
+static void
+batch_add(struct batch *b, char op, int key, uint8_t *val, size_t vlen,
+    long long ttl_ms)
+{
+	static const char *const ops[] = { "S", "T", "D" };
+	int i = b->nops++;
+
+	b->vals[i] = val;
+	b->idx[i][0] = (char)('0' + key);
+	b->idx[i][1] = '\0';
+	snprintf(b->ttl[i], sizeof(b->ttl[i]), "%lld", ttl_ms < 1 ? 1 : ttl_ms);
+	b->argv[b->argc] = ops[op == 'S' ? 0 : op == 'T' ? 1 : 2];
+	b->lens[b->argc++] = 1;
+	b->argv[b->argc] = b->idx[i];
+	b->lens[b->argc++] = 1;
+	b->argv[b->argc] = val ? (const char *)val : "";
+	b->lens[b->argc++] = val ? vlen : 0;
+	b->argv[b->argc] = b->ttl[i];
+	b->lens[b->argc++] = strlen(b->ttl[i]);
+	b->writes = 1;
+}
+
+static long long
+ttl_live(const struct config *cfg, const struct session *s, time_t now)
+{
+	return (long long)(record_deadline(cfg, s->permanent, s->created, now) -
+	    now) * 1000;
+}
+
+/* The plan as a batch, in the plan's order. */
+static int
+batch_of_plan(const struct redis_store *rs, const struct record_ref *ref,
+    const struct commit_in *in, const struct commit_plan *p,
+    const struct stored *cur, const struct read rd[2], time_t now,
+    struct batch *b)
+{
+	const struct config *cfg = rs->base.cfg;
+	long long grace = (long long)tombstone_grace(cfg) * 1000;
+	uint8_t *v;
+	size_t vlen = 0;
+
+	if (p->write_new) {
+		if ((v = value_make(ref->keys, in->fresh_id, &p->result, 1, now,
+		        &vlen)) == NULL)
+			return -1;
+		batch_add(b, 'S', 3, v, vlen, ttl_live(cfg, &p->result, now));
+	}
+	if (p->write_same) {
+		if ((v = value_make(ref->keys, ref->id, &p->result, rd[0].seq + 1,
+		        now, &vlen)) == NULL)
+			return -1;
+		batch_add(b, 'S', 1, v, vlen, ttl_live(cfg, &p->result, now));
+	}
+	if (p->tombstone_old) {
+		if ((v = value_make(ref->keys, ref->id, NULL, rd[0].seq + 1, now,
+		        &vlen)) == NULL)
+			return -1;
+		batch_add(b, 'S', 1, v, vlen, grace);
+	}
+	if (p->remove_old)
+		batch_add(b, 'D', 1, NULL, 0, 0);
+	if (p->remove_old_name && ref->old_keys != NULL)
+		batch_add(b, 'D', 2, NULL, 0, 0);
+	if (p->touch) {
+		if ((v = malloc(VALUE_PREFIX)) == NULL)
+			return -1;
+		for (int i = 0; i < VALUE_PREFIX; i++)
+			v[i] = (uint8_t)((uint64_t)now >> (56 - 8 * i));
+		batch_add(b, 'T', cur->under_old_name ? 2 : 1, v, VALUE_PREFIX,
+		    (long long)(record_deadline(cfg, cur->permanent, cur->created,
+		    now) - now) * 1000);
+	}
+	return 0;
+}
+
+/* Run the script on batch b, with the version checks of rd (check: 0
+ * none).  1 done, 0 another writer came first, STORE_UNAVAILABLE. */
+static int
+batch_run(struct redis_store *rs, struct batch *b, const char *keys[3],
+    const struct read rd[2], int check)
+{
+	redisReply *rep;
+	int rc;
+
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (ensure_connected(rs) < 0)
+			return STORE_UNAVAILABLE;
+		b->argv[0] = "EVALSHA";
+		b->lens[0] = 7;
+		b->argv[1] = rs->sha;
+		b->lens[1] = 40;
+		b->argv[2] = "3";
+		b->lens[2] = 1;
+		for (int i = 0; i < 3; i++) {
+			b->argv[3 + i] = keys[i];
+			b->lens[3 + i] = strlen(keys[i]);
+		}
+		for (int i = 0; i < 2; i++) {
+			int on = check && rd[i].read;
+			b->argv[6 + i] = on ? rd[i].check : "*";
+			b->lens[6 + i] = on ? rd[i].check_len : 1;
+		}
+		errno = 0;
+		rep = redisCommandArgv(rs->c, b->argc, b->argv, b->lens);
+		if (rep == NULL && stale(rs->c, errno) && attempt == 0) {
+			if (reconnect_now(rs) < 0)
+				return STORE_UNAVAILABLE;
+			continue;
+		}
+		if (rep == NULL) {
+			go_down(rs, "%s: %s", rs->where, io_cause(rs->c, errno));
+			return STORE_UNAVAILABLE;
+		}
+		if (rep->type == REDIS_REPLY_INTEGER) {
+			rc = rep->integer == 1;
+			freeReplyObject(rep);
+			return rc;
+		}
+		if (rep->type == REDIS_REPLY_ERROR &&
+		    strncmp(rep->str, "NOSCRIPT", 8) == 0 && attempt < 2) {
+			/* The script cache was flushed (SCRIPT FLUSH, a restart
+			 * behind a proxy): load it again. */
+			const char *argv[] = { "SCRIPT", "LOAD", commit_script };
+			size_t lens[] = { 6, 4, sizeof(commit_script) - 1 };
+			redisReply *l;
+
+			freeReplyObject(rep);
+			if ((l = command(rs, 3, argv, lens)) == NULL)
+				return STORE_UNAVAILABLE;
+			if (l->type == REDIS_REPLY_STRING && l->len == 40)
+				memcpy(rs->sha, l->str, 41);
+			freeReplyObject(l);
+			continue;
+		}
+		{
+			char why[256];
+
+			snprintf(why, sizeof(why), "%s", rep->type ==
+			    REDIS_REPLY_ERROR ? rep->str : "unexpected reply to EVALSHA");
+			freeReplyObject(rep);
+			if (wrong_server(why)) {
+				go_down(rs, "%s: %s", rs->where, why);
+			} else {
+				snprintf(rs->cause, sizeof(rs->cause), "%s: %s", rs->where,
+				    why);
+				log_error("session store: %s", rs->cause);
+			}
+			return STORE_UNAVAILABLE;
+		}
+	}
+	return STORE_UNAVAILABLE;
+}
+
+/* With [redis] wait_replicas: 0 when that many replicas have the
+ * writes so far, else STORE_UNAVAILABLE (logged). */
+static int
+replicas_wait(struct redis_store *rs)
+{
+	const struct config *cfg = rs->base.cfg;
+	long wait_ms = cfg->redis_timeout * 1000 - 250;
+	char n[16], ms[24];
+	const char *argv[] = { "WAIT", n, ms };
+	size_t lens[3] = { 4, 0, 0 };
+	redisReply *rep;
+	long long got;
+
+	if (cfg->redis_wait_replicas == 0)
+		return 0;
+	/* (Less than the socket timeout, so that WAIT answers first.) */
+	lens[1] = (size_t)snprintf(n, sizeof(n), "%d", cfg->redis_wait_replicas);
+	lens[2] = (size_t)snprintf(ms, sizeof(ms), "%ld",
+	    wait_ms < 100 ? 100 : wait_ms);
+	if ((rep = command(rs, 3, argv, lens)) == NULL)
+		return STORE_UNAVAILABLE;
+	got = rep->type == REDIS_REPLY_INTEGER ? rep->integer : -1;
+	freeReplyObject(rep);
+	if (got >= cfg->redis_wait_replicas)
+		return 0;
+	snprintf(rs->cause, sizeof(rs->cause), "%s: WAIT: %lld of the %d "
+	    "replicas of [redis] wait_replicas acknowledged the write in time",
+	    rs->where, got < 0 ? 0 : got, cfg->redis_wait_replicas);
+	log_error("session store: %s", rs->cause);
+	return STORE_UNAVAILABLE;
+}
+
+static void
+retry_pause(int attempt)
+{
+	long cap = 500L << (attempt < 10 ? attempt : 10);
+	uint32_t r;
+
+	if (cap > RETRY_WAIT_MAX_US)
+		cap = RETRY_WAIT_MAX_US;
+	random_fill(&r, sizeof(r));
+	usleep((useconds_t)(r % (uint32_t)cap));
+}
+
+static int
+redis_commit(struct store *st, const struct record_ref *ref,
+    const struct commit_in *in, time_t now, struct commit_plan *plan,
+    char *err, size_t errlen)
+{
+	struct redis_store *rs = (struct redis_store *)st;
+	char fresh_key[KEY_MAX];
+	struct read rd[2];
+	struct stored cur;
+	int rc = STORE_UNAVAILABLE;
+
+	key_of(rs, ref->keys, in->fresh_id, fresh_key);
+	for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
+		struct batch b = { .argc = 8 };
+		const char *keys[3];
+		int r;
+
+		memset(&cur, 0, sizeof(cur));
+		session_init(&cur.sess);
+		memset(rd, 0, sizeof(rd));
+		if (in->loaded && ref_read(rs, ref, now, &cur, rd) < 0) {
+			snprintf(err, errlen, "session store unavailable: %s",
+			    rs->cause);
+			return STORE_UNAVAILABLE;
+		}
+		if (commit_plan_make(in, st->cfg, &cur, now, plan, err,
+		        errlen) < 0) {
+			stored_free(&cur);
+			return -1;
+		}
+		if (in->loaded && ref->old_keys != NULL && rd[1].key[0] == '\0')
+			key_of(rs, ref->old_keys, ref->id, rd[1].key);
+		if (batch_of_plan(rs, ref, in, plan, &cur, rd, now, &b) < 0) {
+			snprintf(err, errlen, "out of memory sealing the record");
+			batch_free(&b);
+			commit_plan_free(plan);
+			stored_free(&cur);
+			return -1;
+		}
+		stored_free(&cur);
+		if (b.nops == 0)
+			return 0;
+		keys[0] = rd[0].key[0] ? rd[0].key : fresh_key;
+		keys[1] = rd[1].key[0] ? rd[1].key : keys[0];
+		keys[2] = fresh_key;
+		r = batch_run(rs, &b, keys, rd, in->loaded);
+		batch_free(&b);
+		if (r == 1) {
+			if ((rc = replicas_wait(rs)) == 0)
+				return 0;
+			snprintf(err, errlen, "session store: %s", rs->cause);
+			commit_plan_free(plan);
+			return rc;
+		}
+		commit_plan_free(plan);
+		if (r < 0) {
+			snprintf(err, errlen, "session store unavailable: %s",
+			    rs->cause);
+			return STORE_UNAVAILABLE;
+		}
+		/* Another writer came first: read again, after a random pause
+		 * that grows, so that writers in step fall out of it. */
+		retry_pause(attempt);
+	}
+	snprintf(err, errlen, "session store %s: the record kept changing under "
+	    "%d attempts to commit (too many concurrent writers)", rs->where,
+	    COMMIT_ATTEMPTS);
+	return rc;
+}
+
+static int
+redis_load(struct store *st, const struct record_ref *ref, time_t now,
+    struct stored *out)
+{
+	struct read rd[2];
+
+	return ref_read((struct redis_store *)st, ref, now, out, rd);
+}
+
+static int
+redis_touch(struct store *st, const struct record_ref *ref, time_t now)
+{
+	struct redis_store *rs = (struct redis_store *)st;
+	struct commit_plan p = { .touch = 1 };
+	struct commit_in in = { .loaded = 1 };
+	struct batch b = { .argc = 8 };
+	struct stored cur;
+	struct read rd[2];
+	const char *keys[3];
+	int r;
+
+	if (ref_read(rs, ref, now, &cur, rd) < 0)
+		return STORE_UNAVAILABLE;
+	if (cur.state != STORED_LIVE) {
+		stored_free(&cur);
+		return 0;
+	}
+	if (batch_of_plan(rs, ref, &in, &p, &cur, rd, now, &b) < 0) {
+		batch_free(&b);
+		stored_free(&cur);
+		return -1;
+	}
+	stored_free(&cur);
+	if (rd[1].key[0] == '\0')
+		key_of(rs, ref->keys, ref->id, rd[1].key);
+	keys[0] = rd[0].key;
+	keys[1] = rd[1].key;
+	keys[2] = rd[0].key;
+	/* Another writer first: its write moved the last access too. */
+	r = batch_run(rs, &b, keys, rd, 1);
+	batch_free(&b);
+	return r < 0 ? r : 0;
+}
+
+static int
+redis_destroy(struct store *st, const struct record_ref *ref, time_t now)
+{
+	struct redis_store *rs = (struct redis_store *)st;
+	struct batch b = { .argc = 8 };
+	struct read rd[2];
+	const char *keys[3];
+	uint8_t *v;
+	size_t vlen;
+	int r;
+
+	memset(rd, 0, sizeof(rd));
+	key_of(rs, ref->keys, ref->id, rd[0].key);
+	key_of(rs, ref->old_keys ? ref->old_keys : ref->keys, ref->id, rd[1].key);
+	if ((v = value_make(ref->keys, ref->id, NULL, 1, now, &vlen)) == NULL)
+		return -1;
+	batch_add(&b, 'S', 1, v, vlen, (long long)tombstone_grace(st->cfg) * 1000);
+	if (ref->old_keys != NULL)
+		batch_add(&b, 'D', 2, NULL, 0, 0);
+	keys[0] = rd[0].key;
+	keys[1] = rd[1].key;
+	keys[2] = rd[0].key;
+	r = batch_run(rs, &b, keys, rd, 0);
+	batch_free(&b);
+	if (r == 1)
+		r = replicas_wait(rs);
+	return r < 0 ? r : 0;
+}
+
+static long
+redis_gc(struct store *st, time_t now)
+{
+	(void)st;
+	(void)now;
+	return 0;       /* every record carries its TTL */
+}
+
+/* [redis] password_file, read as secret.c reads a secret: a symlink, a
+ * non-regular file, one that group or others may access are refused.
+ * The password is the file less one final newline. */
+static int
+password_read(const char *path, char **out, char *err, size_t errlen)
+{
+	char buf[MAX_REDIS_PASSWORD + 3];
+	struct stat st;
+	ssize_t n;
+	size_t len = 0;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		snprintf(err, errlen, "[redis] password_file: %s: %s%s", path,
+		    strerror(errno), errno == ELOOP ? " (symlinks are refused)" : "");
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "[redis] password_file: %s: not a regular "
+		    "file", path);
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		snprintf(err, errlen, "[redis] password_file: %s: group or others "
+		    "may access it (mode %04o); chmod 600 it", path,
+		    (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if (st.st_size > MAX_REDIS_PASSWORD + 2) {     /* (+ "\r\n") */
+		snprintf(err, errlen, "[redis] password_file: %s: longer than "
+		    XSTR(MAX_REDIS_PASSWORD) " bytes", path);
+		goto out;
+	}
+	while (len < sizeof(buf) - 1 &&
+	    ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0 ||
+	    (n < 0 && errno == EINTR)))
+		if (n > 0)
+			len += (size_t)n;
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	buf[len] = '\0';
+	if (len == 0 || len > MAX_REDIS_PASSWORD || strlen(buf) != len) {
+		snprintf(err, errlen, "[redis] password_file: %s: %s", path,
+		    len == 0 ? "empty" : len > MAX_REDIS_PASSWORD ? "longer than "
+		    XSTR(MAX_REDIS_PASSWORD) " bytes" : "holds a NUL byte");
+		goto out;
+	}
+	if ((*out = strdup(buf)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	wipe(buf, sizeof(buf));
+	close(fd);
+	return rc;
+}
+
+static void
+redis_check(const struct config *cfg, config_report_fn *report, void *ctx)
+{
+	char host[256], msg[400];
+	int port;
+
+	if (cfg->nredis_sentinels > 0 && cfg->redis_address)
+		report(ctx, "redis", "address", "set address or sentinels, not "
+		    "both (with sentinels, they name the master)");
+	else if (cfg->nredis_sentinels == 0 && !cfg->redis_address)
+		report(ctx, "redis", "address", "the Redis store needs an address "
+		    "(unix:/path or tcp:host:port) or sentinels");
+	else if (cfg->redis_address && parse_address(cfg->redis_address, host,
+	    sizeof(host), &port) < 0) {
+		snprintf(msg, sizeof(msg), "'%.256s' is not unix:/absolute/path or "
+		    "tcp:host:port", cfg->redis_address);
+		report(ctx, "redis", "address", msg);
+	}
+	for (int i = 0; i < cfg->nredis_sentinels; i++)
+		if (split_host_port(cfg->redis_sentinels[i], host, sizeof(host),
+		        &port) < 0) {
+			snprintf(msg, sizeof(msg), "'%.256s' is not host:port",
+			    cfg->redis_sentinels[i]);
+			report(ctx, "redis", "sentinels", msg);
+		}
+	if (cfg->nredis_sentinels > 0 && !cfg->redis_master_name)
+		report(ctx, "redis", "master_name", "sentinels need the name of "
+		    "the master they watch");
+	if (cfg->nredis_sentinels == 0 && cfg->redis_master_name)
+		report(ctx, "redis", "master_name", "only means something with "
+		    "sentinels");
+	if (cfg->redis_username && !cfg->redis_password_file)
+		report(ctx, "redis", "username", "needs password_file");
+	if (cfg->redis_password_file && cfg->redis_password_file[0] != '/')
+		report(ctx, "redis", "password_file", "must be an absolute path");
+	if (cfg->redis_prefix && (strlen(cfg->redis_prefix) > MAX_REDIS_PREFIX ||
+	    strcspn(cfg->redis_prefix, " \t\r\n") != strlen(cfg->redis_prefix))) {
+		snprintf(msg, sizeof(msg), "at most %d bytes, no white space",
+		    MAX_REDIS_PREFIX);
+		report(ctx, "redis", "prefix", msg);
+	}
+	if (cfg->redis_connect_timeout < 1)
+		report(ctx, "redis", "connect_timeout", "must be at least 1s");
+	if (cfg->redis_timeout < 1)
+		report(ctx, "redis", "timeout", "must be at least 1s");
+}
+
+static void
+redis_close(struct store *st)
+{
+	struct redis_store *rs = (struct redis_store *)st;
+
+	if (rs == NULL)
+		return;
+	if (rs->c != NULL)
+		redisFree(rs->c);
+	if (rs->password != NULL) {
+		wipe(rs->password, strlen(rs->password));
+		free(rs->password);
+	}
+	free(rs);
+}
+
+/* Open: read the password and try the server once.  A server down now
+ * is no error: sessionwrap starts, and session requests get 503 until
+ * it is up (logged once here). */
+static int
+redis_open(struct store **out, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct redis_store *rs = calloc(1, sizeof(*rs));
+
+	if (rs == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rs->base.ops = &store_redis_ops;
+	rs->base.cfg = cfg;
+	rs->base.cookie_max = COOKIE_VALUE_LEN;     /* the sealed id */
+	if (cfg->redis_password_file != NULL &&
+	    password_read(cfg->redis_password_file, &rs->password, err,
+	    errlen) < 0) {
+		redis_close(&rs->base);
+		return -1;
+	}
+	if (!cfg->redis_address && cfg->nredis_sentinels == 0) {
+		snprintf(err, errlen, "[redis] address: the Redis store needs an "
+		    "address or sentinels");
+		redis_close(&rs->base);
+		return -1;
+	}
+	ensure_connected(rs);
+	*out = &rs->base;
+	return 0;
+}
+
+const struct store_ops store_redis_ops = {
+	.name = "redis",
+	.check = redis_check,
+	.open = redis_open,
+	.load = redis_load,
+	.commit = redis_commit,
+	.cookie_load = store_id_cookie_load,
+	.cookie_value = store_id_cookie_value,
+	.touch = redis_touch,
+	.destroy = redis_destroy,
+	.gc = redis_gc,
+	.close = redis_close,
+};
+
+#endif
