@@ -144,153 +144,241 @@ take_body(struct pump_io *io, char *buf, size_t size, int discard, size_t *blen)
 	return 0;
 }
 
+/* The pump's state between two turns of its loop. */
+struct pump {
+	struct child *c;
+	struct pump_io *io;
+	enum pump_result res;           /* how it ends */
+	char body[PUMP_CHUNK];          /* body bytes on their way in */
+	size_t bstart, blen;
+	int discard;    /* the child closed stdin: drain the body to nowhere */
+	int body_eof;   /* the transport reported the end of the body */
+	struct pollfd pfd[4];
+	int n, i_body, i_in, i_out, i_err;
+};
+
+/* What is due before waiting: held bytes out once the body is in, the
+ * end, body bytes the transport holds already.  0 to wait, 1 to turn
+ * again, -1 to end (p->res says how). */
+static int
+pump_before_wait(struct pump *p, long long now, long long deadline_ms,
+    long long *held)
+{
+	struct pump_io *io = p->io;
+	struct child *c = p->c;
+
+	/* Held bytes go out as soon as the body is in.  Until then the body
+	 * keeps flowing, to nowhere once the child is gone: a web server
+	 * may send all of it before it reads a byte of the answer (Apache
+	 * mod_fcgid and mod_cgi do). */
+	if (*held > 0 && io->body_left <= 0) {
+		if (io->send_held(io->body_ctx) < 0) {
+			p->res = PUMP_STOPPED;
+			return -1;
+		}
+		*held = 0;
+	}
+	if (c->out_fd < 0 && c->err_fd < 0 && io->body_left <= 0)
+		return -1;
+	if (now >= deadline_ms) {
+		/* The child is done; only the body's rest did not come in
+		 * time: that is no fault of the child. */
+		if (c->out_fd >= 0 || c->err_fd >= 0)
+			p->res = PUMP_TIMEOUT;
+		return -1;
+	}
+	/* Body bytes buffered by the transport first: poll cannot see them. */
+	if (io->body_left > 0 && p->blen == 0 &&
+	    io->body_buffered(io->body_ctx) > 0) {
+		if (take_body(io, p->body, sizeof(p->body), p->discard,
+		        &p->blen) < 0) {
+			p->res = PUMP_ERROR;
+			return -1;
+		}
+		p->bstart = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* Which fds this turn waits on: the body (once it is in: the end of the
+ * stream, an abort), the child's stdin while body bytes wait for it, its
+ * stdout unless the held answer is at its limit, its stderr. */
+static void
+pump_fds(struct pump *p, long long held)
+{
+	struct pump_io *io = p->io;
+	struct child *c = p->c;
+
+	p->n = 0;
+	p->i_body = p->i_in = p->i_out = p->i_err = -1;
+	if (io->body_left > 0 && p->blen == 0 && io->body_fd >= 0) {
+		p->i_body = p->n;
+		p->pfd[p->n++] = (struct pollfd){ io->body_fd, POLLIN, 0 };
+	} else if (io->body_left <= 0 && io->watch_abort && io->body_fd >= 0) {
+		p->i_body = p->n;
+		p->pfd[p->n++] = (struct pollfd){ io->body_fd,
+		    POLLIN | POLLRDHUP, 0 };
+	}
+	if (p->blen > 0 && c->in_fd >= 0) {
+		p->i_in = p->n;
+		p->pfd[p->n++] = (struct pollfd){ c->in_fd, POLLOUT, 0 };
+	}
+	if (c->out_fd >= 0 && held < io->max_held) {
+		p->i_out = p->n;
+		p->pfd[p->n++] = (struct pollfd){ c->out_fd, POLLIN, 0 };
+	}
+	if (c->err_fd >= 0) {
+		p->i_err = p->n;
+		p->pfd[p->n++] = (struct pollfd){ c->err_fd, POLLIN, 0 };
+	}
+}
+
+/* Wait for the fds, at most wait ms.  Buffered answer bytes go out when
+ * the child has been quiet for PUSH_AFTER_MS: a program that writes a
+ * line at a time is streamed, one that is about to end sends all in one
+ * go.  poll's result (errno set on -1), or -2 when the web server is
+ * gone. */
+static int
+pump_wait(struct pump *p, long long wait)
+{
+	struct pump_io *io = p->io;
+	int rc = 0;
+
+	if (io->unflushed != NULL && io->unflushed(io->body_ctx) &&
+	    (rc = poll(p->pfd, (nfds_t)p->n, wait < PUSH_AFTER_MS ? (int)wait :
+	    PUSH_AFTER_MS)) == 0 && io->push(io->body_ctx) < 0)
+		return -2;
+	if (rc == 0)
+		rc = poll(p->pfd, (nfds_t)p->n, wait > 60000 ? 60000 : (int)wait);
+	return rc;
+}
+
+/* The body's fd is readable: body bytes, or after the body the end of
+ * the stream or an abort.  0, or -1 to end (p->res says how). */
+static int
+pump_body_in(struct pump *p)
+{
+	struct pump_io *io = p->io;
+	long got;
+
+	if (io->body_left > 0) {
+		if (take_body(io, p->body, sizeof(p->body), p->discard,
+		        &p->blen) < 0) {
+			p->res = PUMP_ERROR;
+			return -1;
+		}
+		p->bstart = 0;
+	} else if (!p->body_eof) {
+		/* Whatever follows the body: normally the end marker of the
+		 * stream (FastCGI's empty stdin record); bytes past
+		 * CONTENT_LENGTH are dropped. */
+		if ((got = io->body_read(io->body_ctx, p->body, 1)) < 0) {
+			p->res = PUMP_ABORTED;
+			return -1;
+		}
+		p->body_eof = got == 0;
+	} else if (peer_gave_up(io->body_fd)) {
+		p->res = PUMP_ABORTED;
+		return -1;
+	}
+	return 0;
+}
+
+/* The child's stdin takes bytes. */
+static void
+pump_child_in(struct pump *p)
+{
+	ssize_t w = write(p->c->in_fd, p->body + p->bstart, p->blen);
+
+	if (w > 0) {
+		p->bstart += (size_t)w;
+		p->blen -= (size_t)w;
+	} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+		/* EPIPE: the child wants no more input.  That is its right;
+		 * keep reading what it says. */
+		close_fd(&p->c->in_fd);
+		p->discard = 1;
+		p->blen = 0;
+	}
+}
+
+/* The child's stdout (or, with err, its stderr) has bytes or ended.  0,
+ * or -1 when the answer cannot go on (p->res set). */
+static int
+pump_child_out(struct pump *p, int err)
+{
+	char buf[PUMP_CHUNK];
+	int *fd = err ? &p->c->err_fd : &p->c->out_fd;
+	ssize_t r = read(*fd, buf, sizeof(buf));
+
+	if (r > 0) {
+		if (err) {
+			p->io->on_stderr(p->io->ctx, buf, (size_t)r);
+		} else if (p->io->on_stdout(p->io->ctx, buf, (size_t)r) < 0) {
+			p->res = PUMP_STOPPED;
+			return -1;
+		}
+	} else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+		close_fd(fd);
+	}
+	return 0;
+}
+
+/* What poll found ready, in order: body in, child's stdin, its stdout,
+ * its stderr.  0, or -1 to end (p->res says how). */
+static int
+pump_ready(struct pump *p)
+{
+	struct child *c = p->c;
+
+	if (p->i_body >= 0 && p->pfd[p->i_body].revents && pump_body_in(p) < 0)
+		return -1;
+	if (p->i_in >= 0 && p->pfd[p->i_in].revents)
+		pump_child_in(p);
+	if (c->in_fd >= 0 && p->io->body_left <= 0 && p->blen == 0)
+		close_fd(&c->in_fd);
+	if (p->i_out >= 0 && p->pfd[p->i_out].revents && pump_child_out(p, 0) < 0)
+		return -1;
+	if (p->i_err >= 0 && p->pfd[p->i_err].revents)
+		pump_child_out(p, 1);
+	return 0;
+}
+
 enum pump_result
 child_pump(struct child *c, struct pump_io *io, long long deadline_ms)
 {
-	char body[PUMP_CHUNK], buf[PUMP_CHUNK];
-	size_t bstart = 0, blen = 0;
-	int discard = 0;   /* the child closed stdin: drain the body to nowhere */
-	int body_eof = 0;  /* the transport reported the end of the body */
-	enum pump_result res = PUMP_DONE;
+	struct pump p = { .c = c, .io = io, .res = PUMP_DONE };
 
 	if (io->body_left <= 0)
 		close_fd(&c->in_fd);
 	for (;;) {
-		struct pollfd pfd[4];
-		int n = 0, i_body = -1, i_in = -1, i_out = -1, i_err = -1;
 		long long now = monotonic_ms();
 		long long held = io->held(io->body_ctx);
-		int want_body;
+		int rc = pump_before_wait(&p, now, deadline_ms, &held);
 
-		/* Held bytes go out as soon as the body is in.  Until then
-		 * the body keeps flowing, to nowhere once the child is gone:
-		 * a web server may send all of it before it reads a byte of
-		 * the answer (Apache mod_fcgid and mod_cgi do). */
-		if (held > 0 && io->body_left <= 0) {
-			if (io->send_held(io->body_ctx) < 0) {
-				res = PUMP_STOPPED;
-				break;
-			}
-			held = 0;
-		}
-		if (c->out_fd < 0 && c->err_fd < 0 && io->body_left <= 0)
+		if (rc < 0)
 			break;
-		if (now >= deadline_ms) {
-			/* The child is done; only the body's rest did not
-			 * come in time: that is no fault of the child. */
-			if (c->out_fd >= 0 || c->err_fd >= 0)
-				res = PUMP_TIMEOUT;
-			break;
-		}
-		/* Pull body bytes already buffered by the transport first: poll
-		 * cannot see them. */
-		want_body = io->body_left > 0 && blen == 0;
-		if (want_body && io->body_buffered(io->body_ctx) > 0) {
-			if (take_body(io, body, sizeof(body), discard, &blen) < 0) {
-				res = PUMP_ERROR;
-				break;
-			}
-			bstart = 0;
+		if (rc > 0)
 			continue;
-		}
-		if (want_body && io->body_fd >= 0) {
-			i_body = n;
-			pfd[n++] = (struct pollfd){ io->body_fd, POLLIN, 0 };
-		} else if (io->body_left <= 0 && io->watch_abort && io->body_fd >= 0) {
-			i_body = n;
-			pfd[n++] = (struct pollfd){ io->body_fd, POLLIN | POLLRDHUP, 0 };
-		}
-		if (blen > 0 && c->in_fd >= 0) {
-			i_in = n;
-			pfd[n++] = (struct pollfd){ c->in_fd, POLLOUT, 0 };
-		}
-		if (c->out_fd >= 0 && held < io->max_held) {
-			i_out = n;
-			pfd[n++] = (struct pollfd){ c->out_fd, POLLIN, 0 };
-		}
-		if (c->err_fd >= 0) {
-			i_err = n;
-			pfd[n++] = (struct pollfd){ c->err_fd, POLLIN, 0 };
-		}
-		long long wait = deadline_ms - now;
-		int rc = 0;
-		/* Buffered answer bytes go out when the child has been quiet
-		 * for PUSH_AFTER_MS: a program that writes a line at a time is
-		 * streamed, one that is about to end sends all in one go. */
-		if (io->unflushed != NULL && io->unflushed(io->body_ctx) &&
-		    (rc = poll(pfd, (nfds_t)n, wait < PUSH_AFTER_MS ? (int)wait :
-		    PUSH_AFTER_MS)) == 0 && io->push(io->body_ctx) < 0) {
-			res = PUMP_STOPPED;    /* the web server is gone */
+		pump_fds(&p, held);
+		if ((rc = pump_wait(&p, deadline_ms - now)) == -2) {
+			p.res = PUMP_STOPPED;      /* the web server is gone */
 			break;
 		}
-		if (rc == 0)
-			rc = poll(pfd, (nfds_t)n, wait > 60000 ? 60000 : (int)wait);
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
-			res = PUMP_ERROR;
+			p.res = PUMP_ERROR;
 			break;
 		}
-		if (i_body >= 0 && pfd[i_body].revents) {
-			if (io->body_left > 0) {
-				if (take_body(io, body, sizeof(body), discard, &blen) < 0) {
-					res = PUMP_ERROR;
-					break;
-				}
-				bstart = 0;
-			} else if (!body_eof) {
-				/* Whatever follows the body: normally the end
-				 * marker of the stream (FastCGI's empty stdin
-				 * record); bytes past CONTENT_LENGTH are dropped. */
-				long got = io->body_read(io->body_ctx, body, 1);
-				if (got < 0) {
-					res = PUMP_ABORTED;
-					break;
-				}
-				body_eof = got == 0;
-			} else if (peer_gave_up(io->body_fd)) {
-				res = PUMP_ABORTED;
-				break;
-			}
-		}
-		if (i_in >= 0 && pfd[i_in].revents) {
-			ssize_t w = write(c->in_fd, body + bstart, blen);
-			if (w > 0) {
-				bstart += (size_t)w;
-				blen -= (size_t)w;
-			} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
-				/* EPIPE: the child wants no more input.  That is
-				 * its right; keep reading what it says. */
-				close_fd(&c->in_fd);
-				discard = 1;
-				blen = 0;
-			}
-		}
-		if (c->in_fd >= 0 && io->body_left <= 0 && blen == 0)
-			close_fd(&c->in_fd);
-		if (i_out >= 0 && pfd[i_out].revents) {
-			ssize_t r = read(c->out_fd, buf, sizeof(buf));
-			if (r > 0) {
-				if (io->on_stdout(io->ctx, buf, (size_t)r) < 0) {
-					res = PUMP_STOPPED;
-					break;
-				}
-			} else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-				close_fd(&c->out_fd);
-			}
-		}
-		if (i_err >= 0 && pfd[i_err].revents) {
-			ssize_t r = read(c->err_fd, buf, sizeof(buf));
-			if (r > 0)
-				io->on_stderr(io->ctx, buf, (size_t)r);
-			else if (r == 0 || (errno != EAGAIN && errno != EINTR))
-				close_fd(&c->err_fd);
-		}
+		if (pump_ready(&p) < 0)
+			break;
 	}
 	close_fd(&c->in_fd);
-	if (res != PUMP_DONE)
+	if (p.res != PUMP_DONE)
 		child_kill(c);
-	return res;
+	return p.res;
 }
 
 int
