@@ -172,13 +172,21 @@ worker_pids() { pgrep -P "$1" | tr '\n' ' '; }
 # --- sessions ---------------------------------------------------------------
 # hq "Header: value" -> the h= query parameter sess.cgi turns into a header
 hq() { python3 -c 'import sys,urllib.parse; print("h=" + urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+# The session store the tests run on: file (the default), or with
+# SW_STORE=cookie the cookie store (no server state: a test that needs
+# some asserts the documented behaviour instead when SW_STORE=cookie).
+SW_STORE=${SW_STORE:-file}
 # write_session_config FILE [extra [session]/[cookie] lines on stdin]
 write_session_config() {
 	[ -f "$T/secret" ] || "$SW" --keygen "$T/secret" >/dev/null
 	{
 		printf '[server]\nworkers = %s\nlog_level = %s\n' "${WORKERS:-2}" "${LOG_LEVEL:-info}"
 		printf '[handler]\nroot = %s/cgi\ntimeout = %s\n' "$T" "${TIMEOUT:-10s}"
-		printf '[session]\nsecret_file = %s/secret\ndir = %s\n' "$T" "${STORE:-$T/store}"
+		if [ "$SW_STORE" = cookie ]; then
+			printf '[session]\nsecret_file = %s/secret\nstore = cookie\n' "$T"
+		else
+			printf '[session]\nsecret_file = %s/secret\ndir = %s\n' "$T" "${STORE:-$T/store}"
+		fi
 		cat
 	} >"$1"
 }
