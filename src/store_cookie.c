@@ -246,10 +246,15 @@ cookie_commit(struct store *st, const struct record_ref *ref,
 		stored_free(&cur);
 		return -1;
 	}
-	if (plan->touch) {
-		/* The last access lives in the cookie: a touch seals it anew. */
+	if (plan->alive && !plan->write_new && !plan->write_same) {
+		/* The session as it is goes into the plan all the same:
+		 * sessions.c may send the cookie again (a permanent session's
+		 * refresh), and only the whole session can make it. */
 		plan->result = cur.sess;
 		session_init(&cur.sess);
+	}
+	if (plan->touch) {
+		/* The last access lives in the cookie: a touch seals it anew. */
 		plan->touch = 0;
 		plan->write_same = 1;
 	}

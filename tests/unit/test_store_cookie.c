@@ -186,6 +186,43 @@ refused(struct store *st, const struct keyset *keys, const char *value,
 	stored_free(&s);
 }
 
+/* A commit that writes nothing (no change, no touch due) still lets the
+ * caller send the cookie again, as sessions.c does for a permanent
+ * session on each request: that cookie holds the whole session. */
+static void
+test_refresh_without_change(void **state)
+{
+	struct store *st = open_store();
+	char v[MAX_COOKIE_STORE_VALUE + 1], v2[MAX_COOKIE_STORE_VALUE + 1];
+	char err[200];
+	struct record_ref ref = { .keys = &ks->primary };
+	struct stored base, s;
+	struct changelog l;
+	struct commit_plan p;
+	struct commit_in in = { .loaded = 1, .log = &l, .max_size = 65536,
+	    .base = &base };
+
+	(void)state;
+	new_session(st, "user", "alice", T0, v);
+	assert_int_equal(load(st, ks, v, T0 + 1, &base, &ref), 0);
+	changelog_init(&l);
+	assert_int_equal(st->ops->commit(st, &ref, &in, T0 + 1, &p, err,
+	    sizeof(err)), 0);
+	assert_true(p.alive);
+	assert_false(p.resign || p.write_same || p.id_changed);
+	assert_true(st->ops->cookie_value(st, &ks->primary, ref.id, &p, v2,
+	    sizeof(v2), err, sizeof(err)) > 0);
+	commit_plan_free(&p);
+	assert_int_equal(load(st, ks, v2, T0 + 2, &s, NULL), 0);
+	assert_int_equal(s.state, STORED_LIVE);
+	assert_value(&s.sess, "user", "alice");
+	assert_int_equal(s.last_seen, T0);
+	stored_free(&s);
+	stored_free(&base);
+	changelog_free(&l);
+	st->ops->close(st);
+}
+
 static void
 test_refused(void **state)
 {
@@ -366,6 +403,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_refresh_without_change),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_cookie_max),
 		cmocka_unit_test(test_rotation),
