@@ -87,3 +87,22 @@ wait $cpid
 b=$(sreq "$T/slowjar" sess.cgi)
 expect_match "the slower request's cookie holds its own change" '^SESSION_slow=1$' "$b"
 expect_nomatch "... but not the overlapping request's (lost, as documented)" '^SESSION_fast=' "$b"
+
+# --- nginx: a cookie near cookie_max passes with fastcgi_buffer_size 8k --------
+# (As etc/nginx/sessionwrap.conf sets it; nginx's default of 4k answers
+# 502 "upstream sent too big header" for such a cookie.)
+cat >"$T/snip.conf" <<EOF2
+location / {
+	include $T/nginx/fastcgi_params;
+	fastcgi_param SCRIPT_FILENAME $T/cgi\$fastcgi_script_name;
+	fastcgi_pass unix:$T/sw.sock;
+	fastcgi_buffer_size 8k;
+}
+EOF2
+nginx_conf "$T/snip.conf"
+chmod 755 "$T"; chmod 666 "$T/sw.sock"     # (nginx's workers are www-data)
+start_nginx || notok "nginx started"
+curl -s -o /dev/null -D "$T/h" -c "$T/ngjar" "http://127.0.0.1:$PORT/bigset.cgi?name=big1&n=2850"
+answered "nginx: a change that makes a cookie near 4000 chars" 200
+len=$(val "$T/ngjar" | tr -d '\n' | wc -c)
+check "nginx: ... its cookie arrives whole ($len chars)" [ "$len" -gt 3850 -a "$len" -le 4000 ]
