@@ -12,6 +12,9 @@
  *      EXPIRED_PCT of them written with a clock two hours back, so that
  *      the idle timeout has expired them), then step 1 again over
  *      sessions picked at random from every live one;
+ *   0. first, the cookie store (no disk): open the session from the
+ *      cookie, commit one key changed, seal the new cookie, for the same
+ *      1 KiB session;
  *   3. garbage collection over the filled store: `sessionwrap --gc -f`
  *      (if -s names the binary; it removes the expired share), then the
  *      store's gc op again in-process (a scan that finds nothing).
@@ -218,6 +221,81 @@ measure(const char *title, uint8_t (*ids)[SESSION_ID_LEN], size_t nids,
 	free(tt);
 }
 
+/* The cookie store: OPS requests of one 1 KiB session, each opening the
+ * cookie the one before sealed, changing one key and sealing anew. */
+static void
+cookie_measure(size_t ops)
+{
+	static char value[VALUE_LEN];
+	double *tl = malloc(ops * sizeof(double));
+	double *tc = malloc(ops * sizeof(double));
+	double *tt = malloc(ops * sizeof(double));
+	struct keyset *ks = keyset_new();
+	struct store *cs;
+	struct commit_plan plan;
+	struct changelog log;
+	struct commit_in in = { .max_size = cfg.max_size };
+	char err[256], cookie[MAX_COOKIE_STORE_VALUE + 1], count[32];
+	time_t t = time(NULL);
+
+	if (tl == NULL || tc == NULL || tt == NULL || ks == NULL)
+		die("out of memory");
+	ks->primary = keys;
+	memset(value, 'v', sizeof(value));
+	if (store_cookie_ops.open(&cs, &cfg, err, sizeof(err)) < 0)
+		die(err);
+	cookie[0] = '\0';
+	for (size_t i = 0; i <= ops; i++) {
+		struct record_ref ref = { .keys = &ks->primary };
+		struct stored base;
+		double t0 = now_us(), t1;
+
+		memset(&base, 0, sizeof(base));
+		session_init(&base.sess);
+		if (i > 0 && cs->ops->cookie_load(cs, ks, cookie, strlen(cookie),
+		        t, &ref, &base) != 0)
+			die("the cookie store refused its own cookie");
+		t1 = now_us();
+		changelog_init(&log);
+		snprintf(count, sizeof(count), "%zu", i);
+		if ((i == 0 && changelog_add(&log, CHANGE_SET, "data", 4, value,
+		        sizeof(value), 0) < 0) ||
+		    changelog_add(&log, CHANGE_SET, "count", 5, count,
+		        strlen(count), 0) < 0)
+			die("out of memory");
+		in.log = &log;
+		in.loaded = i > 0;
+		in.base = &base;
+		session_id_generate(in.fresh_id);
+		if (cs->ops->commit(cs, &ref, &in, t, &plan, err, sizeof(err)) < 0 ||
+		    cs->ops->cookie_value(cs, &keys, plan.id_changed ? in.fresh_id :
+		        ref.id, &plan, cookie, sizeof(cookie), err, sizeof(err)) < 0)
+			die(err);
+		if (i > 0) {
+			tl[i - 1] = t1 - t0;
+			tc[i - 1] = now_us() - t1;
+			tt[i - 1] = tl[i - 1] + tc[i - 1];
+		}
+		commit_plan_free(&plan);
+		changelog_free(&log);
+		stored_free(&base);
+	}
+	printf("cookie store (cookie of %zu chars): %zu ops\n", strlen(cookie),
+	    ops);
+	printf("  %-36s %9s %9s %9s %9s\n", "us per op", "median", "p90", "p99",
+	    "max");
+	report("load + commit", tt, ops);
+	report("  load (open the cookie)", tl, ops);
+	report("  commit (merge, seal the cookie)", tc, ops);
+	printf("\n");
+	fflush(stdout);
+	cs->ops->close(cs);
+	keyset_free(ks);
+	free(tl);
+	free(tc);
+	free(tt);
+}
+
 /* What one durable write costs on this disk, with no store around it:
  * SMALL files of two slots each, as the store has them, and one slot's
  * bytes rewritten in place in a file picked at random, each write flushed. */
@@ -327,6 +405,7 @@ main(int argc, char **argv)
 	if (keys_derive(&keys, secret, (size_t)slen) < 0)
 		die("key derivation failed");
 	config_defaults(&cfg);
+	cookie_measure(ops);
 	snprintf(path, sizeof(path), "%s/store", base);
 	cfg.dir = strdup(path);
 	cfg.fsync = 0;

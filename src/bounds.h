@@ -52,6 +52,10 @@
  * flags): a [cookie] section that makes it longer is refused at start.
  * The value is as long as the store backend makes it. */
 #define MAX_SET_COOKIE_ATTRS 959
+/* The cookie store's value ([session] cookie_max): browsers keep a cookie
+ * of at most 4096 bytes, name (64 at most) and '=' included. */
+#define MAX_COOKIE_STORE_VALUE 4000
+#define MIN_COOKIE_STORE_VALUE 256   /* an empty session takes ~150 */
 
 /* The reason phrase of a child's Status header: passed on cut to this
  * many bytes (at a UTF-8 character's start), with a log line.  Web servers

@@ -36,6 +36,7 @@ config_defaults(struct config *cfg)
 	cfg->tombstone_grace = 0;            /* 0 = derived: 2 x timeout + 60s */
 	cfg->refresh_each_request = 1;
 	cfg->max_size = DEFAULT_SESSION_SIZE;
+	cfg->cookie_max = MAX_COOKIE_STORE_VALUE;
 	cfg->login_key = strdup("user");
 	cfg->fsync = 1;
 	cfg->redis_prefix = strdup("sessionwrap:");
@@ -206,6 +207,8 @@ static const struct keydef keys[] = {
 	{ "session", "tombstone_grace", K_DURATION, F(tombstone_grace), 0, 0 },
 	{ "session", "refresh_each_request", K_BOOL, F(refresh_each_request), 0, 0 },
 	{ "session", "max_size", K_SIZE, F(max_size), 0, 0 },
+	{ "session", "cookie_max", K_INT, F(cookie_max), 0,
+	    MAX_COOKIE_STORE_VALUE },
 	{ "session", "login_key", K_STR, F(login_key), 0, 0 },
 	{ "session", "compat_mod_session", K_BOOL, F(compat_mod_session), 0, 0 },
 	{ "session", "fsync", K_BOOL, F(fsync), 0, 0 },
@@ -553,6 +556,7 @@ config_load(struct config *cfg, const char *file, config_check_fn *more,
 	/* Walk every entry: a section (no value), or "section:key" with a
 	 * value.  A section name may itself hold ':' ("[session:sub]"), so
 	 * a key belongs to the longest section that prefixes it. */
+	cfg->absolute_timeout = -1;          /* not given: derived below */
 	for (int i = 0; i < d->size; i++) {
 		const char *name = d->key[i];
 		const struct keydef *k;
@@ -586,6 +590,11 @@ config_load(struct config *cfg, const char *file, config_check_fn *more,
 		set_value(cfg, &e, k, d->val[i]);
 	}
 	iniparser_freedict(d);
+	/* A cookie store cannot revoke a copied cookie: it ends at the
+	 * latest one day after login, unless the file says otherwise. */
+	if (cfg->absolute_timeout < 0)
+		cfg->absolute_timeout = cfg->store &&
+		    strcmp(cfg->store, "cookie") == 0 ? 86400 : 0;
 	check_whole(cfg, &e);
 	if (more)
 		more(cfg, report_problem, &e);

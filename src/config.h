@@ -43,6 +43,7 @@ struct config {
 	long idle_timeout, lifetime, absolute_timeout, touch_interval;
 	long tombstone_grace;
 	int refresh_each_request;
+	int cookie_max;             /* cookie store: longest cookie value */
 	long long max_size;         /* bytes, validated 1k..MAX_SESSION_SIZE_LIMIT */
 	char *login_key;
 	int compat_mod_session;

@@ -7,6 +7,8 @@
  * name    = hex BLAKE2b-256(name key, id)
  * rec key = BLAKE2b-256(enc key, id)
  * csrf    = base64url BLAKE2b-256(CSRF_DOMAIN, id)
+ * sealed cookie (cookie store) = base64url(nonce || XChaCha20-Poly1305 of
+ *           the plain under subkey 4, associated data SEALED_COOKIE_AD)
  *
  * The CSRF token is a one-way function of the id alone, not of the
  * secret: it must stay the same for the session's life, secret rotation
@@ -15,13 +17,18 @@
 #include "crypto.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define KDF_CONTEXT "swsessn1"
 
 #define CSRF_DOMAIN "sessionwrap CSRF token of a session id"
 
-enum subkey_id { SUBKEY_MAC = 1, SUBKEY_NAME, SUBKEY_ENC };
+/* Binds a sealed cookie to its use: nothing else sealed under the same
+ * key could pass for one. */
+#define SEALED_COOKIE_AD "sessionwrap cookie store v1"
+
+enum subkey_id { SUBKEY_MAC = 1, SUBKEY_NAME, SUBKEY_ENC, SUBKEY_BOX };
 
 _Static_assert(crypto_kdf_KEYBYTES == SUBKEY_LEN, "kdf key size");
 _Static_assert(sizeof(CSRF_DOMAIN) - 1 >= crypto_generichash_KEYBYTES_MIN &&
@@ -85,6 +92,8 @@ keys_derive(struct keys *k, const uint8_t *secret, size_t len)
 	    crypto_kdf_derive_from_key(k->name, SUBKEY_LEN, SUBKEY_NAME,
 	        KDF_CONTEXT, master) != 0 ||
 	    crypto_kdf_derive_from_key(k->enc, SUBKEY_LEN, SUBKEY_ENC,
+	        KDF_CONTEXT, master) != 0 ||
+	    crypto_kdf_derive_from_key(k->box, SUBKEY_LEN, SUBKEY_BOX,
 	        KDF_CONTEXT, master) != 0) {
 		sodium_memzero(k, sizeof(*k));
 		goto out;
@@ -194,4 +203,66 @@ aead_open(uint8_t *out, const uint8_t *sealed, size_t slen, const uint8_t *ad,
 		return -1;
 	return crypto_aead_xchacha20poly1305_ietf_decrypt(out, NULL, NULL,
 	    sealed, slen, ad, adlen, nonce, key) == 0 ? 0 : -1;
+}
+
+size_t
+sealed_cookie_len(size_t plen)
+{
+	size_t n = SEALED_COOKIE_OVERHEAD + plen;
+
+	return n / 3 * 4 + (n % 3 ? n % 3 + 1 : 0);
+}
+
+long
+sealed_cookie_seal(const struct keys *k, const uint8_t *plain, size_t plen,
+    char *out, size_t cap)
+{
+	size_t rawlen = SEALED_COOKIE_OVERHEAD + plen, len = sealed_cookie_len(plen);
+	uint8_t *raw;
+
+	if (cap <= len || (raw = malloc(rawlen)) == NULL)
+		return -1;
+	randombytes_buf(raw, AEAD_NONCE_LEN);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(raw + AEAD_NONCE_LEN, NULL,
+	    plain, plen, (const uint8_t *)SEALED_COOKIE_AD,
+	    sizeof(SEALED_COOKIE_AD) - 1, NULL, raw, k->box);
+	sodium_bin2base64(out, cap, raw, rawlen,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	free(raw);
+	return (long)len;
+}
+
+int
+sealed_cookie_open(const struct keyset *ks, const char *value, size_t vlen,
+    uint8_t *plain, size_t cap, size_t *plen)
+{
+	size_t rawcap = vlen / 4 * 3 + 3, rawlen;
+	unsigned long long outlen;
+	const char *end;
+	uint8_t *raw;
+	int which = -1;
+
+	if (vlen == 0)
+		return -1;
+	if ((raw = malloc(rawcap)) == NULL)
+		return -2;
+	if (sodium_base642bin(raw, rawcap, value, vlen, NULL, &rawlen, &end,
+	        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    end != value + vlen || rawlen < SEALED_COOKIE_OVERHEAD ||
+	    rawlen - SEALED_COOKIE_OVERHEAD > cap)
+		goto out;
+	for (int i = 0; i <= ks->nfallback && which < 0; i++) {
+		const struct keys *k = i == 0 ? &ks->primary : &ks->fallback[i - 1];
+
+		if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &outlen,
+		        NULL, raw + AEAD_NONCE_LEN, rawlen - AEAD_NONCE_LEN,
+		        (const uint8_t *)SEALED_COOKIE_AD,
+		        sizeof(SEALED_COOKIE_AD) - 1, raw, k->box) == 0) {
+			*plen = (size_t)outlen;
+			which = i;
+		}
+	}
+out:
+	free(raw);
+	return which;
 }

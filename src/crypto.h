@@ -23,6 +23,7 @@ struct keys {
 	uint8_t mac[SUBKEY_LEN];      /* cookie tag */
 	uint8_t name[SUBKEY_LEN];     /* record file names */
 	uint8_t enc[SUBKEY_LEN];      /* record encryption (with the id) */
+	uint8_t box[SUBKEY_LEN];      /* the cookie store's sealed cookies */
 };
 
 #define MAX_FALLBACK_KEYS 8
@@ -90,5 +91,24 @@ void aead_seal(uint8_t *out, const uint8_t *plain, size_t plen,
 int aead_open(uint8_t *out, const uint8_t *sealed, size_t slen,
     const uint8_t *ad, size_t adlen, const uint8_t nonce[AEAD_NONCE_LEN],
     const uint8_t key[AEAD_KEY_LEN]);
+
+/* The cookie store's cookie: plen bytes of plain sealed under k's box key
+ * (XChaCha20-Poly1305, a random nonce) as base64url(nonce || sealed), no
+ * padding: sealed_cookie_len(plen) chars. */
+#define SEALED_COOKIE_OVERHEAD (AEAD_NONCE_LEN + AEAD_TAG_LEN)
+size_t sealed_cookie_len(size_t plen);
+
+/* Seal plain into out (cap > sealed_cookie_len(plen): NUL-terminated).
+ * Its length, or -1 when cap is too small or memory runs out. */
+long sealed_cookie_seal(const struct keys *k, const uint8_t *plain,
+    size_t plen, char *out, size_t cap);
+
+/* Open a sealed cookie value into plain (room for cap bytes), its length
+ * in *plen.  0 when the primary key opens it, i (1..nfallback) when
+ * fallback i-1 does, -1 when it is malformed, too long for cap, or no key
+ * opens it (tampered, truncated, another secret's), -2 when memory runs
+ * out.  plain holds nothing promised unless 0 or more is returned. */
+int sealed_cookie_open(const struct keyset *ks, const char *value,
+    size_t vlen, uint8_t *plain, size_t cap, size_t *plen);
 
 #endif

@@ -528,6 +528,7 @@ sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
 		.log = &r->log,
 		.rotate = r->state == REQ_LOADED && r->ref.old_keys != NULL,
 		.max_size = (size_t)cfg->max_size,
+		.base = &r->loaded,
 	};
 	struct commit_plan plan;
 	char *value = NULL;

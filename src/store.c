@@ -8,7 +8,7 @@
 #include "bounds.h"
 
 static const struct store_ops *const backends[] = { &store_file_ops,
-    &store_redis_ops };
+    &store_redis_ops, &store_cookie_ops };
 
 const struct store_ops *
 store_find(const char *name)
@@ -135,9 +135,8 @@ touch_due(const struct config *cfg, int permanent)
 	return cfg->touch_interval < ttl / 10 ? cfg->touch_interval : ttl / 10;
 }
 
-/* The headers whose changes can make a session bigger, for the log. */
-static const char *
-growing_headers(const struct changelog *log)
+const char *
+changelog_growing_headers(const struct changelog *log)
 {
 	int set = 0, flash = 0;
 
@@ -170,7 +169,7 @@ check_limits(const struct session *s, struct measure base,
     const struct commit_in *in, char *err, size_t errlen)
 {
 	struct measure m = measure_of(s);
-	const char *what = growing_headers(in->log);
+	const char *what = changelog_growing_headers(in->log);
 
 	if (m.nitems > MAX_KEYS && m.nitems > base.nitems) {
 		snprintf(err, errlen, "%s: the session would hold %zu keys, more "
@@ -201,6 +200,7 @@ plan_unchanged(const struct commit_in *in, const struct config *cfg,
 	p->alive = 1;
 	p->permanent = s->permanent;
 	p->created = s->created;
+
 	if (in->rotate) {
 		p->result = *s;
 		session_init(s);
@@ -208,6 +208,7 @@ plan_unchanged(const struct commit_in *in, const struct config *cfg,
 		p->remove_old_name = cur->under_old_name;
 	} else if (now - cur->last_seen >= touch_due(cfg, s->permanent))
 		p->touch = 1;
+	p->seen = in->rotate || p->touch ? now : cur->last_seen;
 }
 
 int
@@ -274,6 +275,7 @@ commit_plan_make(const struct commit_in *in, const struct config *cfg,
 	p->alive = 1;
 	p->permanent = p->result.permanent;
 	p->created = p->result.created;
+	p->seen = now;
 	p->permanence_changed = p->result.permanent != was_permanent;
 	if (!base_live || o.cleared || o.regenerated) {
 		p->write_new = p->id_changed = 1;

@@ -2,8 +2,10 @@
  * backend shares.
  *
  * A backend is a table of operations chosen by name ([session] store);
- * "file" (store_file.c) and "redis" (store_redis.c).  Every operation
- * takes the time explicitly (an injectable clock: tests move it, nothing sleeps).
+ * "file" (store_file.c) keeps records in files, "redis" (store_redis.c)
+ * in a Redis server, "cookie" (store_cookie.c) seals the whole session
+ * into the cookie.  Every operation takes the time explicitly (an
+ * injectable clock: tests move it, nothing sleeps).
  *
  * What a commit does is decided by commit_plan_make(), a pure function of
  * the request's change log and the record as stored at commit time; a
@@ -56,6 +58,9 @@ struct commit_in {
 	                                   regenerate, or a vanished record */
 	int rotate;                     /* rewrite under the primary name */
 	size_t max_size;
+	const struct stored *base;      /* as loaded when the request began:
+	                                   what a store without server state
+	                                   (cookie) commits against; or NULL */
 };
 
 /* What a commit does (filled by commit_plan_make, carried out by the
@@ -78,6 +83,7 @@ struct commit_plan {
 	int permanence_changed;
 	int permanent;                  /* of the live record */
 	uint64_t created;
+	time_t seen;                    /* its last access after the commit */
 };
 
 void commit_plan_free(struct commit_plan *p);
@@ -89,6 +95,10 @@ void commit_plan_free(struct commit_plan *p);
 int commit_plan_make(const struct commit_in *in, const struct config *cfg,
     struct stored *cur, time_t now, struct commit_plan *p, char *err,
     size_t errlen);
+
+/* The directives of log that can make a session bigger, for messages:
+ * "X-Session-Set", "X-Session-Flash" or both. */
+const char *changelog_growing_headers(const struct changelog *log);
 
 /* Expiry, from what a record's clear header and last access say: the
  * first second at which it is gone (the earlier of its idle or permanent
@@ -192,5 +202,6 @@ void store_config_check(const struct config *cfg, config_report_fn *report,
 extern const struct store_ops store_file_ops;
 /* Built without hiredis, only its check and open, which say so. */
 extern const struct store_ops store_redis_ops;
+extern const struct store_ops store_cookie_ops;
 
 #endif

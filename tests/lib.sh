@@ -213,6 +213,10 @@ store_holds() {
 }
 # hq "Header: value" -> the h= query parameter sess.cgi turns into a header
 hq() { python3 -c 'import sys,urllib.parse; print("h=" + urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+# The session store the tests run on: file (the default), or with
+# SW_STORE=cookie the cookie store (no server state: a test that needs
+# some asserts the documented behaviour instead when SW_STORE=cookie).
+SW_STORE=${SW_STORE:-file}
 # write_session_config FILE [extra [session]/[cookie] lines on stdin]
 write_session_config() {
 	[ -f "$T/secret" ] || "$SW" --keygen "$T/secret" >/dev/null
@@ -224,6 +228,9 @@ write_session_config() {
 			printf '[session]\nsecret_file = %s/secret\nstore = redis\n' "$T"
 			cat
 			printf '[redis]\naddress = unix:%s\n' "$REDIS_SOCK"
+		elif [ "$SW_STORE" = cookie ]; then
+			printf '[session]\nsecret_file = %s/secret\nstore = cookie\n' "$T"
+			cat
 		else
 			printf '[session]\nsecret_file = %s/secret\ndir = %s\n' "$T" "${STORE:-$T/store}"
 			cat

@@ -84,6 +84,7 @@ MAX_HEADERS n KiB and %s header lines
 MAX_COOKIE_HEADER K Cookie header over %s KiB
 MAX_SESSION_COOKIES n the first %s are tried
 MAX_SET_COOKIE_ATTRS n at most %s bytes besides its value
+MAX_COOKIE_STORE_VALUE n 256 to %s characters
 MAX_ENV_STRING K at most %s KiB - 1 byte
 MAX_ENV_TOTAL M at most %s MiB
 MAX_ENV_COUNT n MiB and %s variables

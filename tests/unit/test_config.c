@@ -319,7 +319,7 @@ test_store_checked_by_backend(void **state)
 	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
 	    "secret_file = /s\nstore = memcache\n", &cfg, errs, sizeof(errs)), 1);
 	assert_non_null(strstr(errs,
-	    "[session] store: unknown store 'memcache' (known: file, redis)\n"));
+	    "[session] store: unknown store 'memcache' (known: file, redis, cookie)\n"));
 	config_free(&cfg);
 	/* The Redis store's keys, by the Redis store (a build without
 	 * hiredis refuses the store itself, saying so). */
@@ -362,6 +362,45 @@ test_store_checked_by_backend(void **state)
 	assert_int_equal(config_load(&cfg, "/dev/null", NULL, errs,
 	    sizeof(errs)), 1);      /* (no [handler] root) */
 	assert_null(strstr(errs, "store"));
+	config_free(&cfg);
+}
+
+/* The cookie store: no directory needed, cookie_max from 256 to 4000,
+ * and an absolute timeout of one day unless the file sets one (a copied
+ * cookie cannot be revoked). */
+static void
+test_cookie_store_keys(void **state)
+{
+	struct config cfg;
+	char errs[4096];
+
+	(void)state;
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
+	    "secret_file = /s\nstore = cookie\n", &cfg, errs, sizeof(errs)), 0);
+	assert_int_equal(cfg.absolute_timeout, 86400);
+	assert_int_equal(cfg.cookie_max, MAX_COOKIE_STORE_VALUE);
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
+	    "secret_file = /s\nstore = cookie\nabsolute_timeout = 0\n"
+	    "cookie_max = 256\n", &cfg, errs, sizeof(errs)), 0);
+	assert_int_equal(cfg.absolute_timeout, 0);
+	assert_int_equal(cfg.cookie_max, 256);
+	config_free(&cfg);
+	/* The file store keeps its default: none. */
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
+	    "secret_file = /s\ndir = /d\n", &cfg, errs, sizeof(errs)), 0);
+	assert_int_equal(cfg.absolute_timeout, 0);
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
+	    "secret_file = /s\nstore = cookie\ncookie_max = 4001\n", &cfg, errs,
+	    sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "[session] cookie_max: '4001' is not a "
+	    "whole number from 1 to 4000"));
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
+	    "secret_file = /s\nstore = cookie\ncookie_max = 255\n", &cfg, errs,
+	    sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "[session] cookie_max: 255 is below 256"));
 	config_free(&cfg);
 }
 
@@ -441,6 +480,7 @@ main(void)
 		cmocka_unit_test(test_cookie_path_and_domain),
 		cmocka_unit_test(test_session_paths_absolute),
 		cmocka_unit_test(test_store_checked_by_backend),
+		cmocka_unit_test(test_cookie_store_keys),
 		cmocka_unit_test(test_odd_names),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_strict_permissions),
