@@ -10,8 +10,8 @@
 SW_STORE=cookie
 make_cgi_dir
 write_session_config "$T/sw.ini" <<'EOF2'
-idle_timeout = 3s
-absolute_timeout = 6s
+idle_timeout = 6s
+absolute_timeout = 12s
 EOF2
 check "the cookie store passes sessionwrap -t" "$SW" -t -f "$T/sw.ini"
 start_sw "$T/sw.ini" "$T/sw.sock" || notok "sessionwrap started"
@@ -64,16 +64,16 @@ sreq "$J3" "sess.cgi?$(hq 'X-Session-Clear: 1')" >/dev/null
 expect_match "logout expires the client's cookie" '^Set-Cookie: session=; Path=/; Max-Age=0' "$(hdr)"
 b=$(curl -s -b "session=$copy" "$URL/sess.cgi")
 expect_match "no server state: a copy taken before logout still opens (documented)" '^SESSION_user=bob$' "$b"
-sleep 4
+sleep 7
 b=$(curl -s -b "session=$copy" "$URL/sess.cgi")
-expect_match "the copy is refused once its idle timeout (3s) passed" '^SESSIONWRAP_NEW=1$' "$b"
+expect_match "the copy is refused once its idle timeout (6s) passed" '^SESSIONWRAP_NEW=1$' "$b"
 
 # --- the absolute timeout, whatever the activity -------------------------------
 J4="$T/jar4"
 sreq "$J4" "setkey.cgi?k=abs" >/dev/null
 i=0; last=""
-while [ $i -lt 10 ]; do sleep 1; i=$((i + 1)); last=$(getkey "$J4" k); [ -z "$last" ] && break; done
-check "kept alive by requests, the cookie still dies after ~6s (at ${i}s)" [ -z "$last" -a $i -ge 4 -a $i -le 8 ]
+while [ $i -lt 16 ]; do sleep 1; i=$((i + 1)); last=$(getkey "$J4" k); [ -z "$last" ] && break; done
+check "kept alive by requests, the cookie still dies after ~12s (at ${i}s)" [ -z "$last" -a $i -ge 8 -a $i -le 14 ]
 
 # --- parallel requests: the last cookie wins, the other's change is lost -------
 J5="$T/jar5"
