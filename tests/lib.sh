@@ -286,3 +286,17 @@ start_nginx() {
 	PIDS="$PIDS $NGINX_PID"
 	wait_for port_up "$PORT"
 }
+
+# redis_build_or_exit: a build without hiredis must refuse store = redis
+# and say why; a Redis test checks that much there, and ends.
+redis_build_or_exit() {
+	"$SW" --keygen "$T/secret" >/dev/null
+	printf '[handler]\nroot = %s/cgi\n[session]\nsecret_file = %s/secret\nstore = redis\n[redis]\naddress = unix:%s/none.sock\n' \
+		"$T" "$T" "$T" >"$T/probe.ini"
+	out=$("$SW" -t -f "$T/probe.ini" 2>&1)
+	if printf '%s' "$out" | grep -q 'built without Redis support'; then
+		expect_match "a build without hiredis: -t refuses store = redis, naming the key and the cause" \
+			'\[session\] store: .redis.: this sessionwrap was built without Redis support' "$out"
+		exit 0
+	fi
+}

@@ -11,15 +11,7 @@
 . "$SW_SRCDIR/tests/lib.sh"
 
 make_cgi_dir
-"$SW" --keygen "$T/secret" >/dev/null
-printf '[handler]\nroot = %s/cgi\n[session]\nsecret_file = %s/secret\nstore = redis\n[redis]\naddress = unix:%s/none.sock\n' \
-	"$T" "$T" "$T" >"$T/probe.ini"
-out=$("$SW" -t -f "$T/probe.ini" 2>&1)
-if printf '%s' "$out" | grep -q 'built without Redis support'; then
-	expect_match "built without hiredis: -t refuses store = redis, saying why" \
-		'\[session\] store: .redis.: this sessionwrap was built without Redis support' "$out"
-	exit 0
-fi
+redis_build_or_exit
 # Durable, so that a kill -9 keeps what was acknowledged.
 start_redis shared --appendonly yes --appendfsync always --enable-debug-command local ||
 	notok "redis-server started"
