@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "crypto.h"
+#include "helpers.h"
 #include "session.h"
 #include "store.h"
 
@@ -128,13 +129,6 @@ ref_of(struct fixture *f, const uint8_t *id)
 
 	memcpy(r.id, id, SESSION_ID_LEN);
 	return r;
-}
-
-static void
-log_set(struct changelog *l, const char *k, const char *v)
-{
-	assert_int_equal(changelog_add(l, CHANGE_SET, k, strlen(k), v, strlen(v),
-	    0), 0);
 }
 
 /* Commit l for ref; fresh (if not NULL) gets the id a new record went to. */
