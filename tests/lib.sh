@@ -247,6 +247,18 @@ hdr() { tr -d '\r' <"$T/h"; }
 # that a check for something absent from it cannot pass on a failure).
 answered() { expect_match "$1 (answered $2)" "^HTTP/[0-9.]+ $2 " "$(hdr | head -n 1)"; }
 
+# client_writes C URL N: client C sets c<C>=1..N, one request each, with
+# the cookie jar $J, and notes in $T/committed.C each that got a 200.
+# (Run in the background, one per client.)
+client_writes() {
+	i=1
+	while [ $i -le "$3" ]; do
+		code=$(curl -s -o /dev/null -w '%{http_code}' -b "$J" "$2/setkey.cgi?c$1=$i")
+		[ "$code" = 200 ] && echo "c$1=$i" >>"$T/committed.$1"
+		i=$((i + 1))
+	done
+}
+
 # --- nginx --------------------------------------------------------------------
 # nginx_conf SNIPPET: $T/nginx/nginx.conf for nginx on a fresh port (sets
 # PORT) serving $T/htdocs and including SNIPPET (a localized copy of

@@ -29,14 +29,7 @@ sleep 0.5
 t0=$(date +%s)
 c=1
 while [ $c -le 20 ]; do
-	(
-		i=1
-		while [ $i -le 10 ]; do
-			code=$(curl -s -o /dev/null -w '%{http_code}' -b "$J" "$URL/setkey.cgi?c$c=$i")
-			[ "$code" = 200 ] && echo "c$c=$i" >>"$T/committed.$c"
-			i=$((i + 1))
-		done
-	) &
+	client_writes "$c" "$URL" 10 &
 	CLIENTS="${CLIENTS:-} $!"
 	c=$((c + 1))
 done

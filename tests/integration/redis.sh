@@ -65,14 +65,7 @@ c=1
 CLIENTS=""
 while [ $c -le 20 ]; do
 	if [ $((c % 2)) -eq 0 ]; then u=$A; else u=$B; fi
-	(
-		i=1
-		while [ $i -le 5 ]; do
-			code=$(curl -s -o /dev/null -w '%{http_code}' -b "$J" "$u/setkey.cgi?c$c=$i")
-			[ "$code" = 200 ] && echo "c$c=$i" >>"$T/committed.$c"
-			i=$((i + 1))
-		done
-	) &
+	client_writes "$c" "$u" 5 &
 	CLIENTS="$CLIENTS $!"
 	c=$((c + 1))
 done
