@@ -169,6 +169,21 @@ status_of() {
 # worker_pids MASTER: the master's worker processes
 worker_pids() { pgrep -P "$1" | tr '\n' ' '; }
 
+# sw_reload: SIGHUP to $SW_PID, then wait (up to 10 s) until the log
+# ($T/sessionwrap.log) says it reloaded or refused to, and, after a
+# reload, until every worker from before is gone: requests after it are
+# served under the new configuration.
+sw_reload() {
+	rl_ok=$(grep -c 'configuration reloaded' "$T/sessionwrap.log")
+	rl_no=$(grep -c 'reload refused' "$T/sessionwrap.log")
+	rl_old=$(worker_pids "$SW_PID")
+	kill -HUP "$SW_PID"
+	wait_for sh -c "[ \$(grep -c 'configuration reloaded' '$T/sessionwrap.log') -gt $rl_ok ] ||
+		[ \$(grep -c 'reload refused' '$T/sessionwrap.log') -gt $rl_no ]" || return 1
+	[ "$(grep -c 'configuration reloaded' "$T/sessionwrap.log")" -gt "$rl_ok" ] || return 0
+	wait_for sh -c "for p in $rl_old; do pgrep -P $SW_PID | grep -qx \$p && exit 1; done; exit 0"
+}
+
 # --- sessions ---------------------------------------------------------------
 # The session store the tests run on: file (the default), or with
 # SW_STORE=redis a redis-server of the test's own (start_redis), which
@@ -238,11 +253,12 @@ write_session_config() {
 	} >"$1"
 }
 # sreq JAR PATH [curl args]: a request with a cookie jar; headers in $T/h
+# (or in $HF: checks run in parallel each set their own)
 sreq() {
 	j=$1 p=$2; shift 2
-	curl -s -D "$T/h" -b "$j" -c "$j" "$@" "$URL/$p"
+	curl -s -D "${HF:-$T/h}" -b "$j" -c "$j" "$@" "$URL/$p"
 }
-hdr() { tr -d '\r' <"$T/h"; }
+hdr() { tr -d '\r' <"${HF:-$T/h}"; }
 # answered DESCRIPTION CODE: the last answer in $T/h had status CODE (so
 # that a check for something absent from it cannot pass on a failure).
 answered() { expect_match "$1 (answered $2)" "^HTTP/[0-9.]+ $2 " "$(hdr | head -n 1)"; }
