@@ -5,6 +5,7 @@
  * layer, the bytes move in child.c and transport.c. */
 #include "worker.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -140,25 +141,27 @@ static int
 token_check(struct transport *t, struct sess_request *sr, const char *script)
 {
 	const struct request *req = &t->req;
-	const char *method = req->method ? req->method : "(no method)";
-	const char *given = req->csrf_token, *body, *fault = NULL;
-	char value[3 * CSRF_TOKEN_LEN];
+	const char *given = req->csrf_token, *body;
+	char value[3 * CSRF_TOKEN_LEN], fault[300] = "";
 	size_t len = 0;
 	long n;
 
 	if (csrf_method_safe(req->method))
 		return 0;
 	if (!sr) {
-		fault = "sessions are off: no token";
+		snprintf(fault, sizeof(fault), "sessions are off: no token");
 	} else if (sess_csrf_check(sr, "", 0) < 0) {    /* -1 whatever given */
-		fault = "no session (no session cookie, or one of a session that "
-		    "ended): no token to compare";
+		snprintf(fault, sizeof(fault), "no session (no session cookie, or "
+		    "one of a session that ended): no token to compare");
 	} else if (given) {
 		if (sess_csrf_check(sr, given, strlen(given)) != 1)
-			fault = "the X-CSRF-Token header is not the session's token";
+			snprintf(fault, sizeof(fault), "the X-CSRF-Token header is "
+			    "not the session's token");
 	} else if (!csrf_form_type(req->content_type)) {
-		fault = "no X-CSRF-Token header, and the body is not a form "
-		    "(application/x-www-form-urlencoded) to carry csrf_token";
+		snprintf(fault, sizeof(fault), "no X-CSRF-Token header, and the "
+		    "body (Content-Type '%.64s') is not a form "
+		    "(application/x-www-form-urlencoded) to carry csrf_token",
+		    req->content_type ? req->content_type : "");
 	} else if ((n = transport_body_peek(t, CSRF_BODY_PREFIX, &body)) < 0) {
 		if (transport_timed_out(t))
 			log_error("script %s: timed out reading the request body's "
@@ -173,28 +176,28 @@ token_check(struct transport *t, struct sess_request *sr, const char *script)
 		    value, sizeof(value), &len)) {
 		case CSRF_FOUND:
 			if (sess_csrf_check(sr, value, len) != 1)
-				fault = "the form field csrf_token is not the "
-				    "session's token";
+				snprintf(fault, sizeof(fault), "the form field csrf_token "
+				    "is not the session's token");
 			break;
 		case CSRF_ABSENT:
-			fault = "no X-CSRF-Token header, and no csrf_token field in "
-			    "the form body";
+			snprintf(fault, sizeof(fault), "no X-CSRF-Token header, and no "
+			    "csrf_token field in the form body");
 			break;
 		case CSRF_BEYOND:
-			log_warn("script %s: %.32s refused (403): no X-CSRF-Token "
-			    "header, and no csrf_token field in the first %d bytes of "
-			    "the form body (CSRF_BODY_PREFIX): put the field first",
-			    script, method, CSRF_BODY_PREFIX);
-			return 403;
+			snprintf(fault, sizeof(fault), "no X-CSRF-Token header, and no "
+			    "csrf_token field in the first %d bytes of the form body "
+			    "(CSRF_BODY_PREFIX): put the field first", CSRF_BODY_PREFIX);
+			break;
 		case CSRF_BAD:
-			fault = "the form field csrf_token is malformed or too long";
+			snprintf(fault, sizeof(fault), "the form field csrf_token is "
+			    "malformed or too long");
 			break;
 		}
 	}
-	if (!fault)
+	if (!fault[0])
 		return 0;
 	log_warn("script %s: %.32s refused (403) by csrf = token: %s", script,
-	    method, fault);
+	    req->method ? req->method : "(no method)", fault);
 	return 403;
 }
 

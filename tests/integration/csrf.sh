@@ -80,8 +80,11 @@ expect_eq "origin: Origin matching the Host header passes" 200 \
 expect_eq "origin: Origin not matching the Host header is refused" 403 \
 	"$(post mark.cgi -H 'Host: shop.example' -H "Origin: $SELF")"
 
-# A body of a program that passes reaches it whole.
+# A body of a program that passes reaches it whole; one refused is not
+# read, and the answer still comes.
 head -c 300000 /dev/urandom >"$T/big.in"
+expect_eq "origin: a cross-site POST of a big body is refused" 403 \
+	"$(status_of "$SELF/echo.cgi" -m 20 --data-binary @"$T/big.in" -H 'Sec-Fetch-Site: cross-site')"
 curl -s -m 20 --data-binary @"$T/big.in" -H "Origin: $SELF" \
 	-H 'Sec-Fetch-Site: same-origin' "$SELF/echo.cgi" >"$T/big.out"
 check "origin: a same-origin body reaches the program byte for byte" \
@@ -166,7 +169,7 @@ expect_match "token: ... the log says so" \
 log_mark
 expect_eq "token: a body that is no form, without the header, is refused" 403 \
 	"$(tpost mark.cgi --data-binary 'x' -H 'Content-Type: application/json')"
-expect_match "token: ... the log names the Content-Type" "not a form \(application/x-www-form-urlencoded\)" \
+expect_match "token: ... the log names the Content-Type" "the body \(Content-Type 'application/json'\) is not a form" \
 	"$(log_since)"
 log_mark
 expect_eq "token: no session, no token: refused" 403 \
@@ -213,7 +216,7 @@ expect_eq "token: a field past the limit is refused" 403 \
 	"$(tpost 'mark.cgi?pastlimit' -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @"$T/f7")"
 check "token: ... before the program ran" test ! -e "$T/ran/pastlimit"
 expect_match "token: ... with a log line naming the limit" \
-	"mark\.cgi: POST refused \(403\): no X-CSRF-Token header, and no csrf_token field in the first 65536 bytes of the form body \(CSRF_BODY_PREFIX\)" \
+	"mark\.cgi: POST refused \(403\) by csrf = token: no X-CSRF-Token header, and no csrf_token field in the first 65536 bytes of the form body \(CSRF_BODY_PREFIX\)" \
 	"$(log_since)"
 
 # The body in pieces, split inside the token's field and around the
