@@ -99,5 +99,12 @@
 #define MAX_REDIS_DB       15      /* [redis] db (Redis's 16 databases) */
 #define MAX_REDIS_REPLICAS 16      /* [redis] wait_replicas */
 #define MAX_REDIS_PASSWORD 512     /* [redis] password_file bytes */
+#define MAX_TRUSTED_ORIGINS 16     /* [session] trusted_origins entries */
+
+/* csrf = token looks for the csrf_token field of a urlencoded body in
+ * this much of its start, read before the program runs (and then handed
+ * to it with the rest): a token further on is not seen, and the request
+ * is refused. */
+#define CSRF_BODY_PREFIX   (64 * 1024)
 
 #endif

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "csrf.h"
+
 void
 config_defaults(struct config *cfg)
 {
@@ -39,6 +41,7 @@ config_defaults(struct config *cfg)
 	cfg->cookie_max = MAX_COOKIE_STORE_VALUE;
 	cfg->login_key = strdup("user");
 	cfg->fsync = 1;
+	cfg->csrf = CSRF_MODE_ORIGIN;
 	cfg->redis_prefix = strdup("sessionwrap:");
 	cfg->redis_connect_timeout = 2;
 	cfg->redis_timeout = 2;
@@ -168,7 +171,7 @@ problem(struct errbuf *e, const char *sec, const char *key, const char *fmt, ...
 }
 
 enum kind { K_STR, K_LIST, K_DURATION, K_SIZE, K_BOOL, K_INT, K_MODE,
-	K_LEVEL, K_TRISTATE, K_SAMESITE, K_COUNT };
+	K_LEVEL, K_TRISTATE, K_SAMESITE, K_COUNT, K_CSRF };
 
 struct keydef {
 	const char *section, *key;
@@ -212,6 +215,9 @@ static const struct keydef keys[] = {
 	{ "session", "login_key", K_STR, F(login_key), 0, 0 },
 	{ "session", "compat_mod_session", K_BOOL, F(compat_mod_session), 0, 0 },
 	{ "session", "fsync", K_BOOL, F(fsync), 0, 0 },
+	{ "session", "csrf", K_CSRF, F(csrf), 0, 0 },
+	{ "session", "trusted_origins", K_LIST, F(trusted_origins),
+	  F(ntrusted_origins), MAX_TRUSTED_ORIGINS },
 	{ "redis", "address", K_STR, F(redis_address), 0, 0 },
 	{ "redis", "username", K_STR, F(redis_username), 0, 0 },
 	{ "redis", "password_file", K_STR, F(redis_password_file), 0, 0 },
@@ -394,6 +400,17 @@ set_value(struct config *cfg, struct errbuf *e, const struct keydef *k,
 		else
 			problem(e, k->section, k->key, "'%s' is not Lax, Strict or None", val);
 		break;
+	case K_CSRF:
+		if (strcmp(val, "origin") == 0)
+			*(enum csrf_mode *)field = CSRF_MODE_ORIGIN;
+		else if (strcmp(val, "token") == 0)
+			*(enum csrf_mode *)field = CSRF_MODE_TOKEN;
+		else if (strcmp(val, "off") == 0)
+			*(enum csrf_mode *)field = CSRF_MODE_OFF;
+		else
+			problem(e, k->section, k->key, "'%s' is not origin, token or off",
+			    val);
+		break;
 	}
 }
 
@@ -492,6 +509,17 @@ check_whole(struct config *cfg, struct errbuf *e)
 	else if (cfg->tombstone_grace <= cfg->timeout)
 		problem(e, "session", "tombstone_grace",
 		    "must be longer than [handler] timeout, or in-flight requests could resurrect a session");
+	for (int i = 0; i < cfg->ntrusted_origins; i++) {
+		struct csrf_origin o;
+		const char *t = cfg->trusted_origins[i];
+		if (csrf_origin_parse(t, strlen(t), &o) < 0)
+			problem(e, "session", "trusted_origins", "'%s' is not an "
+			    "origin: http:// or https://, a host, an optional :port, "
+			    "and no path (not even /)", t);
+	}
+	/* The token is the session's: without sessions there is none. */
+	if (cfg->csrf == CSRF_MODE_TOKEN && !cfg->secret_file)
+		problem(e, "session", "csrf", "token needs sessions (secret_file)");
 	if (cfg->login_key && strlen(cfg->login_key) > MAX_KEY_LEN)
 		problem(e, "session", "login_key", "longer than %d bytes", MAX_KEY_LEN);
 	if (!cfg->cookie_name || strlen(cfg->cookie_name) > 64 ||
@@ -626,6 +654,8 @@ config_free(struct config *cfg)
 	free(cfg->store);
 	free(cfg->dir);
 	free(cfg->login_key);
+	for (int i = 0; i < cfg->ntrusted_origins; i++)
+		free(cfg->trusted_origins[i]);
 	free(cfg->redis_address);
 	free(cfg->redis_username);
 	free(cfg->redis_password_file);

@@ -10,6 +10,9 @@
 
 enum tristate { TRI_OFF = 0, TRI_ON = 1, TRI_AUTO = 2 };
 enum samesite { SAMESITE_LAX, SAMESITE_STRICT, SAMESITE_NONE };
+/* [session] csrf: the origin check (csrf.h), it and the session's token,
+ * or nothing. */
+enum csrf_mode { CSRF_MODE_ORIGIN, CSRF_MODE_TOKEN, CSRF_MODE_OFF };
 
 struct config {
 	char *path;                 /* the file it came from */
@@ -48,6 +51,9 @@ struct config {
 	char *login_key;
 	int compat_mod_session;
 	int fsync;
+	enum csrf_mode csrf;        /* cross-site request protection */
+	char *trusted_origins[MAX_TRUSTED_ORIGINS];   /* scheme://host[:port] */
+	int ntrusted_origins;
 
 	/* [redis] — read by store_redis.c, checked by its ops->check */
 	char *redis_address;        /* unix:/path or tcp:host:port */

@@ -185,6 +185,21 @@ csrf_token(const uint8_t id[SESSION_ID_LEN], char out[CSRF_TOKEN_LEN + 1])
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
+int
+csrf_token_equal(const uint8_t id[SESSION_ID_LEN], const char *given,
+    size_t len)
+{
+	char token[CSRF_TOKEN_LEN + 1];
+	int same;
+
+	if (len != CSRF_TOKEN_LEN)
+		return 0;                /* every token has this length */
+	csrf_token(id, token);
+	same = sodium_memcmp(token, given, CSRF_TOKEN_LEN) == 0;
+	wipe(token, sizeof(token));
+	return same;
+}
+
 void
 aead_seal(uint8_t *out, const uint8_t *plain, size_t plen, const uint8_t *ad,
     size_t adlen, const uint8_t nonce[AEAD_NONCE_LEN],

@@ -79,6 +79,12 @@ void record_key(const struct keys *k, const uint8_t id[SESSION_ID_LEN],
  * id alone (no secret), so secret rotation leaves it as it was. */
 void csrf_token(const uint8_t id[SESSION_ID_LEN], char out[CSRF_TOKEN_LEN + 1]);
 
+/* Whether given[0..len) is the CSRF token of id: 1 or 0.  The bytes
+ * compare in constant time (the length is no secret: every token has
+ * CSRF_TOKEN_LEN). */
+int csrf_token_equal(const uint8_t id[SESSION_ID_LEN], const char *given,
+    size_t len);
+
 /* Encrypt plain into out (room for plen + AEAD_TAG_LEN), authenticating
  * ad with it. */
 void aead_seal(uint8_t *out, const uint8_t *plain, size_t plen,

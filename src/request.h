@@ -12,6 +12,12 @@ struct request {
 	const char *document_root;   /* DOCUMENT_ROOT */
 	const char *cookie;          /* HTTP_COOKIE, raw */
 	const char *remote_addr;     /* REMOTE_ADDR */
+	/* What the cross-site check looks at (csrf.h). */
+	const char *host;            /* HTTP_HOST */
+	const char *origin;          /* HTTP_ORIGIN */
+	const char *sec_fetch_site;  /* HTTP_SEC_FETCH_SITE */
+	const char *csrf_token;      /* HTTP_X_CSRF_TOKEN */
+	const char *content_type;    /* CONTENT_TYPE */
 	/* CONTENT_LENGTH: 0 when absent or empty; -1 when it is not a
 	 * decimal number, or over 2^50 (the worker answers 400). */
 	long long content_length;

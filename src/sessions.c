@@ -299,6 +299,14 @@ fail:
 	return NULL;
 }
 
+int
+sess_csrf_check(const struct sess_request *r, const char *given, size_t len)
+{
+	if (r->state != REQ_LOADED)
+		return -1;
+	return csrf_token_equal(r->ref.id, given, len);
+}
+
 static int
 env_key_ok(const char *key, size_t klen)
 {

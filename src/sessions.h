@@ -70,6 +70,14 @@ typedef int (*env_add_fn)(void *ctx, const char *name, const char *value,
     size_t vlen);
 int sess_env(struct sess_request *r, env_add_fn add, void *ctx);
 
+/* Whether given[0..len) is the CSRF token of the request's session (the
+ * SESSIONWRAP_CSRF_TOKEN its child gets), compared in constant time: 1
+ * yes, 0 no, -1 when the request has no session (no cookie, or the cookie
+ * of a session that ended): a new session's token is one nobody has seen,
+ * so no request can carry it. */
+int sess_csrf_check(const struct sess_request *r, const char *given,
+    size_t len);
+
 /* Offer one response header of the child.  Returns 1 if it was a session
  * directive (it is consumed: never forwarded), 0 if it is not one, and -1
  * if it is a malformed directive (err then names the header and the fault;

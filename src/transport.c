@@ -4,6 +4,7 @@
 #include "transport.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -88,15 +89,15 @@ transport_body_buffered(void *tp)
 	struct transport *t = tp;
 	const struct fcgx_stream_data_mirror *d;
 	FCGX_Stream *in;
-	size_t n = 0;
+	size_t n = t->peek_len - t->peek_pos;
 
 	if (!t->fcgi)
-		return 0;
+		return n;
 	in = t->fcgi->in;
 	if (in->isClosed)
-		return 0;
+		return n;
 	if (in->stop > in->rdNext)
-		n = (size_t)(in->stop - in->rdNext);
+		n += (size_t)(in->stop - in->rdNext);
 	d = in->data;
 	if (d && d->reqDataPtr == t->fcgi && d->buffStop > in->stop &&
 	    d->buffStop <= d->buff + d->bufflen)
@@ -126,10 +127,11 @@ fcgi_body_read(FCGX_Stream *in, char *buf, size_t n)
 	return got;
 }
 
-long
-transport_body_read(void *tp, char *buf, size_t n)
+/* The next 1..n bytes of the body from the web server, 0 at its end, -1
+ * on an error. */
+static long
+body_read(struct transport *t, char *buf, size_t n)
 {
-	struct transport *t = tp;
 	long got;
 
 	if (t->fcgi) {
@@ -139,6 +141,46 @@ transport_body_read(void *tp, char *buf, size_t n)
 	} else {
 		while ((got = read(STDIN_FILENO, buf, n)) < 0 && errno == EINTR)
 			;
+	}
+	return got;
+}
+
+long
+transport_body_peek(struct transport *t, size_t max, const char **p)
+{
+	long long cl = t->req.content_length > 0 ? t->req.content_length : 0;
+	size_t want = (unsigned long long)cl < max ? (size_t)cl : max;
+
+	free(t->peek);
+	t->peek_len = t->peek_pos = 0;
+	if ((t->peek = malloc(want ? want : 1)) == NULL)
+		return -1;
+	while (t->peek_len < want) {
+		long got = body_read(t, t->peek + t->peek_len, want - t->peek_len);
+		if (got <= 0) {
+			t->body_ended = got == 0;
+			return -1;
+		}
+		t->peek_len += (size_t)got;
+	}
+	*p = t->peek;
+	return (long)t->peek_len;
+}
+
+long
+transport_body_read(void *tp, char *buf, size_t n)
+{
+	struct transport *t = tp;
+	long got;
+
+	if (t->peek_pos < t->peek_len) {
+		/* What transport_body_peek() read, first. */
+		got = (long)(n < t->peek_len - t->peek_pos ? n :
+		    t->peek_len - t->peek_pos);
+		memcpy(buf, t->peek + t->peek_pos, (size_t)got);
+		t->peek_pos += (size_t)got;
+	} else {
+		got = body_read(t, buf, n);
 	}
 	if (got == 0 && t->body_left > 0)
 		t->body_ended = 1;
@@ -306,4 +348,7 @@ transport_flush(struct transport *t)
 	transport_send_held(t);
 	transport_push(t);
 	spool_free(&t->held);
+	free(t->peek);
+	t->peek = NULL;
+	t->peek_len = t->peek_pos = 0;
 }

@@ -29,6 +29,10 @@ struct transport {
 	int unflushed;           /* bytes sit in libfcgi's buffer */
 	int body_ended;          /* the body ended before CONTENT_LENGTH */
 	int sent;                /* answer bytes went to the web server */
+	/* The body's start, read before the program runs to be looked at
+	 * (transport_body_peek), and handed to it first: peek[pos..len). */
+	char *peek;
+	size_t peek_len, peek_pos;
 };
 
 /* envp: the request's params (libfcgi's own are not read); t->req is
@@ -41,6 +45,15 @@ void transport_cgi(struct transport *t, char **environ_);
  * bounds them), and whether that happened. */
 void transport_deadline(struct transport *t, long long deadline_ms);
 int transport_timed_out(const struct transport *t);
+
+/* Read the body's first bytes, up to max and CONTENT_LENGTH, before the
+ * program runs, so that they can be looked at (csrf = token): *p then
+ * holds them, and transport_body_read() gives them again, first, so that
+ * the program still gets the body byte for byte.  Returns the bytes read;
+ * -1 when the body ended before (t->body_ended set), the read failed or
+ * timed out, or memory ran out (t->body_ended and transport_timed_out()
+ * tell which). */
+long transport_body_peek(struct transport *t, size_t max, const char **p);
 
 /* The body is read from now on: the answer is held back until it is in.
  * Returns the bytes due (CONTENT_LENGTH; 0 if it is bad, which the worker

@@ -5,6 +5,7 @@
  * layer, the bytes move in child.c and transport.c. */
 #include "worker.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -14,6 +15,8 @@
 #include "cgi_env.h"
 #include "child.h"
 #include "clock.h"
+#include "crypto.h"
+#include "csrf.h"
 #include "log.h"
 #include "response.h"
 #include "script.h"
@@ -110,6 +113,92 @@ build_env(struct worker_ctx *w, struct transport *t, struct sess_request *sr,
 	if (sr && sess_env(sr, env_add_cb, env) != 0)
 		return -1;
 	return 0;
+}
+
+/* The cross-site check (csrf.c) of csrf = origin and token: 0, or 403
+ * after a log line naming the script, the method and the header. */
+static int
+cross_site(const struct config *cfg, const struct request *req,
+    const char *script)
+{
+	struct csrf_request rq = { req->method, req->sec_fetch_site, req->origin,
+	    req->host, req->https };
+	char why[600];
+
+	if (cfg->csrf == CSRF_MODE_OFF || csrf_origin_check(&rq,
+	        cfg->trusted_origins, cfg->ntrusted_origins, why, sizeof(why)) == 0)
+		return 0;
+	log_warn("script %s: %.32s refused (403), a cross-site request: %s",
+	    script, req->method ? req->method : "(no method)", why);
+	return 403;
+}
+
+/* csrf = token: a state-changing request carries its session's token in
+ * X-CSRF-Token or as the csrf_token field of a form body's start (which
+ * transport_body_peek keeps for the child).  0, or the status to answer
+ * after a log line naming the script, the method and the fault. */
+static int
+token_check(struct transport *t, struct sess_request *sr, const char *script)
+{
+	const struct request *req = &t->req;
+	const char *given = req->csrf_token, *body;
+	char value[3 * CSRF_TOKEN_LEN], fault[300] = "";
+	size_t len = 0;
+	long n;
+
+	if (csrf_method_safe(req->method))
+		return 0;
+	if (!sr) {
+		snprintf(fault, sizeof(fault), "sessions are off: no token");
+	} else if (sess_csrf_check(sr, "", 0) < 0) {    /* -1 whatever given */
+		snprintf(fault, sizeof(fault), "no session (no session cookie, or "
+		    "one of a session that ended): no token to compare");
+	} else if (given) {
+		if (sess_csrf_check(sr, given, strlen(given)) != 1)
+			snprintf(fault, sizeof(fault), "the X-CSRF-Token header is "
+			    "not the session's token");
+	} else if (!csrf_form_type(req->content_type)) {
+		snprintf(fault, sizeof(fault), "no X-CSRF-Token header, and the "
+		    "body (Content-Type '%.64s') is not a form "
+		    "(application/x-www-form-urlencoded) to carry csrf_token",
+		    req->content_type ? req->content_type : "");
+	} else if ((n = transport_body_peek(t, CSRF_BODY_PREFIX, &body)) < 0) {
+		if (transport_timed_out(t))
+			log_error("script %s: timed out reading the request body's "
+			    "start for its CSRF token", script);
+		else
+			log_error("script %s: %s reading the request body's start "
+			    "for its CSRF token", script, t->body_ended ?
+			    "the body ended before CONTENT_LENGTH" : "failed");
+		return t->body_ended ? 400 : 502;
+	} else {
+		switch (csrf_form_token(body, (size_t)n, n == req->content_length,
+		    value, sizeof(value), &len)) {
+		case CSRF_FOUND:
+			if (sess_csrf_check(sr, value, len) != 1)
+				snprintf(fault, sizeof(fault), "the form field csrf_token "
+				    "is not the session's token");
+			break;
+		case CSRF_ABSENT:
+			snprintf(fault, sizeof(fault), "no X-CSRF-Token header, and no "
+			    "csrf_token field in the form body");
+			break;
+		case CSRF_BEYOND:
+			snprintf(fault, sizeof(fault), "no X-CSRF-Token header, and no "
+			    "csrf_token field in the first %d bytes of the form body "
+			    "(CSRF_BODY_PREFIX): put the field first", CSRF_BODY_PREFIX);
+			break;
+		case CSRF_BAD:
+			snprintf(fault, sizeof(fault), "the form field csrf_token is "
+			    "malformed or too long");
+			break;
+		}
+	}
+	if (!fault[0])
+		return 0;
+	log_warn("script %s: %.32s refused (403) by csrf = token: %s", script,
+	    req->method ? req->method : "(no method)", fault);
+	return 403;
 }
 
 static void
@@ -270,6 +359,12 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 		response_error(r, 413);
 		goto out;
 	}
+	/* Before the session is loaded: a forged request costs no store
+	 * read, and runs nothing. */
+	if ((st = cross_site(w->cfg, req, r->script)) != 0) {
+		response_error(r, st);
+		goto out;
+	}
 	if (w->sessions) {
 		int status;
 
@@ -279,6 +374,11 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 			response_error(r, status);
 			goto out;
 		}
+	}
+	if (w->cfg->csrf == CSRF_MODE_TOKEN &&
+	    (st = token_check(t, r->sr, r->script)) != 0) {
+		response_error(r, st);
+		goto out;
 	}
 	if (build_env(w, t, r->sr, &env) < 0) {
 		log_error("script %s: cannot build its environment: %s", r->script,

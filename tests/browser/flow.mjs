@@ -66,6 +66,45 @@ try {
 	ok(await count() === '2', 'cart count still 2 after reload');
 	await shot('05-cart-reloaded');
 
+	// --- Cross-site request protection ([session] csrf = origin) -------------
+	// A page of another site (localhost: not the demo's 127.0.0.1) whose form
+	// posts to the cart is refused by sessionwrap itself (403, cart.cgi never
+	// runs); the cart's own form, same-site, still works.
+	{
+		const evil = base.replace('://127.0.0.1', '://localhost').replace(/\/cgi-bin$/, '/prize.html');
+		ok(evil.startsWith('http://localhost:'), 'cross-site: the other site is ' + evil);
+		await page.route(evil, (route) => route.fulfill({
+			status: 200, contentType: 'text/html; charset=utf-8',
+			body: '<!doctype html><title>Elsewhere</title>' +
+				`<form method="post" action="${base}/cart.cgi">` +
+				'<input type="hidden" name="action" value="add">' +
+				'<input type="hidden" name="item" value="cheese">' +
+				'<button type="submit">Win a prize</button></form>',
+		}));
+		await page.goto(evil);
+		const [resp] = await Promise.all([
+			page.waitForResponse((r) => r.url() === `${base}/cart.cgi` && r.request().method() === 'POST'),
+			page.click('text=Win a prize'),
+		]);
+		ok(resp.status() === 403, `cross-site: a form on another site posting to the cart is refused (got ${resp.status()})`);
+		await page.waitForLoadState('load');
+		ok((await text()).includes('403 Forbidden'), "cross-site: sessionwrap's own 403 answer is shown");
+		await shot('05a-cross-site-refused');
+		await page.unroute(evil);
+		await page.goto(`${base}/cart.cgi`);
+		ok(await count() === '2', 'cross-site: the cart is unchanged');
+		const [own] = await Promise.all([
+			page.waitForResponse((r) => r.url() === `${base}/cart.cgi` && r.request().method() === 'POST'),
+			page.click('button[value=add-cheese]'),
+		]);
+		ok(own.status() === 303, `same-site: the cart's own form is answered by cart.cgi (got ${own.status()})`);
+		await page.waitForSelector('.flash.success');
+		ok((await page.locator('.flash.success').innerText()) === 'Item added: Cheddar', 'same-site: flash: Item added: Cheddar');
+		ok(await count() === '3', 'same-site: cart count 3');
+		await shot('05b-same-site-works');
+	}
+	// --- end of cross-site request protection ---------------------------------
+
 	// Wizard and dark theme, for the looks.
 	await page.goto(`${base}/wizard.cgi`);
 	await page.fill('input[name=answer]', 'Arthur');

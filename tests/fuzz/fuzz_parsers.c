@@ -1,7 +1,8 @@
 /* fuzz_parsers.c — a libFuzzer target over every parser that reads bytes
  * from outside: the CGI header block (whole and resumed in pieces),
  * Cookie headers, form strings, X-Session-* directives, stored records,
- * the FastCGI request head, and the escaping of log lines.  The first
+ * the FastCGI request head, the escaping of log lines, and the cross-site
+ * checks (Origin, Host, a form body's csrf_token).  The first
  * input byte picks
  * the parser; the checks are the sanitizers' and a few round trips. */
 #include <stdint.h>
@@ -12,6 +13,7 @@
 #include "cgi_response.h"
 #include "codec.h"
 #include "cookie.h"
+#include "csrf.h"
 #include "directive.h"
 #include "fcgi_params.h"
 #include "log.h"
@@ -269,6 +271,46 @@ fuzz_log_escape(const char *p, size_t n)
 		abort();
 }
 
+/* The input as NUL-separated strings: Origin, Host, Sec-Fetch-Site, a
+ * trusted origin (a missing one is absent).  A safe method always passes;
+ * a refusal always says why.  The input whole as a form body's start:
+ * a value found fits the room given. */
+static void
+fuzz_csrf(const char *p, size_t n)
+{
+	char *copy = malloc(n + 1), *f[4] = { NULL, NULL, NULL, NULL }, *s;
+	char why[600], out[64];
+	struct csrf_origin o;
+	size_t k = 0, outlen = 0;
+	struct csrf_request rq;
+	enum csrf_find r;
+
+	if (!copy)
+		return;
+	memcpy(copy, p, n);
+	copy[n] = '\0';
+	for (s = copy; k < 4 && s <= copy + n; s += strlen(s) + 1)
+		f[k++] = s;
+	rq = (struct csrf_request){ "POST", f[2], f[0], f[1], n & 1 };
+	why[0] = '\0';
+	if (csrf_origin_check(&rq, &f[3], f[3] ? 1 : 0, why, sizeof(why)) < 0 &&
+	    why[0] == '\0')
+		abort();
+	rq.method = "GET";
+	if (csrf_origin_check(&rq, &f[3], f[3] ? 1 : 0, why, sizeof(why)) != 0)
+		abort();
+	if (f[0] && csrf_origin_parse(f[0], strlen(f[0]), &o) == 0 &&
+	    (o.host < f[0] || o.host + o.hlen > f[0] + strlen(f[0]) ||
+	    o.hlen == 0 || o.port < 1 || o.port > 65535))
+		abort();
+	r = csrf_form_token(p, n, n & 2, out, sizeof(out), &outlen);
+	if (r == CSRF_FOUND && outlen > sizeof(out))
+		abort();
+	if (!(n & 2) && r == CSRF_ABSENT)
+		abort();
+	free(copy);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -276,7 +318,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	switch (data[0] % 7) {
+	switch (data[0] % 8) {
 	case 0: fuzz_headers(p, size - 1); break;
 	case 1: fuzz_cookie(p, size - 1); break;
 	case 2: fuzz_form(p, size - 1); break;
@@ -284,6 +326,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 4: fuzz_record(data + 1, size - 1); break;
 	case 5: fuzz_fcgi_params(data + 1, size - 1); break;
 	case 6: if (size > 1 && size <= 8193) fuzz_log_escape(p, size - 1); break;
+	case 7: fuzz_csrf(p, size - 1); break;
 	}
 	return 0;
 }

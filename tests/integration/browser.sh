@@ -1,8 +1,9 @@
 #!/bin/sh
 # The demo in a real browser: Debian's headless Chromium driven by
 # playwright-core (tests/browser/flow.mjs) through lighttpd and sessionwrap.
-# Log in, two items in the cart, the flash shown once, admin 403, log out,
-# and Back shows nothing of the logged-in page.  Screenshots go to
+# Log in, two items in the cart, the flash shown once, a cross-site form
+# refused (403) while the cart's own works, admin 403, log out, and Back
+# shows nothing of the logged-in page.  Screenshots go to
 # $SW_TEST_OUTPUT/browser/.
 #
 # Needs: chromium, nodejs, and `npm ci` run in tests/browser (done here into
@@ -41,5 +42,8 @@ CHROMIUM=$CHROMIUM timeout 180 node "$pw/flow.mjs" "$URL/cgi-bin" "$shots" "$T/c
 rc=$?
 expect_eq "the browser flow finished" 0 "$rc"
 check "screenshots saved" test -s "$shots/10-back-after-logout.png"
+expect_match "the cross-site POST was refused by sessionwrap, logged" \
+	"cart\.cgi: POST refused \(403\), a cross-site request: Sec-Fetch-Site is 'cross-site'" \
+	"$(cat "$T/sessionwrap.log")"
 check "lighttpd stops" stop_pid "$LIGHTTPD_PID"
 check "sessionwrap stops" stop_pid "$SW_PID"

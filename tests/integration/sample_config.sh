@@ -109,6 +109,8 @@ MAX_REDIS_PREFIX n prefix %s bytes
 MAX_REDIS_DB n db 0 to %s,
 MAX_REDIS_REPLICAS n wait_replicas 0 to %s,
 MAX_REDIS_PASSWORD n a Redis password file at most %s bytes
+MAX_TRUSTED_ORIGINS n trusted_origins %s origins
+CSRF_BODY_PREFIX K in its first %s KiB only
 EOF2
 
 for m in sessionwrap.8 sessionwrap.ini.5; do

@@ -466,6 +466,70 @@ test_strict_permissions(void **state)
 	config_free(&cfg);
 }
 
+/* [session] csrf and trusted_origins: the values, strictly; the origins
+ * as browsers send them (no path); at most MAX_TRUSTED_ORIGINS; a token
+ * needs sessions. */
+static void
+test_csrf_keys(void **state)
+{
+	struct config cfg;
+	char errs[4096], text[2048];
+
+	(void)state;
+	assert_int_equal(load("[handler]\nroot = /tmp\n", &cfg, errs, sizeof(errs)), 0);
+	assert_int_equal(cfg.csrf, CSRF_MODE_ORIGIN);
+	assert_int_equal(cfg.ntrusted_origins, 0);
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\ncsrf = off\n",
+	    &cfg, errs, sizeof(errs)), 0);
+	assert_int_equal(cfg.csrf, CSRF_MODE_OFF);
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
+	    "secret_file = /etc/sw.key\ndir = /tmp\ncsrf = token\n", &cfg, errs,
+	    sizeof(errs)), 0);
+	assert_int_equal(cfg.csrf, CSRF_MODE_TOKEN);
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\ncsrf = token\n",
+	    &cfg, errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "[session] csrf: token needs sessions"));
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\ncsrf = Origin\n",
+	    &cfg, errs, sizeof(errs)), 1);
+	assert_non_null(strstr(errs, "[session] csrf: 'Origin' is not origin, "
+	    "token or off"));
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
+	    "trusted_origins = https://app.example http://[::1]:8080 "
+	    "HTTP://Tools.Example:8443\n", &cfg, errs, sizeof(errs)), 0);
+	assert_int_equal(cfg.ntrusted_origins, 3);
+	assert_string_equal(cfg.trusted_origins[1], "http://[::1]:8080");
+	config_free(&cfg);
+	assert_int_equal(load("[handler]\nroot = /tmp\n[session]\n"
+	    "trusted_origins = https://app.example/ app.example null "
+	    "ftp://app.example https://app.example:0\n", &cfg, errs,
+	    sizeof(errs)), 5);
+	assert_non_null(strstr(errs, "[session] trusted_origins: "
+	    "'https://app.example/' is not an origin"));
+	assert_non_null(strstr(errs, "'null' is not an origin"));
+	assert_non_null(strstr(errs, "'https://app.example:0' is not an origin"));
+	config_free(&cfg);
+	/* The limit, and one past it. */
+	strcpy(text, "[handler]\nroot = /tmp\n[session]\ntrusted_origins =");
+	for (int i = 0; i < MAX_TRUSTED_ORIGINS; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		    " http://h%d.example", i);
+	strcat(text, "\n");
+	assert_int_equal(load(text, &cfg, errs, sizeof(errs)), 0);
+	assert_int_equal(cfg.ntrusted_origins, MAX_TRUSTED_ORIGINS);
+	config_free(&cfg);
+	strcpy(text + strlen(text) - 1, " http://one.more\n");
+	assert_int_equal(load(text, &cfg, errs, sizeof(errs)), 1);
+	snprintf(text, sizeof(text), "[session] trusted_origins: more than %d "
+	    "entries", MAX_TRUSTED_ORIGINS);
+	assert_non_null(strstr(errs, text));
+	config_free(&cfg);
+}
+
 int
 main(void)
 {
@@ -484,6 +548,7 @@ main(void)
 		cmocka_unit_test(test_odd_names),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_strict_permissions),
+		cmocka_unit_test(test_csrf_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

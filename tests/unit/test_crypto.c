@@ -177,6 +177,13 @@ test_names_keys_tokens(void **state)
 	assert_int_equal(strlen(ta), CSRF_TOKEN_LEN);
 	csrf_token(id2, tb);
 	assert_string_not_equal(ta, tb);
+	/* The check: the token, whole, and nothing else. */
+	assert_int_equal(csrf_token_equal(id, ta, CSRF_TOKEN_LEN), 1);
+	assert_int_equal(csrf_token_equal(id, tb, CSRF_TOKEN_LEN), 0);
+	assert_int_equal(csrf_token_equal(id, ta, CSRF_TOKEN_LEN - 1), 0);
+	assert_int_equal(csrf_token_equal(id, "", 0), 0);
+	ta[CSRF_TOKEN_LEN - 1] ^= 1;
+	assert_int_equal(csrf_token_equal(id, ta, CSRF_TOKEN_LEN), 0);
 }
 
 static void

@@ -18,7 +18,10 @@ test_reads_each_param(void **state)
 		"REQUEST_METHOD=POST", "SCRIPT_NAME=/app/x.cgi",
 		"SCRIPT_FILENAME=/srv/www/app/x.cgi", "DOCUMENT_ROOT=/srv/www",
 		"HTTP_COOKIE=a=1; session=v", "REMOTE_ADDR=192.0.2.7",
-		"CONTENT_LENGTH=1234", NULL,
+		"CONTENT_LENGTH=1234", "HTTP_HOST=a.example:8080",
+		"HTTP_ORIGIN=http://a.example:8080", "HTTP_SEC_FETCH_SITE=same-origin",
+		"HTTP_X_CSRF_TOKEN=tok", "CONTENT_TYPE=application/x-www-form-urlencoded",
+		NULL,
 	};
 	struct request r;
 
@@ -32,6 +35,11 @@ test_reads_each_param(void **state)
 	assert_string_equal(r.remote_addr, "192.0.2.7");
 	assert_int_equal(r.content_length, 1234);
 	assert_int_equal(r.https, 0);
+	assert_string_equal(r.host, "a.example:8080");
+	assert_string_equal(r.origin, "http://a.example:8080");
+	assert_string_equal(r.sec_fetch_site, "same-origin");
+	assert_string_equal(r.csrf_token, "tok");
+	assert_string_equal(r.content_type, "application/x-www-form-urlencoded");
 }
 
 /* Absent params are NULL; a name is matched whole, never as a prefix of
@@ -54,6 +62,9 @@ test_names_match_whole(void **state)
 	assert_null(r.script_filename);
 	assert_null(r.document_root);
 	assert_null(r.remote_addr);
+	assert_null(r.origin);
+	assert_null(r.sec_fetch_site);
+	assert_null(r.host);
 	assert_int_equal(r.content_length, 0);
 	assert_int_equal(r.https, 0);
 	assert_string_equal(request_param(envp, "SCRIPT_NAME"), "/first");

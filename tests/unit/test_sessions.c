@@ -212,6 +212,45 @@ test_new_then_loaded(void **state)
 	assert_true(h.vary_cookie);
 }
 
+/* The token check of csrf = token: a loaded session's token passes, any
+ * other value does not, and a request without a session (no cookie, a
+ * cookie of no session) has no token to pass, not even the new one. */
+static void
+test_csrf_check(void **state)
+{
+	struct fixture *f = *state;
+	struct env e = { .n = 0 };
+	struct sess_headers h;
+	struct sess_request *r;
+	char cookie[256], token[64];
+	const struct hdr set[] = { { "X-Session-Set", "a=1" }, { NULL, NULL } };
+	int status;
+
+	assert_int_equal(request(f, NULL, T0, &e, set, &h, 0), 0);
+	snprintf(token, sizeof(token), "%s", env_get(&e, "SESSIONWRAP_CSRF_TOKEN"));
+	env_free(&e);
+	cookie_from(&h, cookie, sizeof(cookie));
+
+	r = sess_begin(f->s, cookie, 0, "/cgi/test.sh", T0 + 1, &status);
+	assert_non_null(r);
+	assert_int_equal(sess_csrf_check(r, token, strlen(token)), 1);
+	assert_int_equal(sess_csrf_check(r, token, strlen(token) - 1), 0);
+	token[0] ^= 1;
+	assert_int_equal(sess_csrf_check(r, token, strlen(token)), 0);
+	token[0] ^= 1;
+	sess_end(r);
+
+	r = sess_begin(f->s, NULL, 0, "/cgi/test.sh", T0 + 1, &status);
+	assert_non_null(r);
+	assert_int_equal(sess_env(r, env_add, &e), 0);
+	assert_int_equal(sess_csrf_check(r, token, strlen(token)), -1);
+	/* Not even the token the new session's child is given. */
+	assert_int_equal(sess_csrf_check(r, env_get(&e, "SESSIONWRAP_CSRF_TOKEN"),
+	    43), -1);
+	env_free(&e);
+	sess_end(r);
+}
+
 /* A login value with a control byte is no name a server checked: no
  * REMOTE_USER nor AUTH_TYPE; SESSION_user still has it as stored. */
 static void
@@ -663,6 +702,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_csrf_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_then_loaded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_login_with_control_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_session_is_no_session, setup, teardown),
