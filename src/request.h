@@ -12,6 +12,9 @@ struct request {
 	const char *document_root;   /* DOCUMENT_ROOT */
 	const char *cookie;          /* HTTP_COOKIE, raw */
 	const char *remote_addr;     /* REMOTE_ADDR */
+	const char *path_info;       /* PATH_INFO */
+	const char *query_string;    /* QUERY_STRING */
+	const char *request_uri;     /* REQUEST_URI, as the client sent it */
 	/* CONTENT_LENGTH: 0 when absent or empty; -1 when it is not a
 	 * decimal number, or over 2^50 (the worker answers 400). */
 	long long content_length;

@@ -15,6 +15,7 @@
 #include "child.h"
 #include "clock.h"
 #include "log.h"
+#include "login.h"
 #include "response.h"
 #include "script.h"
 
@@ -33,11 +34,18 @@ int
 worker_init(struct worker_ctx *w, const struct config *cfg,
     struct sessions *sessions)
 {
+	char why[300];
+
 	memset(w, 0, sizeof(*w));
 	w->cfg = cfg;
 	w->sessions = sessions;
 	w->head = malloc(MAX_HEADER_BLOCK);
 	response_hold_init(&w->hold);
+	if ((w->login = malloc(sizeof(*w->login))) == NULL ||
+	    login_init(w->login, cfg, why, sizeof(why)) < 0) {
+		log_error("%s", w->login ? why : "out of memory");
+		return -1;
+	}
 	return w->head ? 0 : -1;
 }
 
@@ -45,6 +53,7 @@ void
 worker_free(struct worker_ctx *w)
 {
 	free(w->head);
+	free(w->login);
 	spool_free(&w->hold);
 }
 
@@ -251,6 +260,9 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 	 * the answer too, not only the program. */
 	transport_deadline(t, deadline);
 
+	/* The login form and logout are ours: no script. */
+	if (login_serve(w->login, w->sessions, t, r))
+		goto out;
 	st = script_resolve(w->cfg, req->script_filename, req->document_root,
 	    req->script_name, &path, why, sizeof(why));
 	if (st != 0) {
@@ -279,6 +291,9 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 			response_error(r, status);
 			goto out;
 		}
+		/* [access]: the child runs only for whom the rules allow. */
+		if (login_gate(w->login, r->sr, t, r))
+			goto out;
 	}
 	if (build_env(w, t, r->sr, &env) < 0) {
 		log_error("script %s: cannot build its environment: %s", r->script,
