@@ -4,23 +4,21 @@
  * Read top to bottom, this is the security design: parse the command line,
  * load and check the config, bind (as root if need be), drop privileges,
  * open the session store as the unprivileged user, serve. */
-#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "crypto.h"
+#include "ctl.h"
 #include "listen.h"
 #include "log.h"
 #include "prefork.h"
+#include "runas.h"
 #include "secret.h"
 #include "sessions.h"
 #include "transport.h"
@@ -42,80 +40,6 @@ usage(FILE *f)
 	    "Without -s or [server] listen, serves a listening socket inherited on\n"
 	    "fd 0 (web server spawner) or fd 3 (systemd), or, started as a CGI\n"
 	    "program, the one request in its environment.\n");
-}
-
-/* Become uid:gid for good (with name's supplementary groups, if named). */
-static int
-become(uid_t uid, gid_t gid, const char *name, const char *who)
-{
-	if (setgroups(0, NULL) < 0 || setgid(gid) < 0 ||
-	    (name && initgroups(name, gid) < 0) || setuid(uid) < 0) {
-		log_error("dropping privileges to %s: %s", who, strerror(errno));
-		return -1;
-	}
-	if (setuid(0) == 0) {
-		log_error("dropping privileges to %s did not stick", who);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-drop_privileges(const struct config *cfg)
-{
-	struct passwd *pw;
-	struct group *gr = NULL;
-	gid_t gid;
-
-	if (!cfg->user || geteuid() != 0)
-		return 0;
-	pw = getpwnam(cfg->user);
-	if (!pw) {
-		log_error("%s: [server] user: no such user '%s'", cfg->path, cfg->user);
-		return -1;
-	}
-	gid = pw->pw_gid;
-	if (cfg->group) {
-		gr = getgrnam(cfg->group);
-		if (!gr) {
-			log_error("%s: [server] group: no such group '%s'", cfg->path,
-			    cfg->group);
-			return -1;
-		}
-		gid = gr->gr_gid;
-	}
-	return become(pw->pw_uid, gid, pw->pw_name, cfg->user);
-}
-
-/* Still root after drop_privileges (no [server] user: a service manager
- * chose the user): -t and --gc become the owner of the store's files, so
- * what they make in it stays usable by the workers.  *owner says who. */
-static int
-become_store_owner(const struct config *cfg, const char **owner)
-{
-	uid_t uid;
-	gid_t gid;
-
-	*owner = NULL;
-	if (geteuid() != 0 || sessions_store_owner(cfg, &uid, &gid, owner) < 0)
-		return 0;
-	return become(uid, gid, NULL, *owner);
-}
-
-/* A -t or --gc check failed: say so, and as whom it was made; for -t
- * (test_file set) end as a config error does. */
-static void
-check_failed(const struct config *cfg, int was_root, const char *owner,
-    const char *err, const char *test_file)
-{
-	if (!was_root || geteuid() == 0)
-		fprintf(stderr, "%s\n", err);
-	else if (cfg->user)
-		fprintf(stderr, "%s (as [server] user %s)\n", err, cfg->user);
-	else
-		fprintf(stderr, "%s (as the owner of %s)\n", err, owner);
-	if (test_file)
-		fprintf(stderr, "%s: configuration has errors\n", test_file);
 }
 
 /* Run as a CGI program: serve the request in our environment, then exit. */
@@ -157,51 +81,13 @@ run_keygen(const char *path)
 	return 0;
 }
 
-/* The sessions of cfg opened as the workers would open them, for -t and
- * --gc: as their user, so a check tells whether that user can read the
- * secret and the store, and nothing (store directory, shard lock files)
- * is left behind owned by root.  *s stays NULL with sessions off.  0, 1
- * when the check is done without opening (the store directory is not
- * made yet: -t leaves nothing behind), or -1 (said on stderr). */
-static int
-open_as_workers(struct config *cfg, const char *file, int test,
-    struct sessions **s)
-{
-	int was_root = geteuid() == 0, p;
-	const char *owner;
-	char err[512], perr[512], note[512];
-
-	*s = NULL;
-	if (drop_privileges(cfg) < 0 || become_store_owner(cfg, &owner) < 0)
-		return -1;
-	if (test && cfg->secret_file &&
-	    (p = sessions_store_probe(cfg, note, sizeof(note), perr,
-	    sizeof(perr))) != 0) {
-		/* (The secret first, as a start would read it first.) */
-		int bad_secret = secrets_check(cfg, err, sizeof(err)) < 0;
-
-		if (bad_secret || p < 0) {
-			check_failed(cfg, was_root, owner, bad_secret ? err : perr,
-			    file);
-			return -1;
-		}
-		printf("%s: %s\n", file, note);
-		return 1;
-	}
-	if (cfg->secret_file && sessions_open(s, cfg, err, sizeof(err)) < 0) {
-		check_failed(cfg, was_root, owner, err, test ? file : NULL);
-		return -1;
-	}
-	return 0;
-}
-
 /* sessionwrap -t */
 static int
 run_check(struct config *cfg, const char *file)
 {
 	struct sessions *s;
 
-	if (open_as_workers(cfg, file, 1, &s) < 0)
+	if (runas_open_sessions(cfg, file, 1, &s) < 0)
 		return 1;
 	if (s)
 		sessions_close(s);
@@ -209,33 +95,24 @@ run_check(struct config *cfg, const char *file)
 	return 0;
 }
 
-/* sessionwrap --gc */
+/* sessionwrap --gc: sessionctl gc */
 static int
 run_gc(struct config *cfg, const char *file)
 {
-	struct sessions *s;
-	long n;
+	struct ctl c = { file, cfg, NULL };
+	char *argv[] = { "gc", NULL };
+	int rc;
 
-	if (open_as_workers(cfg, file, 0, &s) < 0)
+	if (runas_open_sessions(cfg, file, 0, &c.sessions) < 0)
 		return 1;
-	if (!s) {
+	if (!c.sessions) {
 		fprintf(stderr, "%s: sessions are off (no [session] secret_file)\n",
 		    file);
 		return 1;
 	}
-	if (strcmp(cfg->store, "redis") == 0) {
-		/* Every record carries its TTL. */
-		sessions_close(s);
-		printf("store = redis: Redis expires records and tombstones "
-		    "itself; nothing to remove\n");
-		return 0;
-	}
-	n = sessions_gc(s, time(NULL));
-	sessions_close(s);
-	if (n < 0)
-		return 1;
-	printf("removed %ld expired records and tombstones\n", n);
-	return 0;
+	rc = ctl_gc_cmd.run(&c, 1, argv);
+	sessions_close(c.sessions);
+	return rc;
 }
 
 /* The listening socket: -s, [server] listen, or one the web server or
@@ -297,7 +174,7 @@ serve(struct config *cfg, const char *sock_arg, const struct overrides *ov)
 			rc = serve_cgi(cfg);
 		goto out;
 	}
-	if (drop_privileges(cfg) < 0)
+	if (runas_workers_user(cfg) < 0)
 		goto out;
 	if (geteuid() == 0)
 		log_warn("running as root, and so will the CGI programs: set "
