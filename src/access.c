@@ -245,14 +245,15 @@ access_next_ok(const char *s, size_t len)
 		return 0;
 	if (len > 1 && (s[1] == '/' || s[1] == '\\'))
 		return 0;
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0, query = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c <= 0x20 || c >= 0x7f || c == '\\')
 			return 0;
-		/* An encoded '/' or '\' is refused too: some server on the
-		 * way may decode it into "//host". */
-		if (c == '%' && i + 2 < len && (s[i + 1] == '2' || s[i + 1] == '5') &&
+		query |= c == '?' || c == '#';
+		/* An encoded '/' or '\' in the path is refused too: some
+		 * server on the way may decode it into "//host". */
+		if (!query && c == '%' && i + 2 < len && (s[i + 1] == '2' || s[i + 1] == '5') &&
 		    (strncasecmp(s + i + 1, "2f", 2) == 0 ||
 		    strncasecmp(s + i + 1, "5c", 2) == 0))
 			return 0;
