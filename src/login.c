@@ -278,17 +278,22 @@ form_field(const char *buf, size_t len, const char *name, char *out,
 	size_t pos = 0;
 
 	while (form_next(buf, len, &pos, &f)) {
+		char *tmp;
 		long n;
 
 		if (f.klen != strlen(name) || memcmp(f.key, name, f.klen) != 0)
 			continue;
-		if (f.vlen >= cap)
+		/* Decoded, it may be shorter than cap even if its text is not. */
+		if ((tmp = malloc(f.vlen + 1)) == NULL)
 			return -2;
-		n = form_decode(out, f.value, f.vlen);
-		if (n < 0)
-			return -2;
-		out[n] = '\0';
-		return n;
+		n = form_decode(tmp, f.value, f.vlen);
+		if (n >= 0 && (size_t)n < cap) {
+			memcpy(out, tmp, (size_t)n);
+			out[n] = '\0';
+		}
+		wipe(tmp, f.vlen + 1);
+		free(tmp);
+		return n >= 0 && (size_t)n < cap ? n : -2;
 	}
 	return -1;
 }

@@ -263,6 +263,21 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 	/* The login form and logout are ours: no script. */
 	if (login_serve(w->login, w->sessions, t, r))
 		goto out;
+	/* [access]: the child runs only for whom the rules allow, and
+	 * before a file is looked for, so that whether a protected script
+	 * exists is not told to someone who may not run it. */
+	if (w->sessions && w->login->nrules > 0) {
+		int status;
+
+		r->sr = sess_begin(w->sessions, req->cookie, req->https, r->script,
+		    time(NULL), &status);
+		if (!r->sr) {
+			response_error(r, status);
+			goto out;
+		}
+		if (login_gate(w->login, r->sr, t, r))
+			goto out;
+	}
 	st = script_resolve(w->cfg, req->script_filename, req->document_root,
 	    req->script_name, &path, why, sizeof(why));
 	if (st != 0) {
@@ -282,7 +297,7 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 		response_error(r, 413);
 		goto out;
 	}
-	if (w->sessions) {
+	if (w->sessions && !r->sr) {
 		int status;
 
 		r->sr = sess_begin(w->sessions, req->cookie, req->https, r->script,
@@ -291,9 +306,6 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 			response_error(r, status);
 			goto out;
 		}
-		/* [access]: the child runs only for whom the rules allow. */
-		if (login_gate(w->login, r->sr, t, r))
-			goto out;
 	}
 	if (build_env(w, t, r->sr, &env) < 0) {
 		log_error("script %s: cannot build its environment: %s", r->script,

@@ -105,6 +105,8 @@ for p in members/mark.cgi admin/mark.cgi staff/mark.cgi Staff/mark.cgi; do
 	answered "anonymous /$p: sent to the form" 303
 done
 check "... and no child ran" [ ! -e "$T/ran" ]
+expect_eq "anonymous, a protected script that does not exist: 303, not 404" 303 \
+	"$(status_of "$URL/admin/nosuch.cgi")"
 sreq "$J" "members/env.cgi?a=1&b=%2F" >/dev/null
 expect_match "the 303 carries where the user was going, query included" \
 	'^Location: /login\?next=%2Fmembers%2Fenv.cgi%3Fa%3D1%26b%3D%252F$' "$(hdr)"
@@ -220,3 +222,36 @@ check "the password is in no log line" sh -c "! grep -rqF 'horse' '$T'/*.log"
 expect_match "a failure is logged with the user and the address" \
 	"/login: failed login for user 'nosuchuser' from 127.0.0.1" "$(cat "$T/sessionwrap.log")"
 expect_match "a login is logged" "/login: user 'alice' logged in from 127.0.0.1" "$(cat "$T/sessionwrap.log")"
+
+# --- limits ---------------------------------------------------------------------------------
+long=$(head -c "$((MAX_PASSWORD = 1024))" /dev/zero | tr '\0' '%')
+printf '%s\n' "$long" | "$CTL" passwd --stdin "$T/passwd" longpw >/dev/null 2>&1
+expect_eq "passwd: a password of 1024 bytes (MAX_PASSWORD)" 0 "$?"
+printf '%s%%\n' "$long" | "$CTL" passwd --stdin "$T/passwd" longpw2 >/dev/null 2>&1
+expect_eq "passwd: one of 1025 bytes is refused" 1 "$?"
+post longpw "$long" /open/env.cgi "$(tok2)"
+expect_match "login with a password of 1024 bytes (each sent as %25)" '^Location: /open/env.cgi$' "$(hdr)"
+post longpw "$long%" /open/env.cgi "$(tok2)"
+answered "one of 1025 bytes is a wrong password" 200
+tok=$(tok2)
+body="csrf_token=$tok&user=bob&password=bobpw&next=/open/env.cgi&pad="
+pad=$((MAX_LOGIN_BODY = 8192))
+pad=$(head -c "$((8192 - ${#body}))" /dev/zero | tr '\0' x)
+curl -s -D "$T/h" -o /dev/null -b "$J" -c "$J" --data-binary "$body$pad" "$URL/login"
+expect_match "a form body of 8192 bytes (MAX_LOGIN_BODY)" '^Location: /open/env.cgi$' "$(hdr)"
+tok=$(tok2)
+body="csrf_token=$tok&user=bob&password=bobpw&next=/open/env.cgi&pad="
+curl -s -D "$T/h" -o /dev/null -b "$J" -c "$J" --data-binary "${body}x$pad" "$URL/login"
+answered "one of 8193 bytes" 413
+# /members/ + 39 segments of 99 a's and "/" + 183 a's + .cgi: 4096 bytes.
+p4k=$(python3 -c 'print("/members/" + ("a" * 99 + "/") * 39 + "a" * 183 + ".cgi")')
+expect_eq "a path of 4096 bytes (MAX_ACCESS_PATH) is matched" 303 "$(status_of "$URL$p4k")"
+expect_eq "one of 4097 is refused" 400 "$(status_of "$URL/a$p4k")"
+head -c 65536 /dev/zero | tr '\0' x >"$T/big.html"
+out=$(tconf tbig "password_file = $T/passwd" "login_template = $T/big.html")
+expect_match "-t: a template of 64 KiB (MAX_LOGIN_TEMPLATE)" 'configuration ok$' "$out"
+printf 'x' >>"$T/big.html"
+out=$(tconf tbig2 "password_file = $T/passwd" "login_template = $T/big.html")
+expect_match "-t: one of 64 KiB + 1" '\[access\] login_template: .*big.html: longer than 65536 bytes' "$out"
+out=$(tconf r64 "rule64 = / any")
+expect_match "-t: rule64 (MAX_ACCESS_RULES)" 'configuration ok$' "$out"
