@@ -113,5 +113,6 @@
 #define MAX_PASSWORD_LINE  512     /* one "name:hash" line */
 #define MAX_LOGIN_TEMPLATE (64 * 1024)     /* bytes of login_template */
 #define MAX_LOGIN_PAGE     (256 * 1024)    /* the page made from it */
+#define MAX_LOGIN_FAILURES 1000    /* [access] max_failures */
 
 #endif

@@ -50,6 +50,8 @@ config_defaults(struct config *cfg)
 	cfg->login_path = strdup("/login");
 	cfg->logout_path = strdup("/logout");
 	cfg->login_template = strdup(SW_PKGDATADIR "/login.html");
+	cfg->max_failures = 5;
+	cfg->lockout = 15 * 60;
 }
 
 int
@@ -238,6 +240,8 @@ static const struct keydef keys[] = {
 	{ "access", "logout_path", K_STR, F(logout_path), 0, 0 },
 	{ "access", "password_file", K_STR, F(password_file), 0, 0 },
 	{ "access", "login_template", K_STR, F(login_template), 0, 0 },
+	{ "access", "max_failures", K_INT, F(max_failures), 0, MAX_LOGIN_FAILURES },
+	{ "access", "lockout", K_DURATION, F(lockout), 0, 0 },
 };
 #undef F
 

@@ -72,6 +72,8 @@ struct config {
 	char *login_path, *logout_path;
 	char *password_file;        /* form login is on when set */
 	char *login_template;       /* the form's HTML */
+	int max_failures;           /* of one name; 10 x of one address */
+	long lockout;               /* seconds */
 };
 
 /* Fill *cfg with every default. */

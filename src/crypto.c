@@ -307,3 +307,18 @@ bytes_equal(const void *a, const void *b, size_t n)
 {
 	return sodium_memcmp(a, b, n) == 0;
 }
+
+void
+fail_name(const struct keys *k, const char *what, size_t len,
+    char out[RECORD_NAME_LEN + 1])
+{
+	static const char domain[] = "sessionwrap login failures";
+	crypto_generichash_state st;
+	uint8_t h[RECORD_NAME_LEN / 2];
+
+	crypto_generichash_init(&st, k->name, SUBKEY_LEN, sizeof(h));
+	crypto_generichash_update(&st, (const uint8_t *)domain, sizeof(domain));
+	crypto_generichash_update(&st, (const uint8_t *)what, len);
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(out, RECORD_NAME_LEN + 1, h, sizeof(h));
+}

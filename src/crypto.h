@@ -131,6 +131,12 @@ int password_verify(const char *hash, size_t hlen, const char *pw,
  * that an unknown name takes as long as a wrong password. */
 extern const char password_dummy_hash[];
 
+/* The store's name for a count of failed logins of what (a user name or
+ * a client address, with a prefix that says which): a keyed hash, hex,
+ * RECORD_NAME_LEN chars + NUL, so that the store tells neither. */
+void fail_name(const struct keys *k, const char *what, size_t len,
+    char out[RECORD_NAME_LEN + 1]);
+
 /* Whether a and b (n bytes each) are equal, in time independent of
  * their contents. */
 int bytes_equal(const void *a, const void *b, size_t n);

@@ -24,6 +24,7 @@
  * reasons give the same page. */
 #define MSG_FAILED  "Wrong user name or password."
 #define MSG_EXPIRED "The form had expired. Please try again."
+#define MSG_LOCKED  "Too many failed logins. Please try again later."
 
 static int
 parse_rules(struct login *l, const struct config *cfg,
@@ -109,6 +110,13 @@ login_config_check(const struct config *cfg, config_report_fn *report,
 	if (cfg->login_path && cfg->logout_path &&
 	    strcmp(cfg->login_path, cfg->logout_path) == 0)
 		report(ctx, "access", "logout_path", "is the login_path");
+	if (cfg->lockout < 1)
+		report(ctx, "access", "lockout", "must be at least 1s");
+	if (cfg->password_file && cfg->secret_file && !sessions_can_count(cfg))
+		report(ctx, "access", "password_file", "the login form counts "
+		    "failed logins in the session store, and this store keeps "
+		    "nothing on a server (store = cookie): use store = file or "
+		    "redis");
 	if ((l->nrules > 0 || cfg->password_file) && !cfg->secret_file)
 		report(ctx, "access", NULL, "rules and the login form need "
 		    "sessions: set [session] secret_file");
@@ -335,10 +343,10 @@ commit(struct sess_request *sr, struct response *r, struct sess_headers *sh)
 	return 0;
 }
 
-/* The form, with message, and status. */
+/* The form, with message, status and an extra header (or NULL). */
 static void
-show_form(struct login *l, struct sess_request *sr, struct response *r,
-    int status, const char *next, const char *message)
+show_form_extra(struct login *l, struct sess_request *sr, struct response *r,
+    int status, const char *next, const char *message, const char *extra)
 {
 	const struct config *cfg = l->cfg;
 	struct sess_headers sh;
@@ -371,12 +379,19 @@ show_form(struct login *l, struct sess_request *sr, struct response *r,
 		response_error(r, 500);
 		goto out;
 	}
-	response_own(r, status, NULL, NULL, &sh, "text/html; charset=utf-8",
+	response_own(r, status, NULL, extra, &sh, "text/html; charset=utf-8",
 	    page, (size_t)n);
 out:
 	wipe(token, sizeof(token));
 	free(tmpl);
 	free(page);
+}
+
+static void
+show_form(struct login *l, struct sess_request *sr, struct response *r,
+    int status, const char *next, const char *message)
+{
+	show_form_extra(l, sr, r, status, next, message, NULL);
 }
 
 /* The whole form body into buf (cap > MAX_LOGIN_BODY): its length, or
@@ -451,16 +466,115 @@ password_ok(struct login *l, const char *user, size_t ulen, const char *pw,
 	return ok;
 }
 
+long
+login_wait(long count, time_t last, time_t now, long limit, long lockout)
+{
+	long wait, past = count - limit / 2;
+
+	if (past <= 0)
+		return 0;
+	if (count >= limit || past > 30)
+		wait = lockout;
+	else
+		wait = 2L << (past - 1);   /* 2 s at least: times are in seconds */
+	if (wait > lockout)
+		wait = lockout;
+	return (long long)last + wait > (long long)now ?
+	    (long)((long long)last + wait - (long long)now) : 0;
+}
+
+/* The store's names of the two counts: "u:" + user name, "a:" +
+ * client address. */
+static size_t
+count_key(char *out, size_t cap, char kind, const char *v, size_t len)
+{
+	return (size_t)snprintf(out, cap, "%c:%.*s", kind, (int)len, v);
+}
+
+/* Count a failure (how 1) of user and of the client's address, or
+ * forget user's (how -1, a login that succeeded).  0, or -1 when the
+ * store failed (logged). */
+static int
+count_failure(struct login *l, struct sessions *s, struct transport *t,
+    const char *user, size_t ulen, int how)
+{
+	const struct config *cfg = l->cfg;
+	const char *addr = client(&t->req);
+	char key[MAX_LOGIN_NAME + 80];
+	long nu = 0, na = 0;
+	time_t last, now = time(NULL);
+	size_t kl;
+
+	kl = count_key(key, sizeof(key), 'u', user, ulen);
+	if (sessions_fail_count(s, key, kl, how, now, cfg->lockout, &nu,
+	        &last) < 0)
+		return -1;
+	if (how < 0)
+		return 0;
+	kl = count_key(key, sizeof(key), 'a', addr, strlen(addr));
+	if (sessions_fail_count(s, key, kl, how, now, cfg->lockout, &na,
+	        &last) < 0)
+		return -1;
+	log_warn("%s: failed login for user '%s' from %s (failure %ld of the "
+	    "name, %ld of the address)", cfg->login_path, user, addr, nu, na);
+	return 0;
+}
+
+/* Whether this try must wait: seconds (> 0, logged), 0 not, -1 when the
+ * store failed (answered 503). */
+static long
+throttled(struct login *l, struct sessions *s, struct transport *t,
+    struct response *r, const char *user, size_t ulen)
+{
+	const struct config *cfg = l->cfg;
+	const char *addr = client(&t->req);
+	char key[MAX_LOGIN_NAME + 80];
+	long nu, na, wu, wa;
+	time_t lu, la, now = time(NULL);
+	size_t kl;
+
+	kl = count_key(key, sizeof(key), 'u', user, ulen);
+	if (sessions_fail_count(s, key, kl, 0, now, cfg->lockout, &nu, &lu) < 0)
+		goto fail;
+	kl = count_key(key, sizeof(key), 'a', addr, strlen(addr));
+	if (sessions_fail_count(s, key, kl, 0, now, cfg->lockout, &na, &la) < 0)
+		goto fail;
+	wu = login_wait(nu, lu, now, cfg->max_failures, cfg->lockout);
+	wa = login_wait(na, la, now, 10L * cfg->max_failures, cfg->lockout);
+	if (wu == 0 && wa == 0)
+		return 0;
+	log_warn("%s: login for user '%s' from %s refused for %lds: %ld failed "
+	    "logins of the name, %ld of the address", cfg->login_path, user,
+	    addr, wu > wa ? wu : wa, nu, na);
+	return wu > wa ? wu : wa;
+fail:
+	log_error("%s: failed logins cannot be counted: the store failed",
+	    cfg->login_path);
+	response_error(r, 503);
+	return -1;
+}
+
+/* The answer to a try that must wait: the form, 429, Retry-After. */
 static void
-login_post(struct login *l, struct sess_request *sr, struct transport *t,
-    struct response *r)
+locked_form(struct login *l, struct sess_request *sr, struct response *r,
+    const char *next, long wait)
+{
+	char retry[40];
+
+	snprintf(retry, sizeof(retry), "Retry-After: %ld", wait);
+	show_form_extra(l, sr, r, 429, next, MSG_LOCKED, retry);
+}
+
+static void
+login_post(struct login *l, struct sessions *s, struct sess_request *sr,
+    struct transport *t, struct response *r)
 {
 	const struct config *cfg = l->cfg;
 	char *body = malloc(MAX_LOGIN_BODY + 1);
 	char tok[SESS_TOKEN_LEN + 2], user[MAX_LOGIN_NAME + 2];
 	char pw[MAX_PASSWORD + 1], next[MAX_NEXT_PATH + 1];
 	struct sess_headers sh;
-	long blen, tl, ul, pl;
+	long blen, tl, ul, pl, wait;
 
 	if (!body) {
 		response_error(r, 500);
@@ -483,8 +597,14 @@ login_post(struct login *l, struct sess_request *sr, struct transport *t,
 		ul = 0, user[0] = '\0';
 	if (pl < 0)
 		pl = 0, pw[0] = '\0';
+	if ((wait = throttled(l, s, t, r, user, (size_t)ul)) != 0) {
+		if (wait > 0)
+			locked_form(l, sr, r, next, wait);
+		goto out;
+	}
 	if (password_ok(l, user, (size_t)ul, pw, (size_t)pl)) {
 		wipe(pw, sizeof(pw));
+		count_failure(l, s, t, user, (size_t)ul, -1);
 		if (sess_login(sr, user, (size_t)ul) < 0) {
 			response_error(r, 500);
 			goto out;
@@ -498,8 +618,10 @@ login_post(struct login *l, struct sess_request *sr, struct transport *t,
 		goto out;
 	}
 	wipe(pw, sizeof(pw));
-	log_warn("%s: failed login for user '%s' from %s", cfg->login_path,
-	    user, client(&t->req));
+	if (count_failure(l, s, t, user, (size_t)ul, 1) < 0) {
+		response_error(r, 503);
+		goto out;
+	}
 	show_form(l, sr, r, 200, next, MSG_FAILED);
 out:
 	wipe(pw, sizeof(pw));
@@ -573,7 +695,7 @@ login_serve(struct login *l, struct sessions *s, struct transport *t,
 		show_form(l, sr, r, 200, next, "");
 	} else if (strcmp(method, "POST") == 0) {
 		if (is_login)
-			login_post(l, sr, t, r);
+			login_post(l, s, sr, t, r);
 		else
 			logout_post(l, sr, t, r);
 	} else {

@@ -8,6 +8,7 @@
 #define SW_LOGIN_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "access.h"
 #include "config.h"
@@ -52,5 +53,13 @@ struct login_page {
 };
 long login_render(const char *tmpl, size_t tlen, const struct login_page *pg,
     char *out, size_t cap, char *err, size_t errlen);
+
+/* Pure, for tests: how many seconds a login must wait after count
+ * failures (of one name, limit max_failures; of one address, limit 10 x
+ * max_failures), the last at last: none up to half the limit, then 2,
+ * 4, 8... seconds, and lockout once the limit is reached.  0: it may be
+ * tried now. */
+long login_wait(long count, time_t last, time_t now, long limit,
+    long lockout);
 
 #endif

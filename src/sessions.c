@@ -703,3 +703,27 @@ sess_logout(struct sess_request *r)
 {
 	return log_change(r, CHANGE_CLEAR, NULL, NULL, 0);
 }
+
+int
+sessions_can_count(const struct config *cfg)
+{
+	const struct store_ops *ops = store_find(cfg->store ? cfg->store :
+	    "file");
+
+	return ops && ops->fail_count;
+}
+
+int
+sessions_fail_count(struct sessions *s, const char *what, size_t len,
+    int how, time_t now, long ttl, long *count, time_t *last)
+{
+	char name[RECORD_NAME_LEN + 1];
+
+	*count = 0;
+	*last = 0;
+	if (!s->store->ops->fail_count)
+		return -1;
+	fail_name(&s->keys->primary, what, len, name);
+	return s->store->ops->fail_count(s->store, name, how, now, ttl, count,
+	    last);
+}

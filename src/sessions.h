@@ -141,6 +141,12 @@ int sess_keep(struct sess_request *r);
 int sess_login(struct sess_request *r, const char *user, size_t len);
 int sess_logout(struct sess_request *r);
 
+/* Failed logins counted under what (store.h fail_count, the name hashed
+ * with the primary keys).  Whether the store can: sessions_can_count. */
+int sessions_can_count(const struct config *cfg);
+int sessions_fail_count(struct sessions *s, const char *what, size_t len,
+    int how, time_t now, long ttl, long *count, time_t *last);
+
 /* Garbage collection of the whole store: returns the number of records and
  * tombstones removed, or -1 on error (logged). */
 long sessions_gc(struct sessions *s, time_t now);

@@ -179,6 +179,27 @@ test_render(void **state)
 	    sizeof(err)), -1);
 }
 
+static void
+test_wait(void **state)
+{
+	(void)state;
+	/* limit 5: failures 1 and 2 wait for nothing; 3: 2 s, 4: 4 s; 5:
+	 * the lockout.  From the last failure's second. */
+	assert_int_equal(login_wait(0, 0, 1000, 5, 900), 0);
+	assert_int_equal(login_wait(2, 1000, 1000, 5, 900), 0);
+	assert_int_equal(login_wait(3, 1000, 1000, 5, 900), 2);
+	assert_int_equal(login_wait(3, 1000, 1001, 5, 900), 1);
+	assert_int_equal(login_wait(3, 1000, 1002, 5, 900), 0);
+	assert_int_equal(login_wait(4, 1000, 1000, 5, 900), 4);
+	assert_int_equal(login_wait(5, 1000, 1000, 5, 900), 900);
+	assert_int_equal(login_wait(6, 1000, 1899, 5, 900), 1);
+	assert_int_equal(login_wait(6, 1000, 1900, 5, 900), 0);
+	/* The growth stops at the lockout, and never overflows. */
+	assert_int_equal(login_wait(40, 1000, 1000, 50, 60), 60);
+	assert_int_equal(login_wait(999, 1000, 1000, 1000, 900), 900);
+	assert_int_equal(login_wait(1, 1000, 1000, 1, 5), 5);
+}
+
 int
 main(void)
 {
@@ -188,6 +209,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_hash_round_trip),
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_wait),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
