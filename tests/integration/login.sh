@@ -24,9 +24,11 @@ printf '%s\n' "$PW" | "$CTL" passwd --stdin "$T/passwd" alice >"$T/ctl.out" 2>&1
 expect_eq "sessionctl passwd --stdin makes the file" 0 "$?"
 printf 'bobpw\n' | "$CTL" passwd --stdin "$T/passwd" bob >/dev/null 2>&1
 printf 'old\n' | "$CTL" passwd --stdin "$T/passwd" carol >/dev/null 2>&1
+ino=$(stat -c %i "$T/passwd")
 printf 'carolpw\n' | "$CTL" passwd --stdin "$T/passwd" carol >"$T/ctl.out" 2>&1
 expect_match "sessionctl passwd changes a password" "changed the password of 'carol'" "$(cat "$T/ctl.out")"
 expect_eq "the file has one line per user" 3 "$(grep -c . "$T/passwd")"
+check "the file is replaced, not written in place (a new inode)" [ "$ino" != "$(stat -c %i "$T/passwd")" ]
 expect_eq "the file is mode 600" 600 "$(stat -c %a "$T/passwd")"
 expect_match "the lines are argon2id hashes" '^alice:\$argon2id\$v=19\$' "$(cat "$T/passwd")"
 check "the file holds no password" sh -c "! grep -qF 'horse' '$T/passwd'"
@@ -35,6 +37,15 @@ printf '\n' | "$CTL" passwd --stdin "$T/passwd" dave >/dev/null 2>&1
 expect_eq "an empty password is refused" 1 "$?"
 printf 'x\n' | "$CTL" passwd --stdin "$T/passwd" 'da:ve' >/dev/null 2>&1
 expect_eq "a name with ':' is refused (usage)" 2 "$?"
+# From the terminal: twice, without echo (script(1) gives it a terminal).
+(sleep 0.5; printf 'tty pw\n'; sleep 0.5; printf 'tty pw\n'; sleep 1) |
+	script -qec "$CTL passwd '$T/passwd' tina" /dev/null >"$T/tty.out" 2>&1
+expect_match "passwd from the terminal: asked twice" 'New password: .*Again: ' "$(tr -d '\r\n' <"$T/tty.out")"
+expect_nomatch "... without echo" 'tty pw' "$(cat "$T/tty.out")"
+expect_match "... and set" '^tina:\$argon2id' "$(cat "$T/passwd")"
+(sleep 0.5; printf 'one\n'; sleep 0.5; printf 'two\n'; sleep 1) |
+	script -qec "$CTL passwd '$T/passwd' tom" /dev/null >"$T/tty.out" 2>&1
+expect_match "passwd from the terminal: two different entries are refused" 'the passwords differ' "$(cat "$T/tty.out")"
 cp "$T/passwd" "$T/passwd.open"; chmod 644 "$T/passwd.open"
 out=$(printf 'x\n' | "$CTL" passwd --stdin "$T/passwd.open" dave 2>&1)
 expect_match "a file others can read is refused" 'group or others may access it' "$out"
@@ -202,6 +213,8 @@ done
 post bob bobpw "/members/env.cgi?x=%2F" "$(tok2)"
 expect_match "a plain path with a query is kept" '^Location: /members/env.cgi\?x=%2F$' "$(hdr)"
 expect_eq "bob: /admin/ (user alice): 403" 403 "$(status_of "$URL/admin/env.cgi" -b "$J")"
+post tina 'tty pw' /members/env.cgi "$(tok2)"
+expect_match "the password typed at the terminal logs in" '^Location: /members/env.cgi$' "$(hdr)"
 
 # --- logout ---------------------------------------------------------------------------
 expect_eq "GET /logout: 405" 405 "$(status_of "$URL/logout" -b "$J")"
