@@ -18,7 +18,8 @@
 #                                    key per request (cookie kept per
 #                                    connection); sessionwrap with sessions, file
 #                                    store with fsync on and with fsync off,
-#                                    and the Redis store (REDIS=off: not),
+#                                    the Redis store (REDIS=off: not) and
+#                                    the cookie store (COOKIE=off: not),
 #                                    against fcgiwrap without sessions
 #                                    (bench/sessions.sh runs this)
 #
@@ -279,6 +280,16 @@ EOF
 			add_side swredis "sessionwrap+sessions redis"
 		fi
 	fi
+	# The cookie store: no server state, the session sealed into the
+	# cookie the wrk thread sends back (COOKIE=off: not at all).
+	if [ "${COOKIE:-on}" != off ]; then
+		printf '[session]\nsecret_file = %s/secret\nstore = cookie\n' "$T" | sw_config "$T/sw-cookie.ini"
+		"$SW" -t -f "$T/sw-cookie.ini" >/dev/null || exit 1
+		start "$T/sw-cookie.log" "$SW" -f "$T/sw-cookie.ini" -s "unix:$T/sw-cookie.sock"
+		wait_for test -S "$T/sw-cookie.sock" || { echo "sessionwrap did not start" >&2; cat "$T/sw-cookie.log" >&2; exit 1; }
+		lighttpd_for swcookie "$T/sw-cookie.sock"
+		add_side swcookie "sessionwrap+sessions cookie"
+	fi
 else
 	sw_config "$T/sw.ini" </dev/null
 	"$SW" -t -f "$T/sw.ini" >/dev/null || exit 1
@@ -358,7 +369,7 @@ fi
 for s in $SIDES; do
 	[ -s "$T/$s-error.log" ] && grep -v 'server started\|server stopped\|gracefully' "$T/$s-error.log" | head -5 | sed "s/^/# $s lighttpd: /"
 done
-for f in "$T"/sw.log "$T"/sw-fsync-*.log "$T"/sw-redis.log; do
+for f in "$T"/sw.log "$T"/sw-fsync-*.log "$T"/sw-redis.log "$T"/sw-cookie.log; do
 	[ -s "$f" ] && head -5 "$f" | sed "s/^/# $(basename "$f"): /"
 done
 exit 0

@@ -130,8 +130,9 @@ struct store_ops {
 	    void *ctx);
 	/* For -t: whether the workers' user could open the store of cfg,
 	 * making nothing: 0 when it is there (-t then opens it), 1 when it
-	 * will be made at start (note says so), -1 with err when it could
-	 * not be.  NULL: -t opens it. */
+	 * will be made at start or its server cannot be used now (note says
+	 * so; -t does not open it), -1 with err when it could not be.
+	 * NULL: -t opens it. */
 	int (*probe)(const struct config *cfg, char *note, size_t notelen,
 	    char *err, size_t errlen);
 	/* Who owns the store's files, whom -t and --gc become when run as

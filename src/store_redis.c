@@ -1194,6 +1194,57 @@ redis_close(struct store *st)
 	free(rs);
 }
 
+/* -t: read the password (a fault there is the configuration's) and try
+ * the server as a worker would, without logging: 0 when it answers (-t
+ * then opens the store), or 1 with a note saying that it cannot be
+ * reached or refuses, and what the workers will do meanwhile.  A server
+ * down is no fault of the configuration: sessionwrap starts anyway (the
+ * systemd unit runs -t before each start). */
+static int
+redis_probe(const struct config *cfg, char *note, size_t notelen, char *err,
+    size_t errlen)
+{
+	struct redis_store rs = { .base = { &store_redis_ops, cfg, 0 } };
+	char host[256], why[256] = "";
+	int port, rc = 0;
+
+	if (cfg->redis_password_file != NULL &&
+	    password_read(cfg->redis_password_file, &rs.password, err,
+	    errlen) < 0)
+		return -1;
+	if (cfg->nredis_sentinels > 0) {
+		if (discover(&rs, host, sizeof(host), &port, why,
+		        sizeof(why)) < 0) {
+			snprintf(rs.where, sizeof(rs.where), "redis master '%.64s'",
+			    cfg->redis_master_name);
+			rc = 1;
+		} else
+			snprintf(rs.where, sizeof(rs.where),
+			    "redis master '%.64s' at %.64s:%d",
+			    cfg->redis_master_name, host, port);
+	} else if (parse_address(cfg->redis_address, host, sizeof(host),
+	    &port) < 0)
+		return 0;       /* (ops->check refused it) */
+	else
+		snprintf(rs.where, sizeof(rs.where), "redis %.180s",
+		    cfg->redis_address);
+	if (rc == 0 && ((rs.c = connect_to(cfg, host, port, why,
+	    sizeof(why))) == NULL || connection_setup(&rs, why, sizeof(why)) < 0))
+		rc = 1;
+	if (rc == 1)
+		snprintf(note, notelen, "warning: the Redis server cannot be "
+		    "reached or refuses (%s: %s); sessionwrap starts anyway and "
+		    "answers session requests 503 until it can use it", rs.where,
+		    why);
+	if (rs.c != NULL)
+		redisFree(rs.c);
+	if (rs.password != NULL) {
+		wipe(rs.password, strlen(rs.password));
+		free(rs.password);
+	}
+	return rc;
+}
+
 /* Open: read the password and try the server once.  A server down now
  * is no error: sessionwrap starts, and session requests get 503 until
  * it is up (logged once here). */
@@ -1230,6 +1281,7 @@ redis_open(struct store **out, const struct config *cfg, char *err,
 const struct store_ops store_redis_ops = {
 	.name = "redis",
 	.check = redis_check,
+	.probe = redis_probe,
 	.open = redis_open,
 	.load = redis_load,
 	.commit = redis_commit,

@@ -24,6 +24,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# A python3 found first in PATH may be a version manager's shim (pyenv's
+# takes a second or more to start on a loaded machine): the tests' few
+# stdlib-only scripts run on the system's python3 when there is one.
+if [ -x /usr/bin/python3 ]; then python3() { /usr/bin/python3 "$@"; }; fi
+
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }
 # check "description" command...: ok if the command succeeds
@@ -46,8 +51,10 @@ expect_nomatch() {
 	else ok "$1"; fi
 }
 
+# (perl, not python3: it starts ten times faster, and tests start many)
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+		LocalPort => 0, Proto => "tcp")->sockport, "\n"'
 }
 
 # wait_for CMD...: up to 10 s
@@ -169,6 +176,21 @@ status_of() {
 # worker_pids MASTER: the master's worker processes
 worker_pids() { pgrep -P "$1" | tr '\n' ' '; }
 
+# sw_reload: SIGHUP to $SW_PID, then wait (up to 10 s) until the log
+# ($T/sessionwrap.log) says it reloaded or refused to, and, after a
+# reload, until every worker from before is gone: requests after it are
+# served under the new configuration.
+sw_reload() {
+	rl_ok=$(grep -c 'configuration reloaded' "$T/sessionwrap.log")
+	rl_no=$(grep -c 'reload refused' "$T/sessionwrap.log")
+	rl_old=$(worker_pids "$SW_PID")
+	kill -HUP "$SW_PID"
+	wait_for sh -c "[ \$(grep -c 'configuration reloaded' '$T/sessionwrap.log') -gt $rl_ok ] ||
+		[ \$(grep -c 'reload refused' '$T/sessionwrap.log') -gt $rl_no ]" || return 1
+	[ "$(grep -c 'configuration reloaded' "$T/sessionwrap.log")" -gt "$rl_ok" ] || return 0
+	wait_for sh -c "for p in $rl_old; do pgrep -P $SW_PID | grep -qx \$p && exit 1; done; exit 0"
+}
+
 # --- sessions ---------------------------------------------------------------
 # The session store the tests run on: file (the default), or with
 # SW_STORE=redis a redis-server of the test's own (start_redis), which
@@ -212,7 +234,8 @@ store_holds() {
 	return 1
 }
 # hq "Header: value" -> the h= query parameter sess.cgi turns into a header
-hq() { python3 -c 'import sys,urllib.parse; print("h=" + urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+# (every byte but A-Z a-z 0-9 _ . ~ - percent-encoded)
+hq() { perl -e '$_ = shift; s/([^A-Za-z0-9_.~-])/sprintf("%%%02X", ord $1)/ge; print "h=$_\n"' "$1"; }
 # The session store the tests run on: file (the default), or with
 # SW_STORE=cookie the cookie store (no server state: a test that needs
 # some asserts the documented behaviour instead when SW_STORE=cookie).
@@ -238,11 +261,12 @@ write_session_config() {
 	} >"$1"
 }
 # sreq JAR PATH [curl args]: a request with a cookie jar; headers in $T/h
+# (or in $HF: checks run in parallel each set their own)
 sreq() {
 	j=$1 p=$2; shift 2
-	curl -s -D "$T/h" -b "$j" -c "$j" "$@" "$URL/$p"
+	curl -s -D "${HF:-$T/h}" -b "$j" -c "$j" "$@" "$URL/$p"
 }
-hdr() { tr -d '\r' <"$T/h"; }
+hdr() { tr -d '\r' <"${HF:-$T/h}"; }
 # answered DESCRIPTION CODE: the last answer in $T/h had status CODE (so
 # that a check for something absent from it cannot pass on a failure).
 answered() { expect_match "$1 (answered $2)" "^HTTP/[0-9.]+ $2 " "$(hdr | head -n 1)"; }

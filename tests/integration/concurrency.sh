@@ -23,7 +23,10 @@ check "a shared session exists" grep -q session "$J"
 # clients are done (the file release, or 90 s): its view is old.
 curl -s -b "$J" -c "$T/slow.jar" "$URL/setkey.cgi?waitfor=release&slow=done" -o "$T/slow.out" &
 SLOW=$!
-( sleep 90; touch "$T/cgi/release" ) &
+# (Its output goes nowhere: its sleep, left behind when it is killed,
+# must not hold open the pipe that redis_sessions.sh and
+# cookie_sessions.sh read this test's lines from, for 90 s.)
+( sleep 90; touch "$T/cgi/release" ) >/dev/null 2>&1 &
 WATCHDOG=$!
 sleep 0.5
 t0=$(date +%s)

@@ -149,10 +149,21 @@ fault() {
 	expect_match "$1: the log names the cause" "$2" "$(cat "$T/sessionwrap.log")"
 	expect_match "$1: the log names the script" "script $T/cgi/setkey.cgi: (session not committed|the session store is unavailable)" "$(cat "$T/sessionwrap.log")"
 }
-# after NAME: the fault gone, writes work again (within the backoff)
+# write_again URL JAR QUERY: the HTTP status of a session write, tried
+# until it is 200 or 10 s have passed (the workers connect again once
+# their backoff, at most 2 s, is over)
+write_again() {
+	i=0
+	while code=$(curl -s -o /dev/null -w '%{http_code}' -b "$2" -c "$2" "$1/setkey.cgi?$3"); \
+	      [ "$code" != 200 ] && [ $i -lt 50 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	echo "$code"
+}
+# after NAME: the fault gone, writes work again (once the backoff is over)
 after() {
-	sleep 2.2
-	code=$(curl -s -o /dev/null -w '%{http_code}' -b "$J" "$A/setkey.cgi?f=$1")
+	code=$(write_again "$A" "$J" "f=$1")
 	expect_eq "$1 gone: 200 again" 200 "$code"
 	expect_match "$1 gone: the write is there" "^SESSION_f=$1\$" "$(URL=$B sreq "$J" sess.cgi)"
 }
@@ -167,8 +178,33 @@ after readonly
 (rcli DEBUG SLEEP 3 >/dev/null &)
 sleep 0.2
 fault slow 'timed out \(\[redis\] timeout\)'
-sleep 3
 after slow
+# A replica whose master is gone, told not to serve stale data.
+rcli CONFIG SET replica-serve-stale-data no >/dev/null
+rcli REPLICAOF 127.0.0.1 1 >/dev/null
+fault masterdown 'MASTERDOWN'
+rcli REPLICAOF NO ONE >/dev/null
+rcli CONFIG SET replica-serve-stale-data yes >/dev/null
+after masterdown
+# A server loading its data set (DEBUG RELOAD, slowed down key by key):
+# it answers LOADING meanwhile.
+rcli DEBUG POPULATE 20000 swfill >/dev/null
+rcli CONFIG SET key-load-delay 100 >/dev/null
+rcli CONFIG SET loading-process-events-interval-bytes 1024 >/dev/null
+rcli DEBUG RELOAD >/dev/null &
+RELOAD=$!
+wait_for sh -c "redis-cli -s '$REDIS_SOCK' PING | grep -q LOADING"
+fault loading 'LOADING'
+wait "$RELOAD"
+rcli CONFIG SET key-load-delay 0 >/dev/null
+after loading
+# A password required now, and sessionwrap configured with none: its
+# connections dropped, the new ones are refused.
+rcli CONFIG SET requirepass 'now-required' >/dev/null
+rcli -a now-required --no-auth-warning CLIENT KILL TYPE normal >/dev/null
+fault noauth 'NOAUTH'
+rcli -a now-required --no-auth-warning CONFIG SET requirepass '' >/dev/null
+after noauth
 
 # --- Redis down when sessionwrap starts -------------------------------------------
 ADDR="$T/late.sock" rconf "$T/late.ini" </dev/null
@@ -183,8 +219,7 @@ expect_eq "a session write gets 503" 503 "$code"
 expect_match "... with Retry-After" '^Retry-After: [0-9]+' "$(tr -d '\r' <"$T/lh")"
 expect_match "the log names the server and the cause" "session store: redis unix:$T/late.sock: .*No such file" "$(cat "$T/sessionwrap.log")"
 start_redis late || notok "late redis-server started"
-sleep 2.2
-code=$(curl -s -o /dev/null -w '%{http_code}' -c "$T/late.jar" -b "$T/late.jar" "$L/setkey.cgi?x=2")
+code=$(write_again "$L" "$T/late.jar" x=2)
 expect_eq "Redis up: the same request gets 200 (reconnected by itself)" 200 "$code"
 expect_match "... and its write is there" '^SESSION_x=2$' "$(URL=$L sreq "$T/late.jar" sess.cgi)"
 
@@ -210,6 +245,17 @@ expect_eq "wrong password: 503" 503 "$code"
 expect_match "wrong password: the log says so" 'WRONGPASS' "$(cat "$T/sessionwrap.log")"
 
 # --- -t -----------------------------------------------------------------------------
+out=$("$SW" -t -f "$T/a.ini" 2>&1)
+expect_nomatch "-t with Redis up: no warning" 'cannot be reached' "$out"
+expect_match "... configuration ok" 'configuration ok' "$out"
+out=$("$SW" -t -f "$T/badacl.ini" 2>&1)
+expect_match "-t with a wrong password: says the server refuses, and why" \
+	"warning: the Redis server cannot be reached or refuses \\(redis unix:$T/acl.sock: WRONGPASS" "$out"
+ADDR="$T/gone.sock" rconf "$T/gone.ini" </dev/null
+out=$("$SW" -t -f "$T/gone.ini" 2>&1); rc=$?
+expect_match "-t with Redis down: says it cannot be reached, naming the server and the cause" \
+	"warning: the Redis server cannot be reached or refuses \\(redis unix:$T/gone.sock: No such file or directory\\); sessionwrap starts anyway" "$out"
+expect_eq "... and passes (sessionwrap starts without Redis: the unit's ExecStartPre runs -t)" 0 "$rc"
 printf 'sentinels = 127.0.0.1:1\n' | ADDR="$T/x.sock" rconf "$T/bad.ini"
 printf 'address = tcp:nohost\n' >>"$T/bad.ini"
 out=$("$SW" -t -f "$T/bad.ini" 2>&1)

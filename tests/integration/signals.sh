@@ -13,7 +13,7 @@ wait_for sh -c "[ \$(pgrep -P $SW_PID | wc -l) -eq 3 ]"
 expect_eq "3 workers running" 3 "$(pgrep -P "$SW_PID" | wc -l | tr -d ' ')"
 victim=$(pgrep -P "$SW_PID" | head -n 1)
 kill -KILL "$victim"
-sleep 1
+wait_for sh -c "[ \$(pgrep -P $SW_PID | wc -l) -eq 3 ] && ! pgrep -P $SW_PID | grep -qx $victim"
 after=$(worker_pids "$SW_PID")
 expect_eq "killed worker respawned: 3 workers again" 3 "$(echo $after | wc -w | tr -d ' ')"
 expect_nomatch "the killed worker is gone" "(^| )$victim( |\$)" "$after"
@@ -52,7 +52,7 @@ kill -HUP "$SW_PID"
 wait "$LOOP"
 expect_eq "no request failed during the reload (60 requests)" "60" \
 	"$(grep -c '^201$' "$T/during-reload")"
-sleep 1
+wait_for sh -c "for p in $old; do pgrep -P $SW_PID | grep -qx \$p && exit 1; done; exit 0"
 expect_match "reloaded config in use" '^PATH=/reloaded/bin:/usr/bin:/bin$' "$(curl -s "$URL/env.cgi")"
 new=$(worker_pids "$SW_PID")
 gone=1
@@ -63,8 +63,7 @@ expect_eq "3 new workers" 3 "$(echo $new | wc -w | tr -d ' ')"
 # --- SIGHUP with a broken config keeps the running one -----------------------
 cp "$T/sw.ini" "$T/sw.ini.good"
 echo "bogus_key = 1" >>"$T/sw.ini"
-kill -HUP "$SW_PID"
-sleep 1
+sw_reload
 expect_match "broken config refused on reload, logged" "reload refused" "$(cat "$T/sessionwrap.log")"
 expect_match "the refused reload names the file, section and key at fault, on a line of its own" \
 	"error: reload refused: $T/sw.ini: \\[handler\\] bogus_key: unknown key\$" "$(cat "$T/sessionwrap.log")"
@@ -73,16 +72,14 @@ cp "$T/sw.ini.good" "$T/sw.ini"
 
 # --- a reload cannot change the user: it says so --------------------------------
 sed -i 's/^\[server\]/[server]\nuser = nobody/' "$T/sw.ini"
-kill -HUP "$SW_PID"
-sleep 1.5
+sw_reload
 expect_match "a reload that changes [server] user warns that it needs a restart" \
 	"sw.ini: \\[server\\] user changed: it takes effect at a restart, not a reload" \
 	"$(cat "$T/sessionwrap.log")"
 expect_eq "... and the workers still run as before" "$(id -un)" \
 	"$(ps -o user= -p "$(pgrep -P "$SW_PID" | head -n 1)" | tr -d ' ')"
 cp "$T/sw.ini.good" "$T/sw.ini"
-kill -HUP "$SW_PID"
-sleep 1.5
+sw_reload
 
 # --- SIGTERM with a request in flight -----------------------------------------
 curl -s "$URL/slow.cgi?2" -o "$T/inflight" -w '%{http_code}' >"$T/inflight.code" &
@@ -147,7 +144,6 @@ expect_eq "the new master serves, the old worker gone" 201 "$(status_of "$URL/st
 C1=$!; PIDS="$PIDS $C1"
 wait_for test -S "$T/sw3.sock"
 wait_for sh -c "[ \$(pgrep -P $C1 | wc -l) -eq 1 ]"
-kill -HUP "$C1"
-sleep 1.5
+(SW_PID=$C1; sw_reload)
 expect_eq "-c 1 still means one worker after SIGHUP" 1 "$(pgrep -P "$C1" | wc -l | tr -d ' ')"
 kill -TERM "$C1"
