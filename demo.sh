@@ -67,6 +67,13 @@ cp "$BUILD/cgi-bin/admin.cgi" "$DEMO_DIR/cgi-bin/"
 chmod 755 "$DEMO_DIR/cgi-bin" "$DEMO_DIR/cgi-bin/lib" "$DEMO_DIR"/cgi-bin/*.cgi
 [ -f "$DEMO_DIR/secret" ] || "$SW" --keygen "$DEMO_DIR/secret" >/dev/null
 mkdir -p -m 700 "$DEMO_DIR/sessions"
+# The users of sessionwrap's own login form (password: demo), which
+# guards whoami.cgi, an old script that only reads REMOTE_USER.
+if [ ! -f "$DEMO_DIR/passwd" ]; then
+	for u in alice bob admin; do
+		printf 'demo\n' | "$BUILD/src/sessionctl" passwd --stdin "$DEMO_DIR/passwd" "$u" >/dev/null
+	done
+fi
 
 cat >"$DEMO_DIR/sessionwrap.ini" <<EOF
 ; written by demo.sh; see etc/sessionwrap.ini for every key
@@ -80,6 +87,10 @@ secret_file = $DEMO_DIR/secret
 dir = $DEMO_DIR/sessions
 [cookie]
 secure = off
+[access]
+rule1 = /whoami.cgi login
+password_file = $DEMO_DIR/passwd
+login_template = $SRC/etc/login.html
 EOF
 cat >"$DEMO_DIR/lighttpd.conf" <<EOF
 # written by demo.sh
@@ -94,7 +105,11 @@ url.access-deny = ("~", ".inc", ".sh", ".pl", ".pm", ".c")
 fastcgi.server = (".cgi" => ((
 	"socket" => "$DEMO_DIR/sessionwrap.sock",
 	"check-local" => "disable",
-)))
+)),
+# sessionwrap's own login form and logout.
+"/login" => (( "socket" => "$DEMO_DIR/sessionwrap.sock", "check-local" => "disable" )),
+"/logout" => (( "socket" => "$DEMO_DIR/sessionwrap.sock", "check-local" => "disable" )),
+)
 EOF
 "$SW" -t -f "$DEMO_DIR/sessionwrap.ini" >/dev/null
 lighttpd -tt -f "$DEMO_DIR/lighttpd.conf" >/dev/null
@@ -134,6 +149,7 @@ fi
 
 say "sessions are kept in $DEMO_DIR/sessions; logs in $DEMO_DIR/*.log"
 say "log in as alice, bob or admin (password: demo)"
+say "whoami.cgi is guarded by sessionwrap's own login form ([access], same users)"
 if [ "$(id -u)" = 0 ]; then
 	say "note: started as root, so the demo's CGI programs run as root too;"
 	say "  a real deployment sets [server] user (see etc/sessionwrap.ini)"

@@ -107,4 +107,19 @@
  * is refused. */
 #define CSRF_BODY_PREFIX   (64 * 1024)
 
+/* [access] and the built-in login (access.c, pwfile.c, login.c). */
+#define MAX_ACCESS_RULES   64      /* rule1 .. rule64 */
+#define MAX_ACCESS_RULE    1024    /* bytes of one rule's text */
+#define MAX_ACCESS_USERS   32      /* names of one "user" rule */
+#define MAX_ACCESS_PATH    4096    /* SCRIPT_NAME + PATH_INFO matched */
+#define MAX_NEXT_PATH      2048    /* where the login form sends one back */
+#define MAX_LOGIN_BODY     8192    /* the form's POST body */
+#define MAX_LOGIN_NAME     64      /* a user name (password file, form) */
+#define MAX_PASSWORD       1024    /* a password typed into the form */
+#define MAX_PASSWORD_FILE  (1024 * 1024)   /* bytes of password_file */
+#define MAX_PASSWORD_LINE  512     /* one "name:hash" line */
+#define MAX_LOGIN_TEMPLATE (64 * 1024)     /* bytes of login_template */
+#define MAX_LOGIN_PAGE     (256 * 1024)    /* the page made from it */
+#define MAX_LOGIN_FAILURES 1000    /* [access] max_failures */
+
 #endif

@@ -50,6 +50,11 @@ config_defaults(struct config *cfg)
 	cfg->cookie_secure = TRI_AUTO;
 	cfg->cookie_httponly = 1;
 	cfg->cookie_samesite = SAMESITE_LAX;
+	cfg->login_path = strdup("/login");
+	cfg->logout_path = strdup("/logout");
+	cfg->login_template = strdup(SW_PKGDATADIR "/login.html");
+	cfg->max_failures = 5;
+	cfg->lockout = 15 * 60;
 }
 
 int
@@ -237,6 +242,12 @@ static const struct keydef keys[] = {
 	{ "cookie", "httponly", K_BOOL, F(cookie_httponly), 0, 0 },
 	{ "cookie", "samesite", K_SAMESITE, F(cookie_samesite), 0, 0 },
 	{ "cookie", "partitioned", K_BOOL, F(cookie_partitioned), 0, 0 },
+	{ "access", "login_path", K_STR, F(login_path), 0, 0 },
+	{ "access", "logout_path", K_STR, F(logout_path), 0, 0 },
+	{ "access", "password_file", K_STR, F(password_file), 0, 0 },
+	{ "access", "login_template", K_STR, F(login_template), 0, 0 },
+	{ "access", "max_failures", K_INT, F(max_failures), 0, MAX_LOGIN_FAILURES },
+	{ "access", "lockout", K_DURATION, F(lockout), 0, 0 },
 };
 #undef F
 
@@ -265,6 +276,25 @@ section_of(const dictionary *d, const char *name)
 			best = n;
 	}
 	return best;
+}
+
+/* [access] ruleN, N from 1 to MAX_ACCESS_RULES written without a
+ * leading zero (so that each rule has one name only): N, else 0.  The
+ * text is kept as it is; access.c parses it (access_config_check). */
+static int
+rule_number(const char *sec, const char *key)
+{
+	long n = 0;
+
+	if (strcmp(sec, "access") != 0 || strncmp(key, "rule", 4) != 0 ||
+	    key[4] < '1' || key[4] > '9')
+		return 0;
+	for (key += 4; *key; key++) {
+		if (!isdigit((unsigned char)*key) || n > MAX_ACCESS_RULES)
+			return 0;
+		n = n * 10 + (*key - '0');
+	}
+	return n <= MAX_ACCESS_RULES ? (int)n : 0;
 }
 
 static const struct keydef *
@@ -611,6 +641,19 @@ config_load(struct config *cfg, const char *file, config_check_fn *more,
 		if (!known_section(sec))
 			continue;            /* reported once, with the section */
 		k = find_key(sec, name + slen + 1);
+		if (!k && rule_number(sec, name + slen + 1) > 0) {
+			int n = rule_number(sec, name + slen + 1);
+
+			free(cfg->access_rules[n]);
+			cfg->access_rules[n] = strdup(d->val[i]);
+			continue;
+		}
+		if (!k && strcmp(sec, "access") == 0 &&
+		    strncmp(name + slen + 1, "rule", 4) == 0) {
+			problem(&e, sec, name + slen + 1, "not a rule number from "
+			    "1 to %d", MAX_ACCESS_RULES);
+			continue;
+		}
 		if (!k) {
 			problem(&e, sec, name + slen + 1, "unknown key");
 			continue;
@@ -666,5 +709,11 @@ config_free(struct config *cfg)
 	free(cfg->cookie_name);
 	free(cfg->cookie_path);
 	free(cfg->cookie_domain);
+	for (int i = 0; i <= MAX_ACCESS_RULES; i++)
+		free(cfg->access_rules[i]);
+	free(cfg->login_path);
+	free(cfg->logout_path);
+	free(cfg->password_file);
+	free(cfg->login_template);
 	memset(cfg, 0, sizeof(*cfg));
 }

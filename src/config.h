@@ -72,6 +72,14 @@ struct config {
 	int cookie_httponly;
 	enum samesite cookie_samesite;
 	int cookie_partitioned;
+
+	/* [access] — rules and the built-in login (access.h, login.h) */
+	char *access_rules[MAX_ACCESS_RULES + 1];  /* ruleN's text at [N] */
+	char *login_path, *logout_path;
+	char *password_file;        /* form login is on when set */
+	char *login_template;       /* the form's HTML */
+	int max_failures;           /* of one name; 10 x of one address */
+	long lockout;               /* seconds */
 };
 
 /* Fill *cfg with every default. */

@@ -281,3 +281,59 @@ out:
 	free(raw);
 	return which;
 }
+
+const char password_dummy_hash[] =
+    "$argon2id$v=19$m=65536,t=2,p=1$NJ6N1G/zlOcbUiPKalpUgg$"
+    "u5GIzuaShsQsrwzo+6/C+gXPMnLoD7uG2lDI/LPTmIk";
+
+int
+password_hash(const char *pw, size_t pwlen, char out[PASSWORD_HASH_MAX + 1])
+{
+	char tmp[crypto_pwhash_STRBYTES];
+	int rc = -1;
+
+	if (crypto_pwhash_str_alg(tmp, pw, pwlen,
+	        crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	        crypto_pwhash_MEMLIMIT_INTERACTIVE,
+	        crypto_pwhash_ALG_ARGON2ID13) == 0 &&
+	    strlen(tmp) <= PASSWORD_HASH_MAX) {
+		memcpy(out, tmp, strlen(tmp) + 1);
+		rc = 0;
+	}
+	sodium_memzero(tmp, sizeof(tmp));
+	return rc;
+}
+
+int
+password_verify(const char *hash, size_t hlen, const char *pw, size_t pwlen)
+{
+	char h[PASSWORD_HASH_MAX + 1];
+
+	if (hlen > PASSWORD_HASH_MAX || hlen < 10 ||
+	    memcmp(hash, "$argon2id$", 10) != 0)
+		return 0;
+	memcpy(h, hash, hlen);
+	h[hlen] = '\0';
+	return crypto_pwhash_str_verify(h, pw, pwlen) == 0;
+}
+
+int
+bytes_equal(const void *a, const void *b, size_t n)
+{
+	return sodium_memcmp(a, b, n) == 0;
+}
+
+void
+fail_name(const struct keys *k, const char *what, size_t len,
+    char out[RECORD_NAME_LEN + 1])
+{
+	static const char domain[] = "sessionwrap login failures";
+	crypto_generichash_state st;
+	uint8_t h[RECORD_NAME_LEN / 2];
+
+	crypto_generichash_init(&st, k->name, SUBKEY_LEN, sizeof(h));
+	crypto_generichash_update(&st, (const uint8_t *)domain, sizeof(domain));
+	crypto_generichash_update(&st, (const uint8_t *)what, len);
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(out, RECORD_NAME_LEN + 1, h, sizeof(h));
+}

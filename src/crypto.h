@@ -117,4 +117,34 @@ long sealed_cookie_seal(const struct keys *k, const uint8_t *plain,
 int sealed_cookie_open(const struct keyset *ks, const char *value,
     size_t vlen, uint8_t *plain, size_t cap, size_t *plen);
 
+/* Passwords of the built-in login: argon2id (libsodium crypto_pwhash_str)
+ * strings of at most PASSWORD_HASH_MAX chars + NUL, "$argon2id$...". */
+#define PASSWORD_HASH_MAX  127
+
+/* The hash of pw with the interactive cost (64 MiB, 2 passes) into out.
+ * 0, or -1 when memory runs out. */
+int password_hash(const char *pw, size_t pwlen,
+    char out[PASSWORD_HASH_MAX + 1]);
+
+/* Whether pw is the password of hash (hlen bytes, not NUL-terminated):
+ * 1 yes, 0 no (or hash is malformed).  Takes the time the hash's cost
+ * says, whatever the answer. */
+int password_verify(const char *hash, size_t hlen, const char *pw,
+    size_t pwlen);
+
+/* A hash of a random password nobody knows, of the interactive cost:
+ * verified against when a form names no user of the password file, so
+ * that an unknown name takes as long as a wrong password. */
+extern const char password_dummy_hash[];
+
+/* The store's name for a count of failed logins of what (a user name or
+ * a client address, with a prefix that says which): a keyed hash, hex,
+ * RECORD_NAME_LEN chars + NUL, so that the store tells neither. */
+void fail_name(const struct keys *k, const char *what, size_t len,
+    char out[RECORD_NAME_LEN + 1]);
+
+/* Whether a and b (n bytes each) are equal, in time independent of
+ * their contents. */
+int bytes_equal(const void *a, const void *b, size_t n);
+
 #endif

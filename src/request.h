@@ -18,6 +18,9 @@ struct request {
 	const char *sec_fetch_site;  /* HTTP_SEC_FETCH_SITE */
 	const char *csrf_token;      /* HTTP_X_CSRF_TOKEN */
 	const char *content_type;    /* CONTENT_TYPE */
+	const char *path_info;       /* PATH_INFO */
+	const char *query_string;    /* QUERY_STRING */
+	const char *request_uri;     /* REQUEST_URI, as the client sent it */
 	/* CONTENT_LENGTH: 0 when absent or empty; -1 when it is not a
 	 * decimal number, or over 2^50 (the worker answers 400). */
 	long long content_length;

@@ -18,6 +18,7 @@
  * may leave; nothing else keeps answer bytes. */
 #include "response.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -439,4 +440,37 @@ response_release(struct response *r)
 		return -1;
 	r->state = R_STREAM;
 	return send_hold(r);
+}
+
+int
+response_own(struct response *r, int status, const char *location,
+    const char *extra, const struct sess_headers *sh, const char *ctype,
+    const char *body, size_t blen)
+{
+	const char *reason = http_reason(status);
+	char length[24];
+
+	if (r->sent_headers)
+		return -1;
+	r->sent_headers = 1;
+	r->state = R_STREAM;
+	/* Its length, so that the web server frames every such answer
+	 * alike (not chunked one time, counted the next). */
+	snprintf(length, sizeof(length), "%zu", blen);
+	if (put_status(r->t, status, reason, strlen(reason)) < 0 ||
+	    (location && put_header_str(r->t, "Location", location) < 0) ||
+	    (extra && (transport_write(r->t, extra, strlen(extra)) < 0 ||
+	    transport_write(r->t, "\r\n", 2) < 0)) ||
+	    put_header_str(r->t, "Content-Type", ctype) < 0 ||
+	    put_header_str(r->t, "Content-Length", length) < 0 ||
+	    put_header_str(r->t, "Cache-Control", "no-store, private") < 0 ||
+	    put_header_str(r->t, "Content-Security-Policy",
+	    "frame-ancestors 'none'") < 0 ||
+	    put_header_str(r->t, "X-Frame-Options", "DENY") < 0 ||
+	    (sh && sh->set_cookie[0] &&
+	    put_header_str(r->t, "Set-Cookie", sh->set_cookie) < 0) ||
+	    (sh && sh->vary_cookie && put_header_str(r->t, "Vary", "Cookie") < 0) ||
+	    transport_write(r->t, "\r\n", 2) < 0)
+		return -1;
+	return blen ? transport_write(r->t, body, blen) : 0;
 }

@@ -71,4 +71,14 @@ int response_release(struct response *r);
  * headers went out already. */
 void response_error(struct response *r, int status);
 
+/* An answer of sessionwrap's own (the login form, its redirects, a
+ * refusal by an access rule): status, a Location when not NULL, extra
+ * (a "Name: value" header or NULL), the session's headers when sh is not
+ * NULL (the caller committed), and a body of type ctype.  Never stored
+ * by a cache, never framed by another site.  0, or -1 once the web
+ * server is gone. */
+int response_own(struct response *r, int status, const char *location,
+    const char *extra, const struct sess_headers *sh, const char *ctype,
+    const char *body, size_t blen);
+
 #endif

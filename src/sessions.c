@@ -11,9 +11,12 @@
 #include "cookie.h"
 #include "crypto.h"
 #include "directive.h"
+#include "login.h"
 #include "secret.h"
 #include "session.h"
 #include "store.h"
+
+_Static_assert(SESS_TOKEN_LEN == CSRF_TOKEN_LEN, "sessions.h's token length");
 
 struct sessions {
 	const struct config *cfg;
@@ -82,6 +85,7 @@ sessions_config_check(const struct config *cfg, config_report_fn *report,
     void *ctx)
 {
 	store_config_check(cfg, report, ctx);
+	login_config_check(cfg, report, ctx);
 }
 
 int
@@ -445,8 +449,13 @@ sess_env(struct sess_request *r, env_add_fn add, void *ctx)
 		    cfg->login_key, (int)(user->vlen > 64 ? 64 : user->vlen),
 		    user->value, user->vlen > 64 ? "..." : "");
 	} else if (user != NULL && user->vlen > 0) {
+		/* "Form" when the built-in login set it (sess_login). */
+		const struct sess_item *how = session_get(sess, SESS_AUTH_KEY,
+		    strlen(SESS_AUTH_KEY));
+		int form = how && how->vlen == 4 && memcmp(how->value, "Form", 4) == 0;
+
 		if ((rc = add(ctx, "REMOTE_USER", user->value, user->vlen)) != 0 ||
-		    (rc = add_str(add, ctx, "AUTH_TYPE", "Session")) != 0)
+		    (rc = add_str(add, ctx, "AUTH_TYPE", form ? "Form" : "Session")) != 0)
 			return rc;
 	}
 	return add_other_cookies(r, add, ctx);
@@ -615,4 +624,114 @@ sess_end(struct sess_request *r)
 	free(r->cookie_header);
 	wipe(&r->ref, sizeof(r->ref));
 	free(r);
+}
+
+const char *
+sess_get(const struct sess_request *r, const char *key, size_t klen,
+    size_t *vlen)
+{
+	const struct sess_item *it = session_get(&r->loaded.sess, key, klen);
+
+	if (it == NULL)
+		return NULL;
+	*vlen = it->vlen;
+	return it->value;
+}
+
+const char *
+sess_user(const struct sess_request *r, size_t *len)
+{
+	const char *k = r->s->cfg->login_key;
+	const char *v = k ? sess_get(r, k, strlen(k), len) : NULL;
+
+	return v && *len > 0 && login_name_ok(v, *len) ? v : NULL;
+}
+
+int
+sess_loaded(const struct sess_request *r)
+{
+	return r->state == REQ_LOADED;
+}
+
+int
+sess_csrf_ok(const struct sess_request *r, const char *tok, size_t len)
+{
+	char want[CSRF_TOKEN_LEN + 1];
+	int ok;
+
+	if (r->state != REQ_LOADED || len != CSRF_TOKEN_LEN)
+		return 0;
+	csrf_token(r->ref.id, want);
+	ok = bytes_equal(want, tok, CSRF_TOKEN_LEN);
+	wipe(want, sizeof(want));
+	return ok;
+}
+
+void
+sess_csrf(const struct sess_request *r, char *out, size_t cap)
+{
+	char tok[CSRF_TOKEN_LEN + 1];
+
+	csrf_token(r->ref.id, tok);
+	snprintf(out, cap, "%s", tok);
+	wipe(tok, sizeof(tok));
+}
+
+static int
+log_change(struct sess_request *r, enum change_kind kind, const char *key,
+    const char *value, size_t vlen)
+{
+	if (changelog_add(&r->log, kind, key, key ? strlen(key) : 0, value,
+	        vlen, 0) < 0) {
+		log_error("script %s: out of memory", r->script);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sess_keep(struct sess_request *r)
+{
+	return log_change(r, CHANGE_SET, SESS_FORM_KEY, "1", 1);
+}
+
+int
+sess_login(struct sess_request *r, const char *user, size_t len)
+{
+	if (log_change(r, CHANGE_UNSET, SESS_FORM_KEY, NULL, 0) < 0 ||
+	    log_change(r, CHANGE_SET, r->s->cfg->login_key, user, len) < 0 ||
+	    log_change(r, CHANGE_SET, SESS_AUTH_KEY, "Form", 4) < 0 ||
+	    log_change(r, CHANGE_REGENERATE, NULL, NULL, 0) < 0)
+		return -1;
+	return 0;
+}
+
+int
+sess_logout(struct sess_request *r)
+{
+	return log_change(r, CHANGE_CLEAR, NULL, NULL, 0);
+}
+
+int
+sessions_can_count(const struct config *cfg)
+{
+	const struct store_ops *ops = store_find(cfg->store ? cfg->store :
+	    "file");
+
+	return ops && ops->fail_count;
+}
+
+int
+sessions_fail_count(struct sessions *s, const char *what, size_t len,
+    int how, time_t now, long ttl, long *count, time_t *last)
+{
+	char name[RECORD_NAME_LEN + 1];
+
+	*count = 0;
+	*last = 0;
+	if (!s->store->ops->fail_count)
+		return -1;
+	fail_name(&s->keys->primary, what, len, name);
+	return s->store->ops->fail_count(s->store, name, how, now, ttl, count,
+	    last);
 }

@@ -124,6 +124,37 @@ void sess_headers_nocommit(struct sess_request *r, struct sess_headers *h);
 
 void sess_end(struct sess_request *r);
 
+/* --- for what sessionwrap answers itself (login.c) --- */
+
+/* The value of key in the session as loaded, or NULL. */
+const char *sess_get(const struct sess_request *r, const char *key,
+    size_t klen, size_t *vlen);
+/* The login key's value when it may be REMOTE_USER, or NULL. */
+const char *sess_user(const struct sess_request *r, size_t *len);
+/* Whether a live session came with the request. */
+int sess_loaded(const struct sess_request *r);
+/* Whether tok is the session's CSRF token (constant time); a session
+ * that was not loaded has none a client could know. */
+int sess_csrf_ok(const struct sess_request *r, const char *tok, size_t len);
+/* The session's CSRF token into out (cap > SESS_TOKEN_LEN). */
+#define SESS_TOKEN_LEN 43
+void sess_csrf(const struct sess_request *r, char *out, size_t cap);
+/* Changes, committed by sess_commit like a child's directives: keep a
+ * new session (the login form's visitor needs one for its token); log
+ * user in (the login key set, AUTH_TYPE=Form, a new id: the session's
+ * old cookie is dead); log out (clear).  0, or -1 out of memory. */
+#define SESS_FORM_KEY "sessionwrap.form"
+#define SESS_AUTH_KEY "sessionwrap.auth"
+int sess_keep(struct sess_request *r);
+int sess_login(struct sess_request *r, const char *user, size_t len);
+int sess_logout(struct sess_request *r);
+
+/* Failed logins counted under what (store.h fail_count, the name hashed
+ * with the primary keys).  Whether the store can: sessions_can_count. */
+int sessions_can_count(const struct config *cfg);
+int sessions_fail_count(struct sessions *s, const char *what, size_t len,
+    int how, time_t now, long ttl, long *count, time_t *last);
+
 /* Garbage collection of the whole store: returns the number of records and
  * tombstones removed, or -1 on error (logged). */
 long sessions_gc(struct sessions *s, time_t now);

@@ -180,6 +180,16 @@ struct store_ops {
 	 * returns how many, or -1. */
 	long (*gc)(struct store *st, time_t now);
 	void (*close)(struct store *st);
+	/* Failed logins of the built-in login (login.c), kept where every
+	 * worker, and every machine of a shared store, sees them.  name is
+	 * fail_name()'s (it tells no user name or address).  how: 0 read,
+	 * 1 count one more failure at now, -1 forget them (a login that
+	 * succeeded).  A count is forgotten ttl seconds after its last
+	 * failure.  0 with *count and *last (0, 0 when none), -1 on a fault
+	 * (logged), STORE_UNAVAILABLE.  NULL: the backend keeps nothing on
+	 * a server (cookie), and -t refuses the login form with it. */
+	int (*fail_count)(struct store *st, const char *name, int how,
+	    time_t now, long ttl, long *count, time_t *last);
 };
 
 /* cookie_load and cookie_value of a store that keeps the sessions

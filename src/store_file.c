@@ -896,6 +896,114 @@ out:
 	return removed;
 }
 
+
+/* --- failed logins (store.h fail_count) ---------------------------------
+ * One small file per name in dir/fails/ (not a shard: gc_shard never
+ * sees it): "COUNT LAST DEADLINE\n", read and written under flock, so
+ * every worker of this machine counts in it. */
+#define FAILS_DIR "fails"
+
+static int
+file_fail_count(struct store *st, const char *name, int how, time_t now,
+    long ttl, long *count, time_t *last)
+{
+	struct file_store *fs = (struct file_store *)st;
+	long long c = 0, l = 0, deadline = 0;
+	char buf[96];
+	ssize_t n;
+	int dfd, fd, rc = -1;
+
+	*count = 0;
+	*last = 0;
+	if (mkdirat(fs->dirfd, FAILS_DIR, 0700) < 0 && errno != EEXIST) {
+		log_error("session store %s/%s: mkdir: %s", fs->dir, FAILS_DIR,
+		    strerror(errno));
+		return -1;
+	}
+	dfd = openat(fs->dirfd, FAILS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (dfd < 0) {
+		log_error("session store %s/%s: %s", fs->dir, FAILS_DIR,
+		    strerror(errno));
+		return -1;
+	}
+	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		log_error("session store %s/%s/%s: %s", fs->dir, FAILS_DIR, name,
+		    strerror(errno));
+		goto out;
+	}
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	if (sscanf(buf, "%lld %lld %lld", &c, &l, &deadline) != 3 ||
+	    deadline <= (long long)now || c < 0)
+		c = l = deadline = 0;
+	if (how != 0) {
+		if (how > 0) {
+			c++;
+			l = now;
+			deadline = (long long)now + ttl;
+		} else {
+			c = l = deadline = 0;
+		}
+		n = snprintf(buf, sizeof(buf), "%lld %lld %lld\n", c, l, deadline);
+		if (ftruncate(fd, 0) < 0 ||
+		    pwrite_all(fd, (const uint8_t *)buf, (size_t)n, 0) < 0) {
+			log_error("session store %s/%s/%s: %s", fs->dir, FAILS_DIR,
+			    name, strerror(errno));
+			goto out;
+		}
+	}
+	*count = (long)c;
+	*last = (time_t)l;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	close(dfd);
+	return rc;
+}
+
+/* Counts whose deadline has passed.  A count being raised at the same
+ * moment may lose that one failure: only dead counts are removed. */
+static long
+gc_fails(struct file_store *fs, time_t now)
+{
+	int dfd = openat(fs->dirfd, FAILS_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *de;
+	long removed = 0;
+	DIR *d;
+
+	if (dfd < 0)
+		return 0;
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		long long c, l, deadline;
+		char buf[96];
+		ssize_t n;
+		int fd;
+
+		if (!is_hex_name(de->d_name, strlen(de->d_name)))
+			continue;
+		fd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		if ((sscanf(buf, "%lld %lld %lld", &c, &l, &deadline) != 3 ||
+		    deadline <= (long long)now) &&
+		    unlinkat(dfd, de->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
+}
+
 static long
 file_gc(struct store *st, time_t now)
 {
@@ -910,7 +1018,7 @@ file_gc(struct store *st, time_t now)
 			return -1;
 		total += n;
 	}
-	return total;
+	return total + gc_fails(fs, now);
 }
 
 static void
@@ -1053,4 +1161,5 @@ const struct store_ops store_file_ops = {
 	.destroy = file_destroy,
 	.gc = file_gc,
 	.close = file_close,
+	.fail_count = file_fail_count,
 };

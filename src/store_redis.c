@@ -1005,6 +1005,63 @@ redis_destroy(struct store *st, const struct record_ref *ref, time_t now)
 	return r < 0 ? r : 0;
 }
 
+
+/* Failed logins (store.h fail_count): a key prefix + "fails:" + name
+ * holding "COUNT LAST", its TTL the time left; one script reads and
+ * counts, so that the count of every machine is one count. */
+static const char fail_script[] =
+    "local v = redis.call('GET', KEYS[1]) "
+    "local c, l = 0, 0 "
+    "if v then local a, b = string.match(v, '^(%d+) (%d+)$') "
+    "if a then c = tonumber(a) l = tonumber(b) end end "
+    "if ARGV[1] == '1' then c = c + 1 l = tonumber(ARGV[2]) "
+    "redis.call('SET', KEYS[1], c .. ' ' .. l, 'EX', ARGV[3]) "
+    "elseif ARGV[1] == '-1' then redis.call('DEL', KEYS[1]) c = 0 l = 0 end "
+    "return {c, l}";
+
+static int
+redis_fail_count(struct store *st, const char *name, int how, time_t now,
+    long ttl, long *count, time_t *last)
+{
+	struct redis_store *rs = (struct redis_store *)st;
+	const char *prefix = st->cfg->redis_prefix ? st->cfg->redis_prefix : "";
+	char key[KEY_MAX + 8], shows[4], nows[24], ttls[24];
+	const char *argv[7];
+	size_t lens[7];
+	redisReply *rep;
+	int rc = -1;
+
+	*count = 0;
+	*last = 0;
+	snprintf(key, sizeof(key), "%sfails:%s", prefix, name);
+	snprintf(shows, sizeof(shows), "%d", how);
+	snprintf(nows, sizeof(nows), "%lld", (long long)now);
+	snprintf(ttls, sizeof(ttls), "%ld", ttl > 0 ? ttl : 1);
+	argv[0] = "EVAL";
+	argv[1] = fail_script;
+	argv[2] = "1";
+	argv[3] = key;
+	argv[4] = shows;
+	argv[5] = nows;
+	argv[6] = ttls;
+	for (int i = 0; i < 7; i++)
+		lens[i] = strlen(argv[i]);
+	if ((rep = command(rs, 7, argv, lens)) == NULL)
+		return rs->wrongtype ? -1 : STORE_UNAVAILABLE;
+	if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
+	    rep->element[0]->type == REDIS_REPLY_INTEGER &&
+	    rep->element[1]->type == REDIS_REPLY_INTEGER) {
+		*count = (long)rep->element[0]->integer;
+		*last = (time_t)rep->element[1]->integer;
+		rc = 0;
+	} else {
+		log_error("session store: %s: unexpected reply counting failed "
+		    "logins", rs->where);
+	}
+	freeReplyObject(rep);
+	return rc;
+}
+
 static long
 redis_gc(struct store *st, time_t now)
 {
@@ -1234,6 +1291,7 @@ const struct store_ops store_redis_ops = {
 	.destroy = redis_destroy,
 	.gc = redis_gc,
 	.close = redis_close,
+	.fail_count = redis_fail_count,
 };
 
 #endif

@@ -18,6 +18,7 @@
 #include "crypto.h"
 #include "csrf.h"
 #include "log.h"
+#include "login.h"
 #include "response.h"
 #include "script.h"
 
@@ -36,11 +37,18 @@ int
 worker_init(struct worker_ctx *w, const struct config *cfg,
     struct sessions *sessions)
 {
+	char why[300];
+
 	memset(w, 0, sizeof(*w));
 	w->cfg = cfg;
 	w->sessions = sessions;
 	w->head = malloc(MAX_HEADER_BLOCK);
 	response_hold_init(&w->hold);
+	if ((w->login = malloc(sizeof(*w->login))) == NULL ||
+	    login_init(w->login, cfg, why, sizeof(why)) < 0) {
+		log_error("%s", w->login ? why : "out of memory");
+		return -1;
+	}
 	return w->head ? 0 : -1;
 }
 
@@ -48,6 +56,7 @@ void
 worker_free(struct worker_ctx *w)
 {
 	free(w->head);
+	free(w->login);
 	spool_free(&w->hold);
 }
 
@@ -340,6 +349,30 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 	 * the answer too, not only the program. */
 	transport_deadline(t, deadline);
 
+	/* Before the session is loaded: a forged request costs no store
+	 * read, and runs nothing (the login form's POSTs included). */
+	if ((st = cross_site(w->cfg, req, r->script)) != 0) {
+		response_error(r, st);
+		goto out;
+	}
+	/* The login form and logout are ours: no script. */
+	if (login_serve(w->login, w->sessions, t, r))
+		goto out;
+	/* [access]: the child runs only for whom the rules allow, and
+	 * before a file is looked for, so that whether a protected script
+	 * exists is not told to someone who may not run it. */
+	if (w->sessions && w->login->nrules > 0) {
+		int status;
+
+		r->sr = sess_begin(w->sessions, req->cookie, req->https, r->script,
+		    time(NULL), &status);
+		if (!r->sr) {
+			response_error(r, status);
+			goto out;
+		}
+		if (login_gate(w->login, r->sr, t, r))
+			goto out;
+	}
 	st = script_resolve(w->cfg, req->script_filename, req->document_root,
 	    req->script_name, &path, why, sizeof(why));
 	if (st != 0) {
@@ -359,13 +392,7 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 		response_error(r, 413);
 		goto out;
 	}
-	/* Before the session is loaded: a forged request costs no store
-	 * read, and runs nothing. */
-	if ((st = cross_site(w->cfg, req, r->script)) != 0) {
-		response_error(r, st);
-		goto out;
-	}
-	if (w->sessions) {
+	if (w->sessions && !r->sr) {
 		int status;
 
 		r->sr = sess_begin(w->sessions, req->cookie, req->https, r->script,

@@ -16,6 +16,7 @@ struct worker_ctx {
 	struct spool hold;           /* the body held until the commit point
 	                                (response.c), its memory reused */
 	int warned_ignored_directive; /* said once that one was dropped */
+	struct login *login;         /* [access] rules and the login form */
 	volatile pid_t *child_group; /* shared with the master: the running
 	                                child's process group, 0 if none (a
 	                                worker that dies leaves it to be

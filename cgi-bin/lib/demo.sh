@@ -182,8 +182,11 @@ page_start() {
 EOF
 	if [ -n "$USER" ]; then
 		printf '<a href="profile.cgi">%s</a>\n' "$(html "$USER")"
-		printf '<form method="post" action="logout.cgi" class="inline">%s<button type="submit">Log out</button></form>\n' \
-			"$(csrf_field)"
+		# Logged in by sessionwrap's own form: its own logout.
+		out=logout.cgi
+		[ "${AUTH_TYPE:-}" = Form ] && out=/logout
+		printf '<form method="post" action="%s" class="inline">%s<button type="submit">Log out</button></form>\n' \
+			"$out" "$(csrf_field)"
 	else
 		printf '<a href="login.cgi">Log in</a>\n'
 	fi

@@ -142,6 +142,32 @@ try {
 	ok(!after.includes('Hello, alice'), 'Back after logout does not show the profile');
 	ok(!(await page.locator('header').innerText()).includes('alice'), 'Back after logout: the header shows nobody logged in');
 	await shot('10-back-after-logout');
+
+	// --- login (issue 13): sessionwrap's own form, for an old script that
+	// only reads REMOTE_USER; then its own logout.
+	await page.goto(`${base}/whoami.cgi`);
+	await page.waitForURL(/\/login\?next=%2Fcgi-bin%2Fwhoami\.cgi$/);
+	ok(await page.locator('label[for=user]').innerText() === 'User name', 'whoami.cgi: sent to the built-in form');
+	await shot('11-builtin-login');
+	await page.fill('#user', 'alice');
+	await page.fill('#password', 'wrong');
+	await Promise.all([page.waitForLoadState('load'), page.click('button:has-text("Log in")')]);
+	ok((await text()).includes('Wrong user name or password.'), 'built-in form: a wrong password says so');
+	await page.fill('#user', 'alice');
+	await page.fill('#password', 'demo');
+	await Promise.all([page.waitForURL(/\/cgi-bin\/whoami\.cgi$/), page.click('button:has-text("Log in")')]);
+	ok(await page.locator('#whoami').innerText() === 'REMOTE_USER=alice AUTH_TYPE=Form', 'whoami.cgi: REMOTE_USER=alice AUTH_TYPE=Form');
+	await shot('12-builtin-whoami');
+	await page.goto(`${base}/index.cgi`);
+	const sid = (await context.cookies()).find((c) => c.name === 'session').value;
+	await Promise.all([page.waitForURL(/\/login$/), page.click('header button:has-text("Log out")')]);
+	// (The form it lands on gives a new, empty session.)
+	const sid2 = (await context.cookies()).find((c) => c.name === 'session');
+	ok(!sid2 || sid2.value !== sid, 'built-in logout: the logged-in cookie is gone');
+	await page.goto(`${base}/whoami.cgi`);
+	ok(/\/login\?next=/.test(page.url()), 'after the built-in logout, whoami.cgi sends to the form again');
+	await shot('13-builtin-logged-out');
+	// --- end login
 } catch (e) {
 	ok(false, `browser flow: ${e.message.split('\n')[0]}`);
 	await shot('error').catch(() => {});

@@ -1,23 +1,27 @@
 /* fuzz_parsers.c — a libFuzzer target over every parser that reads bytes
  * from outside: the CGI header block (whole and resumed in pieces),
  * Cookie headers, form strings, X-Session-* directives, stored records,
- * the FastCGI request head, the escaping of log lines, and the cross-site
- * checks (Origin, Host, a form body's csrf_token).  The first
+ * the FastCGI request head, the escaping of log lines, the cross-site
+ * checks (Origin, Host, a form body's csrf_token), [access] rules with
+ * the request paths and login targets, and the password file.  The first
  * input byte picks
  * the parser; the checks are the sanitizers' and a few round trips. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "bounds.h"
 #include "cgi_response.h"
 #include "codec.h"
 #include "cookie.h"
+#include "crypto.h"
 #include "csrf.h"
 #include "directive.h"
 #include "fcgi_params.h"
 #include "log.h"
 #include "form.h"
+#include "pwfile.h"
 #include "session.h"
 #include "slots.h"
 
@@ -311,6 +315,42 @@ fuzz_csrf(const char *p, size_t n)
 	free(copy);
 }
 
+/* A rule, and the same bytes as a request path (made canonical twice:
+ * the second time changes nothing) and as a login's way back. */
+static void
+fuzz_access(const char *p, size_t n)
+{
+	struct access_rule r;
+	char err[300], clean[MAX_ACCESS_PATH + 1], again[MAX_ACCESS_PATH + 1];
+	long c, c2;
+
+	if (access_rule_parse(p, n, &r, err, sizeof(err)) == 0 &&
+	    (r.path.len == 0 || r.path.p[0] != '/'))
+		abort();
+	c = access_path_clean(p, n, clean, sizeof(clean));
+	if (c >= 0) {
+		c2 = access_path_clean(clean, (size_t)c, again, sizeof(again));
+		if (c2 != c || memcmp(clean, again, (size_t)c) != 0)
+			abort();
+		(void)access_match(&r, 0, clean, (size_t)c);
+	}
+	if (access_next_ok(p, n) && (n < 1 || p[0] != '/' ||
+	    (n > 1 && (p[1] == '/' || p[1] == '\\'))))
+		abort();
+}
+
+static void
+fuzz_pwfile(const char *p, size_t n)
+{
+	struct pw_entry e;
+	char err[300];
+	int rc = pwfile_find(p, n, "alice", 5, &e, err, sizeof(err));
+
+	if (rc == 1 && (e.hash < p || e.hash + e.hlen > p + n ||
+	    e.hlen > PASSWORD_HASH_MAX))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -318,7 +358,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	switch (data[0] % 8) {
+	switch (data[0] % 10) {
 	case 0: fuzz_headers(p, size - 1); break;
 	case 1: fuzz_cookie(p, size - 1); break;
 	case 2: fuzz_form(p, size - 1); break;
@@ -327,6 +367,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 5: fuzz_fcgi_params(data + 1, size - 1); break;
 	case 6: if (size > 1 && size <= 8193) fuzz_log_escape(p, size - 1); break;
 	case 7: fuzz_csrf(p, size - 1); break;
+	case 8: fuzz_access(p, size - 1); break;
+	case 9: fuzz_pwfile(p, size - 1); break;
 	}
 	return 0;
 }

@@ -30,8 +30,24 @@ check "playwright-core is installed in $pw" test -d "$pw/node_modules/playwright
 # Node resolves playwright-core from the script's own directory.
 [ "$pw" = "$SW_SRCDIR/tests/browser" ] || cp "$SW_SRCDIR/tests/browser/flow.mjs" "$pw/"
 
-demo_setup </dev/null
+# --- login (issue 13): sessionwrap's own form guards whoami.cgi, an old
+# script that only reads REMOTE_USER; lighttpd sends /login and /logout to
+# sessionwrap too.
+for u in alice bob; do
+	printf 'demo\n' | "$SW_BUILDDIR/src/sessionctl" passwd --stdin "$T/passwd" "$u" >/dev/null
+done
+demo_setup <<EOF2
+[access]
+rule1 = /cgi-bin/whoami.cgi login
+password_file = $T/passwd
+login_template = $SW_SRCDIR/etc/login.html
+EOF2
 localize "$SW_SRCDIR/etc/lighttpd/sessionwrap-socket.conf" "$T/socket.conf"
+cat >>"$T/socket.conf" <<EOF2
+fastcgi.server += ("/login" => (("socket" => "$T/sw.sock", "check-local" => "disable")),
+                   "/logout" => (("socket" => "$T/sw.sock", "check-local" => "disable")))
+EOF2
+# --- end login
 start_sw "$T/sw.ini" "$T/sw.sock" || notok "sessionwrap started"
 start_lighttpd_with web "$T/socket.conf" || notok "lighttpd started"
 

@@ -34,6 +34,15 @@ expect_match "profile: Hello, bob" 'Hello, bob!' "$(curl -s -m 10 -c "$JAR" -b "
 check "sessions are stored in the demo's directory" \
 	sh -c "find '$T/demo-run/sessions' -type f | grep -q ."
 expect_eq "the sh helpers are not served" 403 "$(status_of "$URL/lib/demo.sh")"
+# whoami.cgi, an old script that reads REMOTE_USER, behind the built-in form.
+J2="$T/jar2"
+expect_match "whoami.cgi sends a visitor to the built-in form" '^303 .*/login\?next=%2Fwhoami.cgi$' \
+	"$(curl -s -m 10 -c "$J2" -b "$J2" -o /dev/null -w '%{http_code} %{redirect_url}' "$URL/whoami.cgi")"
+tok=$(curl -s -m 10 -c "$J2" -b "$J2" "$URL/login" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p')
+curl -s -m 10 -c "$J2" -b "$J2" -o /dev/null -d "csrf_token=$tok" -d user=alice -d password=demo \
+	-d next=/whoami.cgi "$URL/login"
+expect_match "after the built-in login: REMOTE_USER=alice AUTH_TYPE=Form" 'REMOTE_USER=alice AUTH_TYPE=Form' \
+	"$(curl -s -m 10 -c "$J2" -b "$J2" "$URL/whoami.cgi")"
 
 kill -INT "$DEMO_PID"
 i=0

@@ -9,6 +9,7 @@ s="$SW_SRCDIR/src"
 if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-D_GNU_SOURCE -I"$s" "$SW_SRCDIR/tests/fuzz/fuzz_parsers.c" "$s/cgi_response.c" \
 	"$s/cookie.c" "$s/form.c" "$s/fcgi_params.c" "$s/directive.c" "$s/session.c" "$s/codec.c" "$s/slots.c" "$s/log.c" "$s/csrf.c" \
+	"$s/access.c" "$s/pwfile.c" \
 	-o "$T/fuzz" >"$T/build.log" 2>&1; then
 	cat "$T/build.log"
 	notok "fuzzer builds (clang with libFuzzer: packages clang, libclang-rt-14-dev)"

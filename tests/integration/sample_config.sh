@@ -111,6 +111,19 @@ MAX_REDIS_REPLICAS n wait_replicas 0 to %s,
 MAX_REDIS_PASSWORD n a Redis password file at most %s bytes
 MAX_TRUSTED_ORIGINS n trusted_origins %s origins
 CSRF_BODY_PREFIX K in its first %s KiB only
+MAX_ACCESS_RULES n to rule%s of at most
+MAX_ACCESS_RULE n of at most %s bytes, 32 names
+MAX_ACCESS_USERS n bytes, %s names in a user rule
+MAX_LOGIN_NAME n names of at most %s bytes;
+MAX_ACCESS_PATH n a request path of at most %s bytes
+MAX_NEXT_PATH n a next of at most %s bytes
+MAX_LOGIN_BODY n a login form body of at most %s bytes
+MAX_PASSWORD n a password of at most %s bytes
+MAX_PASSWORD_FILE K a password file of at most %s KiB
+MAX_PASSWORD_LINE n lines of at most %s bytes
+MAX_LOGIN_TEMPLATE K a login template of at most %s KiB
+MAX_LOGIN_PAGE K its page at most %s KiB
+MAX_LOGIN_FAILURES n max_failures 1 to %s.
 EOF2
 
 for m in sessionwrap.8 sessionwrap.ini.5; do
