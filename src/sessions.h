@@ -120,4 +120,7 @@ void sess_end(struct sess_request *r);
  * tombstones removed, or -1 on error (logged). */
 long sessions_gc(struct sessions *s, time_t now);
 
+/* The store of s, for sessionctl's commands that walk it (store.h). */
+struct store *sessions_store(struct sessions *s);
+
 #endif

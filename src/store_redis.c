@@ -1006,10 +1006,13 @@ redis_destroy(struct store *st, const struct record_ref *ref, time_t now)
 }
 
 static long
-redis_gc(struct store *st, time_t now)
+redis_gc(struct store *st, time_t now, store_progress_fn *progress,
+    void *ctx)
 {
 	(void)st;
 	(void)now;
+	(void)progress;
+	(void)ctx;
 	return 0;       /* every record carries its TTL */
 }
 
