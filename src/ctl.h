@@ -36,5 +36,6 @@ struct ctl_cmd {
 };
 
 extern const struct ctl_cmd ctl_gc_cmd;
+extern const struct ctl_cmd ctl_stats_cmd;
 
 #endif
