@@ -106,7 +106,9 @@ gc_run(struct ctl *c, int argc, char **argv)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	clock_gettime(CLOCK_MONOTONIC, &p.start);
+	/* The first look at the clock draws: a line at once. */
 	p.drawn = p.start;
+	p.drawn.tv_sec--;
 	st = sessions_store(c->sessions);
 	n = st->ops->gc(st, time(NULL), gc_progress, &p);
 	clock_gettime(CLOCK_MONOTONIC, &end);
