@@ -34,6 +34,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +53,7 @@
 #define UNLOCKED_READS   3             /* then a reader takes the lock */
 #define GC_BATCH         32            /* removals per hold of a shard lock */
 #define GC_READ_MAX      8192          /* GC reads files this small whole */
+#define GC_THREADS_MAX   4
 
 struct file_store {
 	struct store base;
@@ -947,28 +950,47 @@ struct gc_dead {
 	char name[RECORD_NAME_LEN + 1];
 };
 
-/* Progress of one GC run. */
+/* One GC run, shared by its threads. */
 struct gc_run {
+	struct file_store *fs;
+	time_t now;
 	store_progress_fn *progress;
 	void *ctx;
+	pthread_mutex_t lock;           /* the counts below, and progress */
 	unsigned long scanned, removed;
 	unsigned long listed;           /* files in the shards listed so far */
 	int shards;                     /* ... how many shards that is */
-	int stop;
+	atomic_int next;                /* the next shard to take */
+	atomic_int stop;                /* progress asked, or a failure */
+	atomic_int failed;
 };
 
-static int
-gc_report(struct gc_run *g)
+/* Add to the counts and report them, under the lock: one call of
+ * progress at a time, with counts that only grow. */
+static void
+gc_count(struct gc_run *g, unsigned long scanned, unsigned long removed)
 {
+	unsigned long total;
+
+	pthread_mutex_lock(&g->lock);
+	g->scanned += scanned;
+	g->removed += removed;
 	/* Names are keyed hashes, spread evenly over the 256 shards: those
 	 * listed so far tell how many files there are in all. */
-	unsigned long total = g->shards ? g->listed * 256 / (unsigned long)
-	    g->shards : 0;
-
-	if (!g->stop && g->progress != NULL &&
+	total = g->shards ? g->listed * 256 / (unsigned long)g->shards : 0;
+	if (!atomic_load(&g->stop) && g->progress != NULL &&
 	    g->progress(g->ctx, g->scanned, g->removed, total) != 0)
-		g->stop = 1;
-	return g->stop;
+		atomic_store(&g->stop, 1);
+	pthread_mutex_unlock(&g->lock);
+}
+
+static void
+gc_listed(struct gc_run *g, size_t n)
+{
+	pthread_mutex_lock(&g->lock);
+	g->listed += n;
+	g->shards++;
+	pthread_mutex_unlock(&g->lock);
 }
 
 /* Remove a dead file found by the scan; the caller holds the shard's
@@ -994,9 +1016,9 @@ gc_remove(struct file_store *fs, int shardfd, const struct gc_dead *d,
  * then take it and remove them (gc_remove), GC_BATCH per hold.  Adds to
  * g; -1 on error (logged). */
 static int
-gc_shard(struct file_store *fs, const char *shard, time_t now,
-    struct gc_run *g)
+gc_shard(struct gc_run *g, const char *shard)
 {
+	struct file_store *fs = g->fs;
 	struct shard_entry *ents = NULL;
 	struct gc_dead *dead = NULL;
 	size_t n = 0, ndead = 0;
@@ -1004,33 +1026,34 @@ gc_shard(struct file_store *fs, const char *shard, time_t now,
 	int shardfd, lockfd = -1, rc = -1;
 
 	if ((shardfd = shard_open(fs, shard, 0)) < 0) {
-		g->shards += shardfd == -2;
+		if (shardfd == -2)
+			gc_listed(g, 0);
 		return shardfd == -2 ? 0 : -1;
 	}
 	if (shard_list(fs, shardfd, shard, &ents, &n) < 0)
 		goto out;
-	g->listed += n;
-	g->shards++;
+	gc_listed(g, n);
 	if (n > 0 && (dead = malloc(n * sizeof(*dead))) == NULL) {
 		log_error("session store gc: out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < n && !g->stop; i++) {
+	for (size_t i = 0; i < n && !atomic_load(&g->stop); i++) {
 		struct walk_entry e;
 
-		g->scanned++;
-		if (file_look(fs, shardfd, ents[i].name, now, 1, &e,
+		if (file_look(fs, shardfd, ents[i].name, g->now, 1, &e,
 		    &dead[ndead].st) == 0) {
 			if (e.kind == WALK_BROKEN)
 				log_warn("session store gc: %s/%s/%s: not a session "
 				    "record; left alone", fs->dir, shard, ents[i].name);
-			if (gc_dead(&e, now))
+			if (gc_dead(&e, g->now))
 				memcpy(dead[ndead++].name, ents[i].name,
 				    sizeof(ents[i].name));
 		}
-		gc_report(g);
+		gc_count(g, 1, 0);
 	}
-	for (size_t i = 0; i < ndead && !g->stop; i++) {
+	for (size_t i = 0; i < ndead && !atomic_load(&g->stop); i++) {
+		int gone;
+
 		/* The lock is let go between batches: a commit in this shard
 		 * never waits for more than GC_BATCH removals. */
 		if (i % GC_BATCH == 0) {
@@ -1039,11 +1062,9 @@ gc_shard(struct file_store *fs, const char *shard, time_t now,
 			if ((lockfd = shard_lock(fs, shardfd, shard, LOCK_EX)) < 0)
 				goto out;
 		}
-		if (gc_remove(fs, shardfd, &dead[i], now)) {
-			g->removed++;
-			removed_here++;
-		}
-		gc_report(g);
+		gone = gc_remove(fs, shardfd, &dead[i], g->now);
+		removed_here += (unsigned long)gone;
+		gc_count(g, 0, (unsigned long)gone);
 	}
 	rc = 0;
 out:
@@ -1058,20 +1079,51 @@ out:
 	return rc;
 }
 
+/* A thread of GC: shards, one after the other, until none is left. */
+static void *
+gc_thread(void *arg)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct gc_run *g = arg;
+	int i;
+
+	while (!atomic_load(&g->stop) && (i = atomic_fetch_add(&g->next, 1)) <
+	    256) {
+		char shard[3] = { hex[i >> 4], hex[i & 15], '\0' };
+
+		if (gc_shard(g, shard) < 0) {
+			atomic_store(&g->failed, 1);
+			atomic_store(&g->stop, 1);
+		}
+	}
+	return NULL;
+}
+
+/* Shards are independent (a lock each): GC_THREADS_MAX threads, or one
+ * per CPU if fewer, take them in turn.  On one CPU the syscalls are
+ * the cost (a stat per file, an open and a read of each candidate's
+ * headers, a stat and an unlink of each dead one), and they scale. */
 static long
 file_gc(struct store *st, time_t now, store_progress_fn *progress, void *ctx)
 {
-	struct file_store *fs = (struct file_store *)st;
-	static const char hex[] = "0123456789abcdef";
-	struct gc_run g = { progress, ctx, 0, 0, 0, 0, 0 };
+	struct gc_run g = { .fs = (struct file_store *)st, .now = now,
+	    .progress = progress, .ctx = ctx };
+	pthread_t tid[GC_THREADS_MAX];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int extra = 0;
 
-	for (int i = 0; i < 256 && !g.stop; i++) {
-		char shard[3] = { hex[i >> 4], hex[i & 15], '\0' };
-
-		if (gc_shard(fs, shard, now, &g) < 0)
-			return -1;
-	}
-	return (long)g.removed;
+	pthread_mutex_init(&g.lock, NULL);
+	atomic_init(&g.next, 0);
+	atomic_init(&g.stop, 0);
+	atomic_init(&g.failed, 0);
+	while (extra + 1 < GC_THREADS_MAX && extra + 1 < cpus &&
+	    pthread_create(&tid[extra], NULL, gc_thread, &g) == 0)
+		extra++;
+	gc_thread(&g);
+	while (extra > 0)
+		pthread_join(tid[--extra], NULL);
+	pthread_mutex_destroy(&g.lock);
+	return atomic_load(&g.failed) ? -1 : (long)g.removed;
 }
 
 /* Every file of every shard, in the order GC takes them. */

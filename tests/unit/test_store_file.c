@@ -1530,19 +1530,23 @@ test_gc_progress_and_stop(void **state)
 	struct gc_watch w = { .stop_at_removed = 3 };
 	time_t later = T0 + f->cfg.idle_timeout + 10;
 
+	long r;
+
 	for (int i = 0; i < N; i++)
 		make_session(f, id[i], 0);
-	assert_int_equal(f->st->ops->gc(f->st, later, gc_watch_cb, &w), 3);
-	assert_int_equal(count_records(f), N - 3);
+	r = f->st->ops->gc(f->st, later, gc_watch_cb, &w);
+	/* Each of GC's threads (up to 4) finishes the record in hand. */
+	assert_true(r >= 3 && r <= 3 + 3);
+	assert_int_equal(count_records(f), N - r);
 	assert_false(w.backwards);
-	assert_int_equal(w.last_removed, 3);
+	assert_int_equal(w.last_removed, 3);        /* no call after the stop */
 	assert_true(w.last_scanned >= 3 && w.last_scanned <= N);
 	assert_true(w.total >= w.last_scanned);
 	memset(&w, 0, sizeof(w));
-	assert_int_equal(f->st->ops->gc(f->st, later, gc_watch_cb, &w), N - 3);
-	assert_int_equal(w.last_scanned, N - 3);
-	assert_int_equal(w.last_removed, N - 3);
-	assert_int_equal(w.calls, 2 * (N - 3));     /* each looked at, removed */
+	assert_int_equal(f->st->ops->gc(f->st, later, gc_watch_cb, &w), N - r);
+	assert_int_equal(w.last_scanned, N - r);
+	assert_int_equal(w.last_removed, N - r);
+	assert_int_equal(w.calls, 2 * (N - r));     /* each looked at, removed */
 	assert_int_equal(count_records(f), 0);
 }
 
