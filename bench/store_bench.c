@@ -509,11 +509,11 @@ main(int argc, char **argv)
 		printf("record files left: %ld\n", count_files(cfg.dir));
 	}
 	t0 = now_us();
-	n = st->ops->gc(st, time(NULL));
+	n = st->ops->gc(st, time(NULL), NULL, NULL);
 	printf("gc op (in-process) over what is left: removed %ld in %.2f s\n",
 	    n, (now_us() - t0) / 1e6);
 	t0 = now_us();
-	n = st->ops->gc(st, time(NULL) + 2 * 86400);
+	n = st->ops->gc(st, time(NULL) + 2 * 86400, NULL, NULL);
 	printf("gc op with the clock 2 days on (removes all): removed %ld in "
 	    "%.2f s\n", n, (now_us() - t0) / 1e6);
 	fflush(stdout);

@@ -37,5 +37,6 @@ struct ctl_cmd {
 
 extern const struct ctl_cmd ctl_gc_cmd;
 extern const struct ctl_cmd ctl_passwd_cmd;
+extern const struct ctl_cmd ctl_stats_cmd;
 
 #endif

@@ -19,6 +19,7 @@
 static const struct ctl_cmd *const commands[] = {
 	&ctl_gc_cmd,
 	&ctl_passwd_cmd,
+	&ctl_stats_cmd,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

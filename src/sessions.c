@@ -195,10 +195,16 @@ sessions_close(struct sessions *s)
 	free(s);
 }
 
+struct store *
+sessions_store(struct sessions *s)
+{
+	return s->store;
+}
+
 long
 sessions_gc(struct sessions *s, time_t now)
 {
-	long n = s->store->ops->gc(s->store, now);
+	long n = s->store->ops->gc(s->store, now, NULL, NULL);
 
 	if (n < 0)
 		log_error("session store gc failed (see above)");

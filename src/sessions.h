@@ -159,4 +159,7 @@ int sessions_fail_count(struct sessions *s, const char *what, size_t len,
  * tombstones removed, or -1 on error (logged). */
 long sessions_gc(struct sessions *s, time_t now);
 
+/* The store of s, for sessionctl's commands that walk it (store.h). */
+struct store *sessions_store(struct sessions *s);
+
 #endif

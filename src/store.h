@@ -115,6 +115,33 @@ int tombstone_expired(const struct config *cfg, time_t last_seen, time_t now);
  * request is answered 503 with Retry-After, to be tried again. */
 #define STORE_UNAVAILABLE (-2)
 
+/* GC's report after each record it looked at: how many so far, how
+ * many of them it removed, and how many it expects to look at in all (an
+ * estimate that may change, or 0: unknown).  Non-zero asks it to stop. */
+typedef int store_progress_fn(void *ctx, unsigned long scanned,
+    unsigned long removed, unsigned long total);
+
+/* One stored record as its clear header tells (store_ops walk). */
+enum walk_kind {
+	WALK_LIVE,                      /* a session, not expired */
+	WALK_TOMBSTONE,                 /* within its grace period */
+	WALK_EXPIRED,                   /* either, dead: GC removes it */
+	WALK_BROKEN,                    /* no readable header: not a record,
+	                                   a write cut short, damage */
+	WALK_TEMP,                      /* a temporary file (file store) */
+};
+
+struct walk_entry {
+	enum walk_kind kind;
+	int permanent;                  /* live, expired: the header's flag */
+	uint64_t created;               /* live, expired: session's start */
+	time_t last_seen;
+	uint64_t bytes;                 /* space it takes (file: on disk) */
+};
+
+/* Non-zero asks walk to stop. */
+typedef int store_walk_fn(void *ctx, const struct walk_entry *e);
+
 /* A backend embeds this as its first member. */
 struct store {
 	const struct store_ops *ops;
@@ -177,8 +204,16 @@ struct store_ops {
 	/* Kill ref's session at once (a tombstone).  0 or -1. */
 	int (*destroy)(struct store *st, const struct record_ref *ref, time_t now);
 	/* Remove expired records, old tombstones and stale temporary files;
-	 * returns how many, or -1. */
-	long (*gc)(struct store *st, time_t now);
+	 * returns how many, or -1.  progress (may be NULL) is called after
+	 * each record looked at; when it returns non-zero GC stops there, no
+	 * record left half-done, and returns how many it removed so far. */
+	long (*gc)(struct store *st, time_t now, store_progress_fn *progress,
+	    void *ctx);
+	/* Call fn with each record's clear header (nothing is decrypted: the
+	 * keys need the session's id), for sessionctl stats.  0 when every
+	 * record was seen, 1 when fn asked to stop, -1 on error (logged).
+	 * NULL: the store keeps nothing on the server (cookie). */
+	int (*walk)(struct store *st, time_t now, store_walk_fn *fn, void *ctx);
 	void (*close)(struct store *st);
 	/* Failed logins of the built-in login (login.c), kept where every
 	 * worker, and every machine of a shared store, sees them.  name is

@@ -327,10 +327,13 @@ cookie_destroy(struct store *st, const struct record_ref *ref, time_t now)
 }
 
 static long
-cookie_gc(struct store *st, time_t now)
+cookie_gc(struct store *st, time_t now, store_progress_fn *progress,
+    void *ctx)
 {
 	(void)st;
 	(void)now;
+	(void)progress;
+	(void)ctx;
 	return 0;
 }
 

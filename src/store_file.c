@@ -22,13 +22,20 @@
  * sees a version older than the one current when it began.  Directories
  * are 0700 and files 0600, every open uses O_NOFOLLOW.  A record's mtime
  * is its last access: a touch moves it without a write.  A file that
- * cannot be read as a record is logged and treated as absent. */
+ * cannot be read as a record is logged and treated as absent.
+ *
+ * GC and walk (sessionctl stats) read only clear headers, a shard's
+ * files in inode order; GC finds the dead without the lock, then under
+ * it removes each one still as it was seen (same inode, ctime, mtime),
+ * or looks at it again. */
 #include "store.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +52,8 @@
 #define TEMP_MAX_AGE     3600          /* older temp files are left-overs */
 #define UNLOCKED_READS   3             /* then a reader takes the lock */
 #define GC_BATCH         32            /* removals per hold of a shard lock */
+#define GC_READ_MAX      8192          /* GC reads files this small whole */
+#define GC_THREADS_MAX   4
 
 struct file_store {
 	struct store base;
@@ -764,138 +773,311 @@ is_hex_name(const char *s, size_t len)
 	return 1;
 }
 
-/* Whether one slot's header, read from a file whose mtime is mtime, says
- * the record is dead by now: 1 dead, 0 alive, -1 no header (an unused or
- * half-written slot). */
-static int
-gc_slot_dead(const struct config *cfg, const uint8_t *buf, time_t mtime,
-    time_t now)
-{
-	struct record_header h;
-	const char *why;
+/* One file of a shard directory, as GC and walk take them. */
+struct shard_entry {
+	ino_t ino;
+	char name[RECORD_NAME_LEN + 1];
+};
 
-	if (record_header_decode(buf, RECORD_HEADER_LEN, &h, &why) < 0)
-		return -1;
-	if (h.kind == RECORD_TOMBSTONE)
-		return tombstone_expired(cfg, mtime, now);
-	return record_expired(cfg, h.permanent, h.created, mtime, now);
+static int
+by_inode(const void *a, const void *b)
+{
+	ino_t x = ((const struct shard_entry *)a)->ino;
+	ino_t y = ((const struct shard_entry *)b)->ino;
+
+	return x < y ? -1 : x > y;
 }
 
-/* Whether the file name in shardfd is garbage by now.  Reads the clear
- * headers only: never a key, never a decryption.  A record file is dead
- * when every slot with a header says so: the whole current version is
- * among them, so a half-written slot can keep a file longer, never
- * remove a live one. */
+/* The files of the shard that may be records or temporary files, in
+ * inode order: readdir gives a hash order, and on a disk filesystem each
+ * stat, read and unlink in that order seeks to another inode table
+ * block.  Into *out (malloc'd) and *n; 0, or -1 (logged). */
 static int
-gc_is_dead(struct file_store *fs, int shardfd, const char *shard,
-    const char *name, time_t now)
+shard_list(struct file_store *fs, int shardfd, const char *shard,
+    struct shard_entry **out, size_t *n)
+{
+	struct shard_entry *v = NULL;
+	size_t cap = 0;
+	struct dirent *de;
+	DIR *d;
+	int scanfd;
+
+	*out = NULL;
+	*n = 0;
+	if ((scanfd = dup(shardfd)) < 0 || (d = fdopendir(scanfd)) == NULL) {
+		log_error("session store %s/%s: %s", fs->dir, shard, strerror(errno));
+		if (scanfd >= 0)
+			close(scanfd);
+		return -1;
+	}
+	/* (fdopendir shares scanfd's offset: start from the top.) */
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (len > RECORD_NAME_LEN || (len != RECORD_NAME_LEN &&
+		    strncmp(de->d_name, TEMP_PREFIX, strlen(TEMP_PREFIX)) != 0))
+			continue;
+		if (*n == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			void *grown = realloc(v, ncap * sizeof(*v));
+			if (grown == NULL) {
+				log_error("session store %s/%s: out of memory",
+				    fs->dir, shard);
+				closedir(d);
+				free(v);
+				*n = 0;
+				return -1;
+			}
+			v = grown;
+			cap = ncap;
+		}
+		v[*n].ino = de->d_ino;
+		memcpy(v[*n].name, de->d_name, len + 1);
+		(*n)++;
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), by_inode);
+	*out = v;
+	return 0;
+}
+
+/* What the file name of a shard is by now, from fstatat and its clear
+ * headers (never a key, never a decryption), into *e, with its stat in
+ * *st.  0, or -1 when it is no concern of the store (gone, not a regular
+ * file, a foreign name).  With quick, a record younger than every
+ * timeout is LIVE without a look at its headers (all GC needs).
+ *
+ * A record is EXPIRED only when every slot with a header says so: the
+ * whole current version is among them, so a half-written slot can keep
+ * a file longer, never make a live one look dead.  Otherwise its kind
+ * and flags are those of the version with the highest seq. */
+static int
+file_look(struct file_store *fs, int shardfd, const char *name, time_t now,
+    int quick, struct walk_entry *e, struct stat *st)
 {
 	const struct config *cfg = fs->base.cfg;
-	uint8_t buf[RECORD_HEADER_LEN];
-	struct stat st;
+	uint8_t buf[GC_READ_MAX];
+	struct record_header cur = { 0 };
 	size_t slot_size;
 	long shortest;
-	int fd, headers = 0, alive = 0;
+	int fd, whole, headers = 0, alive = 0;
 
-	if (fstatat(shardfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    !S_ISREG(st.st_mode))
+	memset(e, 0, sizeof(*e));
+	if (fstatat(shardfd, name, st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(st->st_mode))
+		return -1;
+	e->last_seen = st->st_mtime;
+	e->bytes = (uint64_t)st->st_blocks * 512;
+	if (strncmp(name, TEMP_PREFIX, strlen(TEMP_PREFIX)) == 0) {
+		e->kind = WALK_TEMP;
 		return 0;
-	if (strncmp(name, TEMP_PREFIX, strlen(TEMP_PREFIX)) == 0)
-		return now - st.st_mtime >= TEMP_MAX_AGE;
+	}
 	if (!is_hex_name(name, RECORD_NAME_LEN))
-		return 0;
+		return -1;
+	e->kind = WALK_LIVE;
 	/* Younger than every timeout: alive whatever its header says. */
 	shortest = cfg->idle_timeout < cfg->lifetime ? cfg->idle_timeout :
 	    cfg->lifetime;
 	if (tombstone_grace(cfg) < shortest)
 		shortest = tombstone_grace(cfg);
-	if (cfg->absolute_timeout == 0 && now - st.st_mtime < shortest)
+	if (quick && cfg->absolute_timeout == 0 && now - st->st_mtime < shortest)
 		return 0;
-	slot_size = record_file_slot_size((uint64_t)st.st_size);
-	fd = openat(shardfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
+	e->kind = WALK_BROKEN;
+	slot_size = record_file_slot_size((uint64_t)st->st_size);
+	if (slot_size == 0 || (fd = openat(shardfd, name, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC | O_NONBLOCK)) < 0)
 		return 0;
-	for (int i = 0; slot_size > 0 && i < RECORD_SLOTS; i++) {
+	/* A small file in one read (most are), else a header at a time. */
+	whole = (size_t)st->st_size <= sizeof(buf) &&
+	    pread_all(fd, buf, (size_t)st->st_size, 0) == 0;
+	for (int i = 0; i < RECORD_SLOTS; i++) {
+		const uint8_t *hdr = whole ? buf + (size_t)i * slot_size : buf;
+		struct record_header h;
+		const char *why;
 		int dead;
 
-		if (pread_all(fd, buf, sizeof(buf), (off_t)i * (off_t)slot_size) < 0)
+		if (!whole && pread_all(fd, buf, RECORD_HEADER_LEN,
+		    (off_t)i * (off_t)slot_size) < 0)
 			break;
-		if ((dead = gc_slot_dead(cfg, buf, st.st_mtime, now)) < 0)
+		if (record_header_decode(hdr, RECORD_HEADER_LEN, &h, &why) < 0)
 			continue;
-		headers++;
+		dead = h.kind == RECORD_TOMBSTONE ?
+		    tombstone_expired(cfg, st->st_mtime, now) :
+		    record_expired(cfg, h.permanent, h.created, st->st_mtime, now);
 		alive |= !dead;
+		if (headers++ == 0 || h.seq > cur.seq)
+			cur = h;
 	}
 	close(fd);
 	if (headers == 0)
-		log_warn("session store gc: %s/%s/%s: not a session record; left "
-		    "alone", fs->dir, shard, name);
-	return headers > 0 && !alive;
+		return 0;
+	e->kind = !alive ? WALK_EXPIRED : cur.kind == RECORD_TOMBSTONE ?
+	    WALK_TOMBSTONE : WALK_LIVE;
+	if (cur.kind != RECORD_TOMBSTONE) {
+		e->permanent = cur.permanent;
+		e->created = cur.created;
+	}
+	return 0;
 }
 
-/* GC of one shard: find the dead without the lock, then take it and
- * check each again before removing it (a commit may have replaced it). */
-static long
-gc_shard(struct file_store *fs, const char *shard, time_t now)
+/* Whether GC removes what file_look found. */
+static int
+gc_dead(const struct walk_entry *e, time_t now)
 {
-	char (*dead)[RECORD_NAME_LEN + 1] = NULL;
-	size_t ndead = 0, cap = 0;
-	struct dirent *de;
-	DIR *d = NULL;
-	long removed = -1;
-	int shardfd, scanfd, lockfd = -1;
+	if (e->kind == WALK_TEMP)
+		return now - e->last_seen >= TEMP_MAX_AGE;
+	return e->kind == WALK_EXPIRED;
+}
 
-	if ((shardfd = shard_open(fs, shard, 0)) < 0)
+/* Whether a file is as it was when stat'ed into was: the same inode,
+ * not written, touched or renamed over since (any of these moves its
+ * ctime, which nobody can set). */
+static int
+unchanged(const struct stat *was, const struct stat *now)
+{
+	return was->st_ino == now->st_ino && was->st_size == now->st_size &&
+	    was->st_ctim.tv_sec == now->st_ctim.tv_sec &&
+	    was->st_ctim.tv_nsec == now->st_ctim.tv_nsec &&
+	    was->st_mtim.tv_sec == now->st_mtim.tv_sec &&
+	    was->st_mtim.tv_nsec == now->st_mtim.tv_nsec;
+}
+
+/* A dead file found by a scan without the lock. */
+struct gc_dead {
+	struct stat st;
+	char name[RECORD_NAME_LEN + 1];
+};
+
+/* One GC run, shared by its threads. */
+struct gc_run {
+	struct file_store *fs;
+	time_t now;
+	store_progress_fn *progress;
+	void *ctx;
+	pthread_mutex_t lock;           /* the counts below, and progress */
+	unsigned long scanned, removed;
+	unsigned long listed;           /* files in the shards listed so far */
+	int shards;                     /* ... how many shards that is */
+	atomic_int next;                /* the next shard to take */
+	atomic_int stop;                /* progress asked, or a failure */
+	atomic_int failed;
+};
+
+/* Add to the counts and report them, under the lock: one call of
+ * progress at a time, with counts that only grow. */
+static void
+gc_count(struct gc_run *g, unsigned long scanned, unsigned long removed)
+{
+	unsigned long total;
+
+	pthread_mutex_lock(&g->lock);
+	g->scanned += scanned;
+	g->removed += removed;
+	/* Names are keyed hashes, spread evenly over the 256 shards: those
+	 * listed so far tell how many files there are in all. */
+	total = g->shards ? g->listed * 256 / (unsigned long)g->shards : 0;
+	if (!atomic_load(&g->stop) && g->progress != NULL &&
+	    g->progress(g->ctx, g->scanned, g->removed, total) != 0)
+		atomic_store(&g->stop, 1);
+	pthread_mutex_unlock(&g->lock);
+}
+
+static void
+gc_listed(struct gc_run *g, size_t n)
+{
+	pthread_mutex_lock(&g->lock);
+	g->listed += n;
+	g->shards++;
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* Remove a dead file found by the scan; the caller holds the shard's
+ * lock, so no commit is writing.  When the file is as the scan saw it,
+ * the scan's verdict stands; else (a commit or a touch came between)
+ * it is looked at again. */
+static int
+gc_remove(struct file_store *fs, int shardfd, const struct gc_dead *d,
+    time_t now)
+{
+	struct walk_entry e;
+	struct stat st;
+
+	if (fstatat(shardfd, d->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if (!unchanged(&d->st, &st) && (file_look(fs, shardfd, d->name, now, 1,
+	    &e, &st) < 0 || !gc_dead(&e, now)))
+		return 0;
+	return unlinkat(shardfd, d->name, 0) == 0;
+}
+
+/* GC of one shard: find the dead without the lock, in inode order,
+ * then take it and remove them (gc_remove), GC_BATCH per hold.  Adds to
+ * g; -1 on error (logged). */
+static int
+gc_shard(struct gc_run *g, const char *shard)
+{
+	struct file_store *fs = g->fs;
+	struct shard_entry *ents = NULL;
+	struct gc_dead *dead = NULL;
+	size_t n = 0, ndead = 0;
+	unsigned long removed_here = 0;
+	int shardfd, lockfd = -1, rc = -1;
+
+	if ((shardfd = shard_open(fs, shard, 0)) < 0) {
+		if (shardfd == -2)
+			gc_listed(g, 0);
 		return shardfd == -2 ? 0 : -1;
-	if ((scanfd = dup(shardfd)) < 0 || (d = fdopendir(scanfd)) == NULL) {
-		log_error("session store %s/%s: %s", fs->dir, shard, strerror(errno));
-		if (scanfd >= 0)
-			close(scanfd);
+	}
+	if (shard_list(fs, shardfd, shard, &ents, &n) < 0)
+		goto out;
+	gc_listed(g, n);
+	if (n > 0 && (dead = malloc(n * sizeof(*dead))) == NULL) {
+		log_error("session store gc: out of memory");
 		goto out;
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (strlen(de->d_name) > RECORD_NAME_LEN ||
-		    !gc_is_dead(fs, shardfd, shard, de->d_name, now))
-			continue;
-		if (ndead == cap) {
-			size_t ncap = cap ? 2 * cap : 16;
-			void *grown = realloc(dead, ncap * sizeof(*dead));
-			if (grown == NULL) {
-				log_error("session store gc: out of memory");
-				goto out;
-			}
-			dead = grown;
-			cap = ncap;
+	for (size_t i = 0; i < n && !atomic_load(&g->stop); i++) {
+		struct walk_entry e;
+
+		if (file_look(fs, shardfd, ents[i].name, g->now, 1, &e,
+		    &dead[ndead].st) == 0) {
+			if (e.kind == WALK_BROKEN)
+				log_warn("session store gc: %s/%s/%s: not a session "
+				    "record; left alone", fs->dir, shard, ents[i].name);
+			if (gc_dead(&e, g->now))
+				memcpy(dead[ndead++].name, ents[i].name,
+				    sizeof(ents[i].name));
 		}
-		memcpy(dead[ndead++], de->d_name, strlen(de->d_name) + 1);
+		gc_count(g, 1, 0);
 	}
-	removed = 0;
-	for (size_t i = 0; i < ndead; i++) {
+	for (size_t i = 0; i < ndead && !atomic_load(&g->stop); i++) {
+		int gone;
+
 		/* The lock is let go between batches: a commit in this shard
 		 * never waits for more than GC_BATCH removals. */
 		if (i % GC_BATCH == 0) {
 			if (lockfd >= 0)
 				close(lockfd);
-			if ((lockfd = shard_lock(fs, shardfd, shard, LOCK_EX)) < 0) {
-				removed = -1;
+			if ((lockfd = shard_lock(fs, shardfd, shard, LOCK_EX)) < 0)
 				goto out;
-			}
 		}
-		if (gc_is_dead(fs, shardfd, shard, dead[i], now) &&
-		    unlinkat(shardfd, dead[i], 0) == 0)
-			removed++;
+		gone = gc_remove(fs, shardfd, &dead[i], g->now);
+		removed_here += (unsigned long)gone;
+		gc_count(g, 0, (unsigned long)gone);
 	}
-	if (removed > 0 && fs->base.cfg->fsync)
-		fsync(shardfd);
+	rc = 0;
 out:
+	/* One flush of the directory for all its removals, not one each. */
+	if (removed_here > 0 && fs->base.cfg->fsync)
+		fsync(shardfd);
 	if (lockfd >= 0)
 		close(lockfd);
-	if (d != NULL)
-		closedir(d);
 	free(dead);
+	free(ents);
 	close(shardfd);
-	return removed;
+	return rc;
 }
-
 
 /* --- failed logins (store.h fail_count) ---------------------------------
  * One small file per name in dir/fails/ (not a shard: gc_shard never
@@ -1004,21 +1186,89 @@ gc_fails(struct file_store *fs, time_t now)
 	return removed;
 }
 
+/* A thread of GC: shards, one after the other, until none is left. */
+static void *
+gc_thread(void *arg)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct gc_run *g = arg;
+	int i;
+
+	while (!atomic_load(&g->stop) && (i = atomic_fetch_add(&g->next, 1)) <
+	    256) {
+		char shard[3] = { hex[i >> 4], hex[i & 15], '\0' };
+
+		if (gc_shard(g, shard) < 0) {
+			atomic_store(&g->failed, 1);
+			atomic_store(&g->stop, 1);
+		}
+	}
+	return NULL;
+}
+
+/* Shards are independent (a lock each): GC_THREADS_MAX threads, or one
+ * per CPU if fewer, take them in turn.  On one CPU the syscalls are
+ * the cost (a stat per file, an open and a read of each candidate's
+ * headers, a stat and an unlink of each dead one), and they scale. */
 static long
-file_gc(struct store *st, time_t now)
+file_gc(struct store *st, time_t now, store_progress_fn *progress, void *ctx)
+{
+	struct gc_run g = { .fs = (struct file_store *)st, .now = now,
+	    .progress = progress, .ctx = ctx };
+	pthread_t tid[GC_THREADS_MAX];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int extra = 0;
+
+	pthread_mutex_init(&g.lock, NULL);
+	atomic_init(&g.next, 0);
+	atomic_init(&g.stop, 0);
+	atomic_init(&g.failed, 0);
+	while (extra + 1 < GC_THREADS_MAX && extra + 1 < cpus &&
+	    pthread_create(&tid[extra], NULL, gc_thread, &g) == 0)
+		extra++;
+	gc_thread(&g);
+	while (extra > 0)
+		pthread_join(tid[--extra], NULL);
+	pthread_mutex_destroy(&g.lock);
+	if (atomic_load(&g.failed))
+		return -1;
+	return (long)g.removed + gc_fails(g.fs, now);
+}
+
+/* Every file of every shard, in the order GC takes them. */
+static int
+file_walk(struct store *st, time_t now, store_walk_fn *fn, void *ctx)
 {
 	struct file_store *fs = (struct file_store *)st;
 	static const char hex[] = "0123456789abcdef";
-	long total = 0;
 
 	for (int i = 0; i < 256; i++) {
 		char shard[3] = { hex[i >> 4], hex[i & 15], '\0' };
-		long n = gc_shard(fs, shard, now);
-		if (n < 0)
+		struct shard_entry *ents;
+		size_t n;
+		int shardfd, stop = 0;
+
+		if ((shardfd = shard_open(fs, shard, 0)) == -2)
+			continue;
+		if (shardfd < 0)
 			return -1;
-		total += n;
+		if (shard_list(fs, shardfd, shard, &ents, &n) < 0) {
+			close(shardfd);
+			return -1;
+		}
+		for (size_t j = 0; j < n && !stop; j++) {
+			struct walk_entry e;
+			struct stat sb;
+
+			if (file_look(fs, shardfd, ents[j].name, now, 0, &e, &sb) == 0)
+				stop = fn(ctx, &e) != 0;
+		}
+		free(ents);
+		close(shardfd);
+		if (stop)
+			return 1;
 	}
-	return total + gc_fails(fs, now);
+	return 0;
 }
 
 static void
@@ -1160,6 +1410,7 @@ const struct store_ops store_file_ops = {
 	.touch = file_touch,
 	.destroy = file_destroy,
 	.gc = file_gc,
-	.close = file_close,
+	.walk = file_walk,
 	.fail_count = file_fail_count,
+	.close = file_close,
 };

@@ -1063,11 +1063,140 @@ redis_fail_count(struct store *st, const char *name, int how, time_t now,
 }
 
 static long
-redis_gc(struct store *st, time_t now)
+redis_gc(struct store *st, time_t now, store_progress_fn *progress,
+    void *ctx)
 {
 	(void)st;
 	(void)now;
+	(void)progress;
+	(void)ctx;
 	return 0;       /* every record carries its TTL */
+}
+
+/* One value of a key of ours, as walk tells it from the last access
+ * and the clear header (GETRANGE) and the value's length (STRLEN). */
+static void
+walk_entry_of(const struct config *cfg, const redisReply *range,
+    const redisReply *len, time_t now, struct walk_entry *e)
+{
+	struct record_header h;
+	const char *why;
+	time_t last_seen = 0;
+
+	memset(e, 0, sizeof(*e));
+	e->kind = WALK_BROKEN;
+	if (len->type == REDIS_REPLY_INTEGER && len->integer > 0)
+		e->bytes = (uint64_t)len->integer;
+	if (range->type != REDIS_REPLY_STRING ||
+	    range->len < VALUE_PREFIX + RECORD_HEADER_LEN ||
+	    record_header_decode((const uint8_t *)range->str + VALUE_PREFIX,
+	    RECORD_HEADER_LEN, &h, &why) < 0)
+		return;
+	for (int i = 0; i < VALUE_PREFIX; i++)
+		last_seen = (time_t)(((uint64_t)last_seen << 8) |
+		    (uint8_t)range->str[i]);
+	e->last_seen = last_seen;
+	if (h.kind == RECORD_TOMBSTONE) {
+		e->kind = tombstone_expired(cfg, last_seen, now) ? WALK_EXPIRED :
+		    WALK_TOMBSTONE;
+		return;
+	}
+	e->kind = record_expired(cfg, h.permanent, h.created, last_seen, now) ?
+	    WALK_EXPIRED : WALK_LIVE;
+	e->permanent = h.permanent;
+	e->created = h.created;
+}
+
+/* The keys of one SCAN reply that are ours ([redis] prefix + 64 hex),
+ * their values asked for in one pipeline.  0, 1 when fn asked to stop,
+ * -1 when the server failed (went down, logged). */
+static int
+walk_keys(struct redis_store *rs, const redisReply *keys, size_t plen,
+    time_t now, store_walk_fn *fn, void *ctx)
+{
+	char end[16];
+	size_t asked = 0;
+	int stop = 0;
+
+	snprintf(end, sizeof(end), "%d", VALUE_PREFIX + RECORD_HEADER_LEN - 1);
+	for (size_t i = 0; i < keys->elements; i++) {
+		const redisReply *k = keys->element[i];
+		const char *ra[4] = { "GETRANGE", k->str, "0", end };
+		size_t rl[4] = { 8, k->len, 1, strlen(end) };
+		const char *sa[2] = { "STRLEN", k->str };
+		size_t sl[2] = { 6, k->len };
+
+		if (k->type != REDIS_REPLY_STRING || k->len != plen +
+		    RECORD_NAME_LEN || strspn(k->str + plen, "0123456789abcdef") !=
+		    RECORD_NAME_LEN)
+			continue;
+		redisAppendCommandArgv(rs->c, 4, ra, rl);
+		redisAppendCommandArgv(rs->c, 2, sa, sl);
+		asked++;
+	}
+	for (size_t i = 0; i < asked; i++) {
+		redisReply *range = NULL, *len = NULL;
+		struct walk_entry e;
+
+		if (redisGetReply(rs->c, (void **)&range) != REDIS_OK ||
+		    redisGetReply(rs->c, (void **)&len) != REDIS_OK) {
+			freeReplyObject(range);
+			go_down(rs, "%s: %s", rs->where, io_cause(rs->c, errno));
+			return -1;
+		}
+		walk_entry_of(rs->base.cfg, range, len, now, &e);
+		freeReplyObject(range);
+		freeReplyObject(len);
+		/* (The rest of the pipeline is read all the same.) */
+		if (!stop && fn(ctx, &e) != 0)
+			stop = 1;
+	}
+	return stop;
+}
+
+/* Every key under [redis] prefix, by SCAN: a cursor that never blocks
+ * the server; a key made or removed meanwhile may be seen or not, and
+ * while Redis resizes its table a key may come twice (numbers for
+ * monitoring, not an inventory). */
+static int
+redis_walk(struct store *st, time_t now, store_walk_fn *fn, void *ctx)
+{
+	struct redis_store *rs = (struct redis_store *)st;
+	const char *prefix = st->cfg->redis_prefix ? st->cfg->redis_prefix : "";
+	char pattern[2 * MAX_REDIS_PREFIX + 2], cursor[32] = "0";
+	size_t n = 0;
+	int rc = 0;
+
+	/* MATCH is a glob: the prefix's own glob characters are escaped. */
+	for (const char *p = prefix; *p && n + 3 < sizeof(pattern); p++) {
+		if (strchr("*?[]\\", *p))
+			pattern[n++] = '\\';
+		pattern[n++] = *p;
+	}
+	pattern[n++] = '*';
+	pattern[n] = '\0';
+	do {
+		const char *argv[6] = { "SCAN", cursor, "MATCH", pattern, "COUNT",
+		    "1000" };
+		size_t lens[6] = { 4, strlen(cursor), 5, n, 5, 4 };
+		redisReply *rep = command(rs, 6, argv, lens);
+
+		if (rep == NULL)
+			return -1;
+		if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+		    rep->element[0]->type != REDIS_REPLY_STRING ||
+		    rep->element[0]->len >= sizeof(cursor) ||
+		    rep->element[1]->type != REDIS_REPLY_ARRAY) {
+			log_error("session store: %s: SCAN: an unexpected reply",
+			    rs->where);
+			freeReplyObject(rep);
+			return -1;
+		}
+		memcpy(cursor, rep->element[0]->str, rep->element[0]->len + 1);
+		rc = walk_keys(rs, rep->element[1], strlen(prefix), now, fn, ctx);
+		freeReplyObject(rep);
+	} while (rc == 0 && strcmp(cursor, "0") != 0);
+	return rc;
 }
 
 /* [redis] password_file, read as secret.c reads a secret: a symlink, a
@@ -1290,6 +1419,7 @@ const struct store_ops store_redis_ops = {
 	.touch = redis_touch,
 	.destroy = redis_destroy,
 	.gc = redis_gc,
+	.walk = redis_walk,
 	.close = redis_close,
 	.fail_count = redis_fail_count,
 };

@@ -1002,9 +1002,9 @@ test_tombstone_in_place(void **state)
 	assert_int_equal(load_state(f, id, T0 + 3), STORED_TOMBSTONE);
 	assert_int_equal(load_state(f, id, T0 + 2 + 180), STORED_ABSENT);
 	/* GC removes it once the grace is over, not before. */
-	assert_int_equal(f->st->ops->gc(f->st, T0 + 2 + 179), 0);
+	assert_int_equal(f->st->ops->gc(f->st, T0 + 2 + 179, NULL, NULL), 0);
 	assert_int_equal(access(path, F_OK), 0);
-	assert_int_equal(f->st->ops->gc(f->st, T0 + 2 + 180), 1);
+	assert_int_equal(f->st->ops->gc(f->st, T0 + 2 + 180, NULL, NULL), 1);
 	assert_int_equal(access(path, F_OK), -1);
 }
 
@@ -1350,7 +1350,7 @@ test_gc(void **state)
 	utimensat(AT_FDCWD, foreign, old, 0);
 
 	/* 3 idle + 1 old tombstone + 1 stale temp file. */
-	assert_int_equal(f->st->ops->gc(f->st, now), 5);
+	assert_int_equal(f->st->ops->gc(f->st, now, NULL, NULL), 5);
 	for (int i = 0; i < 3; i++) {
 		record_path(f, &f->keys, idle[i], path, sizeof(path));
 		assert_int_equal(access(path, F_OK), -1);
@@ -1363,8 +1363,8 @@ test_gc(void **state)
 	assert_int_equal(access(tmp, F_OK), -1);
 	assert_int_equal(access(foreign, F_OK), 0);
 	/* Nothing more to do now; later the rest goes. */
-	assert_int_equal(f->st->ops->gc(f->st, now), 0);
-	assert_int_equal(f->st->ops->gc(f->st, now + f->cfg.lifetime), 4);
+	assert_int_equal(f->st->ops->gc(f->st, now, NULL, NULL), 0);
+	assert_int_equal(f->st->ops->gc(f->st, now + f->cfg.lifetime, NULL, NULL), 4);
 }
 
 /* A record written in place under the old secret, with a slot a crash
@@ -1431,9 +1431,9 @@ test_gc_reads_every_slot(void **state)
 	slot_seqs(path, seq);
 	assert_int_equal(seq[0], 1);            /* the idle-only version */
 	assert_int_equal(seq[1], 2);            /* the permanent one */
-	assert_int_equal(f->st->ops->gc(f->st, later), 0);
+	assert_int_equal(f->st->ops->gc(f->st, later, NULL, NULL), 0);
 	assert_int_equal(load_state(f, id, later), STORED_LIVE);
-	assert_int_equal(f->st->ops->gc(f->st, T0 + 1 + f->cfg.lifetime), 1);
+	assert_int_equal(f->st->ops->gc(f->st, T0 + 1 + f->cfg.lifetime, NULL, NULL), 1);
 	assert_int_equal(access(path, F_OK), -1);
 }
 
@@ -1467,9 +1467,184 @@ test_gc_one_full_shard(void **state)
 	ref = ref_of(f, live);
 	assert_int_equal(f->st->ops->touch(f->st, &ref, T0 + 1800), 0);
 	/* The idle ones in the shard, and every old tombstone elsewhere. */
-	assert_int_equal(f->st->ops->gc(f->st, T0 + 1800 + 10), DEAD + elsewhere);
+	assert_int_equal(f->st->ops->gc(f->st, T0 + 1800 + 10, NULL, NULL), DEAD + elsewhere);
 	assert_int_equal(load_state(f, live, T0 + 1800 + 10), STORED_LIVE);
-	assert_int_equal(f->st->ops->gc(f->st, T0 + 1800 + 10), 0);
+	assert_int_equal(f->st->ops->gc(f->st, T0 + 1800 + 10, NULL, NULL), 0);
+}
+
+/* What a progress callback of GC saw, and when it asks GC to stop. */
+struct gc_watch {
+	unsigned long calls, last_scanned, last_removed, total;
+	unsigned long stop_at_removed;  /* 0: never */
+	int backwards;                  /* a count went down */
+	struct fixture *f;              /* with destroy_id: ... */
+	const uint8_t *destroy_id;      /* destroyed after its scan */
+	time_t now;
+};
+
+static int
+gc_watch_cb(void *ctx, unsigned long scanned, unsigned long removed,
+    unsigned long total)
+{
+	struct gc_watch *w = ctx;
+
+	w->backwards |= scanned < w->last_scanned || removed < w->last_removed;
+	w->calls++;
+	w->last_scanned = scanned;
+	w->last_removed = removed;
+	w->total = total;
+	if (w->destroy_id != NULL && scanned == 1 && removed == 0) {
+		struct record_ref ref = ref_of(w->f, w->destroy_id);
+
+		assert_int_equal(w->f->st->ops->destroy(w->f->st, &ref, w->now),
+		    0);
+		w->destroy_id = NULL;
+	}
+	return w->stop_at_removed && removed >= w->stop_at_removed;
+}
+
+static long
+count_records(struct fixture *f)
+{
+	char cmd[256];
+	long n = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "find %s/store -type f ! -name .lock | wc -l",
+	    f->dir);
+	assert_non_null(p = popen(cmd, "r"));
+	assert_int_equal(fscanf(p, "%ld", &n), 1);
+	pclose(p);
+	return n;
+}
+
+/* GC reports after each record, counts only go up, and a callback that
+ * asks it to stop stops it there: what it removed is gone whole, the
+ * rest is still there for the next run. */
+static void
+test_gc_progress_and_stop(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 10 };
+	uint8_t id[N][SESSION_ID_LEN];
+	struct gc_watch w = { .stop_at_removed = 3 };
+	time_t later = T0 + f->cfg.idle_timeout + 10;
+
+	long r;
+
+	for (int i = 0; i < N; i++)
+		make_session(f, id[i], 0);
+	r = f->st->ops->gc(f->st, later, gc_watch_cb, &w);
+	/* Each of GC's threads (up to 4) finishes the record in hand. */
+	assert_true(r >= 3 && r <= 3 + 3);
+	assert_int_equal(count_records(f), N - r);
+	assert_false(w.backwards);
+	assert_int_equal(w.last_removed, 3);        /* no call after the stop */
+	assert_true(w.last_scanned >= 3 && w.last_scanned <= N);
+	assert_true(w.total >= w.last_scanned);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(f->st->ops->gc(f->st, later, gc_watch_cb, &w), N - r);
+	assert_int_equal(w.last_scanned, N - r);
+	assert_int_equal(w.last_removed, N - r);
+	assert_int_equal(w.calls, 2 * (N - r));     /* each looked at, removed */
+	assert_int_equal(count_records(f), 0);
+}
+
+/* A record GC found expired but that changed before GC took the shard's
+ * lock (here a logout wrote a fresh tombstone over it: a new file) is
+ * looked at again, and the tombstone, which stops an in-flight request
+ * from bringing the session back, stays. */
+static void
+test_gc_looks_again_at_a_changed_record(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t id[SESSION_ID_LEN];
+	time_t later = T0 + f->cfg.idle_timeout + 10;
+	struct gc_watch w = { .f = f, .destroy_id = id, .now = later };
+
+	make_session(f, id, 0);
+	assert_int_equal(f->st->ops->gc(f->st, later, gc_watch_cb, &w), 0);
+	assert_null(w.destroy_id);              /* the logout happened */
+	assert_int_equal(load_state(f, id, later + 1), STORED_TOMBSTONE);
+	assert_int_equal(f->st->ops->gc(f->st, later + f->cfg.tombstone_grace,
+	    NULL, NULL), 1);
+}
+
+struct walk_count {
+	unsigned long kind[WALK_TEMP + 1], permanent, stop_after, seen;
+	uint64_t bytes, oldest, newest;
+};
+
+static int
+walk_count_cb(void *ctx, const struct walk_entry *e)
+{
+	struct walk_count *c = ctx;
+
+	c->kind[e->kind]++;
+	c->bytes += e->bytes;
+	if (e->kind == WALK_LIVE) {
+		c->permanent += e->permanent;
+		if (c->oldest == 0 || e->created < c->oldest)
+			c->oldest = e->created;
+		if (e->created > c->newest)
+			c->newest = e->created;
+	}
+	return c->stop_after && ++c->seen >= c->stop_after;
+}
+
+/* walk tells each file's kind from its clear headers, as GC would judge
+ * it, without a key. */
+static void
+test_walk(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t a[SESSION_ID_LEN], b[SESSION_ID_LEN], perm[SESSION_ID_LEN],
+	    tomb[SESSION_ID_LEN], idle[SESSION_ID_LEN];
+	time_t now = T0 + f->cfg.idle_timeout + 10;
+	struct walk_count c = { 0 };
+	struct record_ref ref;
+	char path[512], other[600];
+
+	make_session(f, idle, 0);               /* idle since T0: expired */
+	make_session(f, a, 0);
+	make_session(f, b, 0);
+	make_session(f, perm, 1);
+	make_session(f, tomb, 0);
+	ref = ref_of(f, a);
+	assert_int_equal(f->st->ops->touch(f->st, &ref, now - 5), 0);
+	ref = ref_of(f, b);
+	assert_int_equal(f->st->ops->touch(f->st, &ref, now - 5), 0);
+	ref = ref_of(f, tomb);
+	assert_int_equal(f->st->ops->destroy(f->st, &ref, now - 5), 0);
+	record_path(f, &f->keys, a, path, sizeof(path));
+	snprintf(other, sizeof(other), "%.*s/%064d",
+	    (int)(strrchr(path, '/') - path), path, 0);
+	write_bytes(other, (const uint8_t *)"not a record", 12);
+	snprintf(other, sizeof(other), "%.*s/.tmp-0123456789abcdef",
+	    (int)(strrchr(path, '/') - path), path);
+	write_bytes(other, (const uint8_t *)"x", 1);
+
+	assert_int_equal(f->st->ops->walk(f->st, now, walk_count_cb, &c), 0);
+	assert_int_equal(c.kind[WALK_LIVE], 3);
+	assert_int_equal(c.permanent, 1);
+	assert_int_equal(c.kind[WALK_TOMBSTONE], 1);
+	assert_int_equal(c.kind[WALK_EXPIRED], 1);
+	assert_int_equal(c.kind[WALK_BROKEN], 1);
+	assert_int_equal(c.kind[WALK_TEMP], 1);
+	assert_int_equal(c.oldest, T0);
+	assert_int_equal(c.newest, T0);
+	assert_true(c.bytes >= 5 * 1024);
+	/* The tombstone outlives its grace: expired too. */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(f->st->ops->walk(f->st, now + f->cfg.tombstone_grace,
+	    walk_count_cb, &c), 0);
+	assert_int_equal(c.kind[WALK_TOMBSTONE], 0);
+	assert_int_equal(c.kind[WALK_EXPIRED], 2);
+	/* A callback may stop it. */
+	memset(&c, 0, sizeof(c));
+	c.stop_after = 2;
+	assert_int_equal(f->st->ops->walk(f->st, now, walk_count_cb, &c), 1);
+	assert_int_equal(c.seen, 2);
 }
 
 static void
@@ -1526,6 +1701,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rotation_of_a_half_written_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modes_and_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_progress_and_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_looks_again_at_a_changed_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -531,7 +531,7 @@ test_destroy(void **state)
 	ref = ref_of(f, id);
 	assert_int_equal(f->st->ops->destroy(f->st, &ref, T0 + 1), 0);
 	assert_int_equal(state_of(f, &f->keys, id, T0 + 2), STORED_TOMBSTONE);
-	assert_int_equal(f->st->ops->gc(f->st, T0 + 9999), 0);
+	assert_int_equal(f->st->ops->gc(f->st, T0 + 9999, NULL, NULL), 0);
 }
 
 static void
