@@ -18,6 +18,8 @@
 
 static const struct ctl_cmd *const commands[] = {
 	&ctl_gc_cmd,
+	&ctl_revoke_cmd,
+	&ctl_list_cmd,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
