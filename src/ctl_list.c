@@ -93,7 +93,8 @@ list_run(struct ctl *c, int argc, char **argv)
 		free(rows.v);
 		return CTL_ERROR;
 	}
-	qsort(rows.v, rows.n, sizeof(*rows.v), by_created);
+	if (rows.n > 1)
+		qsort(rows.v, rows.n, sizeof(*rows.v), by_created);
 	if (rows.n > 0)
 		printf("%-21s %-21s %-9s %s\n", "CREATED", "LAST SEEN",
 		    "PERMANENT", "EXPIRES");

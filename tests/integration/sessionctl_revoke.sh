@@ -173,4 +173,15 @@ if [ "$SW_STORE" = file ]; then
 	expect_match "cookie store: says it cannot revoke" "store = cookie .*cannot revoke" "$out"
 	out=$("$CTL" -f "$T/cookie.ini" list --user alice 2>&1)
 	expect_eq "cookie store: list fails" 1 $?
+	# A child asking for it there: 500, nothing committed, the log says
+	# why and names the header.
+	start_sw "$T/cookie.ini" "$T/cookie.sock"
+	start_lighttpd ltc socket "$T/cookie.sock"
+	login m1 mia
+	expect_eq "cookie store: logged in" "mia" "$(who m1)"
+	sreq "$T/m1.jar" "sess.cgi?$(hq 'X-Session-Set: cart=1')&$(hq 'X-Session-Revoke-Others: 1')" >/dev/null
+	answered "cookie store: X-Session-Revoke-Others" 500
+	expect_match "cookie store: the log names the header and why" \
+		"X-Session-Revoke-Others: the cookie store keeps no sessions" "$(cat "$T/sessionwrap.log")"
+	expect_nomatch "cookie store: nothing committed" "SESSION_cart" "$(sreq "$T/m1.jar" sess.cgi)"
 fi
