@@ -11,8 +11,6 @@
 #include "ctl.h"
 #include "sessions.h"
 
-#define LIST_MAX 100000         /* sessions one user can be shown */
-
 struct rows {
 	struct sess_info *v;
 	size_t n, cap;
@@ -27,8 +25,7 @@ add_row(void *ctx, const struct sess_info *si)
 		size_t ncap = r->cap ? 2 * r->cap : 16;
 		void *g;
 
-		if (ncap > LIST_MAX || (g = realloc(r->v, ncap * sizeof(*r->v))) ==
-		    NULL)
+		if ((g = realloc(r->v, ncap * sizeof(*r->v))) == NULL)
 			return 1;
 		r->v = g;
 		r->cap = ncap;
