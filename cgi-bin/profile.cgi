@@ -14,4 +14,6 @@ printf '<dt>Pet</dt><dd>%s</dd>\n' "$(html "${SESSION_pet:-(unknown)}")"
 printf '<dt>Items in cart</dt><dd>%s</dd>\n' "$(cart_count)"
 printf '<dt>Remembered (permanent session)</dt><dd>%s</dd></dl>\n' \
 	"$( [ "${SESSION_remember:-}" = 1 ] && echo yes || echo no)"
+printf '<form method="post" action="logout-others.cgi">%s<button type="submit" id="logout-others">Log out my other devices</button></form>\n' \
+	"$(csrf_field)"
 page_end

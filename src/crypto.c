@@ -2,11 +2,12 @@
  * keys, record AEAD and the CSRF token, all with libsodium.
  *
  * master  = BLAKE2b-256(secret)
- * subkeys = crypto_kdf_derive_from_key(master, n, "swsessn1"), n = 1..3
+ * subkeys = crypto_kdf_derive_from_key(master, n, "swsessn1"), n = 1..5
  * cookie  = base64url(id || BLAKE2b-128(mac key, id))
  * name    = hex BLAKE2b-256(name key, id)
  * rec key = BLAKE2b-256(enc key, id)
  * csrf    = base64url BLAKE2b-256(CSRF_DOMAIN, id)
+ * user    = hex BLAKE2b-256(user key, login value): the per-user index
  * sealed cookie (cookie store) = base64url(nonce || XChaCha20-Poly1305 of
  *           the plain under subkey 4, associated data SEALED_COOKIE_AD)
  *
@@ -28,7 +29,8 @@
  * key could pass for one. */
 #define SEALED_COOKIE_AD "sessionwrap cookie store v1"
 
-enum subkey_id { SUBKEY_MAC = 1, SUBKEY_NAME, SUBKEY_ENC, SUBKEY_BOX };
+enum subkey_id { SUBKEY_MAC = 1, SUBKEY_NAME, SUBKEY_ENC, SUBKEY_BOX,
+    SUBKEY_USER };
 
 _Static_assert(crypto_kdf_KEYBYTES == SUBKEY_LEN, "kdf key size");
 _Static_assert(sizeof(CSRF_DOMAIN) - 1 >= crypto_generichash_KEYBYTES_MIN &&
@@ -94,6 +96,8 @@ keys_derive(struct keys *k, const uint8_t *secret, size_t len)
 	    crypto_kdf_derive_from_key(k->enc, SUBKEY_LEN, SUBKEY_ENC,
 	        KDF_CONTEXT, master) != 0 ||
 	    crypto_kdf_derive_from_key(k->box, SUBKEY_LEN, SUBKEY_BOX,
+	        KDF_CONTEXT, master) != 0 ||
+	    crypto_kdf_derive_from_key(k->user, SUBKEY_LEN, SUBKEY_USER,
 	        KDF_CONTEXT, master) != 0) {
 		sodium_memzero(k, sizeof(*k));
 		goto out;
@@ -164,6 +168,17 @@ record_name(const struct keys *k, const uint8_t id[SESSION_ID_LEN],
 
 	crypto_generichash(h, sizeof(h), id, SESSION_ID_LEN, k->name, SUBKEY_LEN);
 	sodium_bin2hex(out, RECORD_NAME_LEN + 1, h, sizeof(h));
+}
+
+void
+user_hash(const struct keys *k, const char *user, size_t len,
+    char out[USER_HASH_LEN + 1])
+{
+	uint8_t h[USER_HASH_LEN / 2];
+
+	crypto_generichash(h, sizeof(h), (const uint8_t *)user, len, k->user,
+	    SUBKEY_LEN);
+	sodium_bin2hex(out, USER_HASH_LEN + 1, h, sizeof(h));
 }
 
 void

@@ -12,6 +12,7 @@
 #define COOKIE_VALUE_LEN   64                 /* base64url(id || tag)     */
 #define RECORD_NAME_LEN    64                 /* hex keyed BLAKE2b-256    */
 #define CSRF_TOKEN_LEN     43                 /* base64url of 32 bytes    */
+#define USER_HASH_LEN      64                 /* hex keyed BLAKE2b-256    */
 #define SUBKEY_LEN         32
 #define AEAD_KEY_LEN       32
 #define AEAD_NONCE_LEN     24                 /* XChaCha20-Poly1305       */
@@ -24,6 +25,7 @@ struct keys {
 	uint8_t name[SUBKEY_LEN];     /* record file names */
 	uint8_t enc[SUBKEY_LEN];      /* record encryption (with the id) */
 	uint8_t box[SUBKEY_LEN];      /* the cookie store's sealed cookies */
+	uint8_t user[SUBKEY_LEN];     /* the per-user index's names */
 };
 
 #define MAX_FALLBACK_KEYS 8
@@ -70,6 +72,11 @@ int cookie_value_open(const struct keyset *ks, const char *value, size_t len,
 /* The record name of id: RECORD_NAME_LEN hex chars + NUL. */
 void record_name(const struct keys *k, const uint8_t id[SESSION_ID_LEN],
     char out[RECORD_NAME_LEN + 1]);
+
+/* The per-user index's name for a login value (the user name): a keyed
+ * hash, so the index reveals no name.  USER_HASH_LEN hex chars + NUL. */
+void user_hash(const struct keys *k, const char *user, size_t len,
+    char out[USER_HASH_LEN + 1]);
 
 /* The AEAD key of id's record (needs the id: the store alone is useless). */
 void record_key(const struct keys *k, const uint8_t id[SESSION_ID_LEN],

@@ -38,5 +38,7 @@ struct ctl_cmd {
 extern const struct ctl_cmd ctl_gc_cmd;
 extern const struct ctl_cmd ctl_passwd_cmd;
 extern const struct ctl_cmd ctl_stats_cmd;
+extern const struct ctl_cmd ctl_revoke_cmd;
+extern const struct ctl_cmd ctl_list_cmd;
 
 #endif

@@ -14,6 +14,7 @@
 struct counts {
 	unsigned long live, permanent, tombstones, expired, broken, temp;
 	uint64_t bytes, oldest, newest;     /* created, of live sessions */
+	long users;                         /* logged in: the per-user index */
 };
 
 static int
@@ -61,6 +62,7 @@ print_text(const struct config *cfg, const struct counts *c)
 	    cfg->dir);
 	printf("live sessions         %lu\n", c->live);
 	printf("  of them permanent   %lu\n", c->permanent);
+	printf("logged-in users       %ld\n", c->users);
 	printf("tombstones            %lu\n", c->tombstones);
 	printf("expired, awaiting gc  %lu%s\n", c->expired, redis ?
 	    " (Redis removes expired records itself)" : "");
@@ -83,9 +85,9 @@ print_json(const struct config *cfg, const struct counts *c)
 	int redis = strcmp(cfg->store, "redis") == 0;
 
 	printf("{\"store\": \"%s\", \"live\": %lu, \"permanent\": %lu, "
-	    "\"tombstones\": %lu, \"expired\": %lu, \"broken\": %lu, ",
-	    redis ? "redis" : "file", c->live, c->permanent, c->tombstones,
-	    c->expired, c->broken);
+	    "\"users\": %ld, \"tombstones\": %lu, \"expired\": %lu, "
+	    "\"broken\": %lu, ", redis ? "redis" : "file", c->live,
+	    c->permanent, c->users, c->tombstones, c->expired, c->broken);
 	if (!redis)
 		printf("\"temp_files\": %lu, ", c->temp);
 	printf("\"bytes\": %" PRIu64 ", ", c->bytes);
@@ -128,7 +130,8 @@ stats_run(struct ctl *c, int argc, char **argv)
 			    "server holds nothing to count\n", c->cfg->store);
 		return CTL_OK;
 	}
-	if (st->ops->walk(st, time(NULL), count, &n) < 0) {
+	if (st->ops->walk(st, time(NULL), count, &n) < 0 ||
+	    (n.users = sessions_user_count(c->sessions, time(NULL))) < 0) {
 		fprintf(stderr, "sessionctl stats: the store could not be read "
 		    "(see above)\n");
 		return CTL_ERROR;

@@ -3,6 +3,7 @@
  *   X-Session-Set: k=v&k2=v2     X-Session-Unset: k&k2
  *   X-Session-Clear: 1           X-Session-Regenerate: 1
  *   X-Session-Permanent: 0|1     X-Session-Flash: category=message
+ *   X-Session-Revoke-Others: 1   (end the user's other sessions)
  *   X-Replace-Session: k=v&k2=   (compat_mod_session: empty value unsets)
  *
  * Every limit is checked here, when the header arrives, so a bad directive
@@ -21,7 +22,7 @@
 
 enum directive_kind {
 	DIR_SET, DIR_UNSET, DIR_CLEAR, DIR_REGENERATE, DIR_PERMANENT, DIR_FLASH,
-	DIR_REPLACE,
+	DIR_REPLACE, DIR_REVOKE_OTHERS,
 };
 
 static const struct directive_name {
@@ -34,6 +35,7 @@ static const struct directive_name {
 	{ "X-Session-Regenerate", DIR_REGENERATE },
 	{ "X-Session-Permanent", DIR_PERMANENT },
 	{ "X-Session-Flash", DIR_FLASH },
+	{ "X-Session-Revoke-Others", DIR_REVOKE_OTHERS },
 	{ "X-Replace-Session", DIR_REPLACE },
 };
 
@@ -239,6 +241,12 @@ directive_parse(struct changelog *log, const char *name, size_t nlen,
 		rc = parse_flag(&d, value, vlen, "1", &n);
 		if (rc == 0)
 			rc = add_change(&d, CHANGE_REGENERATE, NULL, 0, NULL, 0, 0);
+		break;
+	case DIR_REVOKE_OTHERS:
+		rc = parse_flag(&d, value, vlen, "1", &n);
+		if (rc == 0)
+			rc = add_change(&d, CHANGE_REVOKE_OTHERS, NULL, 0, NULL, 0,
+			    0);
 		break;
 	case DIR_PERMANENT:
 		rc = parse_flag(&d, value, vlen, "01", &n);

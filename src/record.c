@@ -57,6 +57,13 @@ record_seal(uint8_t *out, const struct keys *k, const uint8_t *id,
 }
 
 int
+record_revoke_tombstone(uint8_t out[INDEX_ENTRY_LEN], const struct keys *k,
+    const uint8_t *id)
+{
+	return record_seal(out, k, id, NULL, REVOKE_SEQ);
+}
+
+int
 record_open(const uint8_t *buf, size_t len, const uint8_t key[AEAD_KEY_LEN],
     struct record_header *h, uint8_t **plain)
 {

@@ -33,6 +33,15 @@ int record_open(const uint8_t *buf, size_t len,
     uint8_t **plain);
 void record_plain_free(uint8_t *plain, size_t plen);
 
+/* The tombstone an index entry holds for id's record (store.h): sealed
+ * in advance under k with the highest seq, so that written over the
+ * record it beats every version there; it reveals nothing, and lets
+ * nobody in.  INDEX_ENTRY_LEN bytes. */
+#define REVOKE_SEQ UINT64_MAX
+#define INDEX_ENTRY_LEN (RECORD_HEADER_LEN + RECORD_TAG_LEN)
+int record_revoke_tombstone(uint8_t out[INDEX_ENTRY_LEN], const struct keys *k,
+    const uint8_t *id);
+
 /* What an opened version (h, plain) last seen at last_seen means at now,
  * into out: a live session, a tombstone within its grace period, or
  * STORED_ABSENT once either has expired.  0, or -1 with *why when the

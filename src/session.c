@@ -394,6 +394,8 @@ changelog_replay(const struct changelog *log, struct session *s, uint64_t now,
 			session_flash_consume(s, c->n);
 			out->changed |= s->nflashes != n;
 			break;
+		case CHANGE_REVOKE_OTHERS:
+			break;          /* (sessions.c does it after the commit) */
 		}
 	}
 	return 0;

@@ -75,6 +75,9 @@ enum change_kind {
 	CHANGE_PERMANENT,         /* n = 0 or 1 */
 	CHANGE_FLASH,             /* key = category, value = message */
 	CHANGE_CONSUME_FLASHES,   /* n = highest seq delivered */
+	CHANGE_REVOKE_OTHERS,     /* end the user's other sessions (done
+	                             after the commit: the session itself
+	                             does not change) */
 };
 
 struct change {

@@ -20,6 +20,8 @@ static const struct ctl_cmd *const commands[] = {
 	&ctl_gc_cmd,
 	&ctl_passwd_cmd,
 	&ctl_stats_cmd,
+	&ctl_revoke_cmd,
+	&ctl_list_cmd,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

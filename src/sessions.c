@@ -213,6 +213,149 @@ sessions_gc(struct sessions *s, time_t now)
 	return n;
 }
 
+int
+sessions_can_revoke(const struct sessions *s)
+{
+	return s->store->ops->revoke_user != NULL;
+}
+
+/* The index's names of user under every key of s. */
+static void
+user_hashes_of(const struct sessions *s, const char *user, size_t ulen,
+    struct user_hashes *u)
+{
+	u->n = 0;
+	user_hash(&s->keys->primary, user, ulen, u->h[u->n++]);
+	for (int i = 0; i < s->keys->nfallback; i++)
+		user_hash(&s->keys->fallback[i], user, ulen, u->h[u->n++]);
+}
+
+long
+sessions_revoke_user(struct sessions *s, const char *user, size_t ulen,
+    time_t now)
+{
+	struct user_hashes u;
+	long n;
+
+	if (!sessions_can_revoke(s))
+		return -1;
+	user_hashes_of(s, user, ulen, &u);
+	n = s->store->ops->revoke_user(s->store, &u, NULL, now);
+	return n < 0 ? -1 : n;
+}
+
+long
+sessions_revoke_all(struct sessions *s, time_t now)
+{
+	long n;
+
+	if (!sessions_can_revoke(s))
+		return -1;
+	n = s->store->ops->revoke_all(s->store, now);
+	return n < 0 ? -1 : n;
+}
+
+struct list_ctx {
+	sess_info_fn *fn;
+	void *ctx;
+};
+
+static int
+list_one(void *ctx, const struct user_session *us)
+{
+	struct list_ctx *lc = ctx;
+	struct sess_info si = {
+		(long long)us->created, (long long)us->last_seen,
+		(long long)us->deadline, us->permanent,
+	};
+
+	return lc->fn(lc->ctx, &si);
+}
+
+int
+sessions_list_user(struct sessions *s, const char *user, size_t ulen,
+    time_t now, sess_info_fn *fn, void *ctx)
+{
+	struct list_ctx lc = { fn, ctx };
+	struct user_hashes u;
+	int rc;
+
+	if (!sessions_can_revoke(s))
+		return -1;
+	user_hashes_of(s, user, ulen, &u);
+	rc = s->store->ops->list_user(s->store, &u, now, list_one, &lc);
+	return rc == STORE_UNAVAILABLE ? -1 : rc;
+}
+
+long
+sessions_user_count(struct sessions *s, time_t now)
+{
+	long n;
+
+	if (!sessions_can_revoke(s))
+		return -1;
+	n = s->store->ops->user_count(s->store, now);
+	return n < 0 ? -1 : n;
+}
+
+/* Whether the request asks for X-Session-Revoke-Others where the store
+ * cannot do it (checked before the commit: nothing is stored then). */
+static int
+revoke_others_impossible(const struct sess_request *r, char *err,
+    size_t errlen)
+{
+	for (size_t i = 0; i < r->log.nchanges; i++)
+		if (r->log.changes[i].kind == CHANGE_REVOKE_OTHERS &&
+		    !sessions_can_revoke(r->s)) {
+			snprintf(err, errlen, "header X-Session-Revoke-Others: the "
+			    "%s store keeps no sessions of its own: it cannot end "
+			    "the other ones", r->s->cfg->store);
+			return 1;
+		}
+	return 0;
+}
+
+/* X-Session-Revoke-Others, after the commit of plan: end every other
+ * session of the user logged in to this one.  0, or -1 / -2 (503) with
+ * err set. */
+static int
+revoke_others(struct sess_request *r, const struct commit_plan *plan,
+    const struct commit_in *in, time_t now, char *err, size_t errlen)
+{
+	const struct config *cfg = r->s->cfg;
+	const struct session *sess = plan->write_new || plan->write_same ?
+	    &plan->result : &r->loaded.sess;
+	char keep[RECORD_NAME_LEN + 1];
+	struct user_hashes u;
+	const char *user;
+	size_t ulen;
+	int wanted = 0;
+	long n;
+
+	for (size_t i = 0; i < r->log.nchanges; i++)
+		wanted |= r->log.changes[i].kind == CHANGE_REVOKE_OTHERS;
+	if (!wanted || plan->blocked)
+		return 0;
+	if (!plan->alive || (user = session_login(cfg, sess, &ulen)) == NULL) {
+		log_warn("script %s: header X-Session-Revoke-Others: the session "
+		    "holds no login ([session] login_key '%s'): nothing to end",
+		    r->script, cfg->login_key ? cfg->login_key : "");
+		return 0;
+	}
+	record_name(&r->s->keys->primary, plan->id_changed ? in->fresh_id :
+	    r->ref.id, keep);
+	user_hashes_of(r->s, user, ulen, &u);
+	n = r->s->store->ops->revoke_user(r->s->store, &u, keep, now);
+	if (n < 0) {
+		snprintf(err, errlen, "header X-Session-Revoke-Others: the other "
+		    "sessions could not be ended (see the log)");
+		return n == STORE_UNAVAILABLE ? -2 : -1;
+	}
+	log_info("script %s: X-Session-Revoke-Others: %ld other session(s) "
+	    "ended", r->script, n);
+	return 0;
+}
+
 /* Try every cookie with our name (browsers send several for different
  * paths or domains): the first that verifies and names a live record
  * wins.  A tombstone seen and nothing live: the request is blocked. */
@@ -567,6 +710,10 @@ sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
 		log_blocked(r);
 		return 0;
 	}
+	if (revoke_others_impossible(r, err, errlen)) {
+		log_error("script %s: session not committed: %s", r->script, err);
+		return -1;
+	}
 	/* A fresh id is only ever used by a commit that changes something:
 	 * read-only requests (most of them) make none. */
 	if (r->state == REQ_NEW)
@@ -586,6 +733,11 @@ sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
 	send = plan.alive && (plan.id_changed || plan.resign ||
 	    plan.permanence_changed || (plan.permanent &&
 	    (cfg->refresh_each_request || plan.write_same)));
+	if ((crc = revoke_others(r, &plan, &in, now, err, errlen)) < 0) {
+		log_error("script %s: %s", r->script, err);
+		commit_plan_free(&plan);
+		return crc == -2 ? -2 : -1;
+	}
 	if (plan.blocked) {
 		log_blocked(r);
 	} else if (plan.expire_cookie || send) {

@@ -154,6 +154,33 @@ int sess_logout(struct sess_request *r);
 int sessions_can_count(const struct config *cfg);
 int sessions_fail_count(struct sessions *s, const char *what, size_t len,
     int how, time_t now, long ttl, long *count, time_t *last);
+/* The per-user index (sessionctl).  Whether the store keeps one (the
+ * cookie store cannot: it has no server state). */
+int sessions_can_revoke(const struct sessions *s);
+
+/* End every live session of the user whose login value is user (under
+ * the current secret and each fallback): how many, or -1 (logged). */
+long sessions_revoke_user(struct sessions *s, const char *user, size_t ulen,
+    time_t now);
+
+/* End every live session: how many, or -1 (logged). */
+long sessions_revoke_all(struct sessions *s, time_t now);
+
+/* What sessionctl list shows of one session (store.h's user_session). */
+struct sess_info {
+	long long created, last_seen, expires;
+	int permanent;
+};
+typedef int sess_info_fn(void *ctx, const struct sess_info *si);
+
+/* fn for each live session of user: 0, fn's non-zero, or -1 (logged). */
+int sessions_list_user(struct sessions *s, const char *user, size_t ulen,
+    time_t now, sess_info_fn *fn, void *ctx);
+
+/* How many users have a live session (distinct index entries with a
+ * live record): for sessionctl stats.  -1 when the store cannot say
+ * (cookie) or fails (logged). */
+long sessions_user_count(struct sessions *s, time_t now);
 
 /* Garbage collection of the whole store: returns the number of records and
  * tombstones removed, or -1 on error (logged). */

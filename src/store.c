@@ -3,6 +3,7 @@
 #include "store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bounds.h"
@@ -290,4 +291,86 @@ fail:
 	commit_plan_free(p);
 	memset(p, 0, sizeof(*p));
 	return -1;
+}
+
+const char *
+session_login(const struct config *cfg, const struct session *s, size_t *len)
+{
+	const struct sess_item *it = cfg->login_key == NULL ? NULL :
+	    session_get(s, cfg->login_key, strlen(cfg->login_key));
+
+	if (it == NULL || it->vlen == 0)
+		return NULL;
+	*len = it->vlen;
+	return it->value;
+}
+
+int
+index_before_take(const struct config *cfg, const struct stored *cur,
+    struct index_before *b)
+{
+	const char *u = NULL;
+
+	memset(b, 0, sizeof(*b));
+	if (cur->state == STORED_LIVE)
+		u = session_login(cfg, &cur->sess, &b->ulen);
+	b->under_old_name = cur->under_old_name;
+	if (u == NULL)
+		return 0;
+	if ((b->user = malloc(b->ulen + 1)) == NULL)
+		return -1;
+	memcpy(b->user, u, b->ulen);
+	b->user[b->ulen] = '\0';
+	return 0;
+}
+
+void
+index_before_free(struct index_before *b)
+{
+	free(b->user);
+	b->user = NULL;
+}
+
+static int
+same_entry(const struct index_entry *a, const struct index_entry *b)
+{
+	return a->k == b->k && memcmp(a->id, b->id, SESSION_ID_LEN) == 0 &&
+	    a->ulen == b->ulen && memcmp(a->user, b->user, a->ulen) == 0;
+}
+
+void
+index_plan_make(const struct config *cfg, const struct record_ref *ref,
+    const struct commit_in *in, const struct index_before *b,
+    const struct commit_plan *p, struct index_plan *ip)
+{
+	struct index_entry old = { 0 };
+	int had = 0;
+
+	memset(ip, 0, sizeof(*ip));
+	if (p->blocked)
+		return;
+	if (in->loaded && b->user != NULL) {
+		old.k = b->under_old_name && ref->old_keys ? ref->old_keys :
+		    ref->keys;
+		old.id = ref->id;
+		old.user = b->user;
+		old.ulen = b->ulen;
+		had = 1;
+	}
+	/* A record written with a login in it: its entry first. */
+	if (p->alive && (p->write_new || p->write_same) &&
+	    (ip->added.user = session_login(cfg, &p->result,
+	    &ip->added.ulen)) != NULL) {
+		ip->add = 1;
+		ip->added.k = ref->keys;
+		ip->added.id = p->write_new ? in->fresh_id : ref->id;
+		ip->add_known = had && same_entry(&ip->added, &old);
+	}
+	/* The record that named the user is ended, renamed, or no longer
+	 * names that user: its entry goes, afterwards. */
+	if (had && (p->tombstone_old || p->remove_old || p->remove_old_name ||
+	    p->write_new || p->write_same) && !ip->add_known) {
+		ip->removed[0] = old;
+		ip->nremove = 1;
+	}
 }

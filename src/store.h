@@ -110,6 +110,75 @@ int record_expired(const struct config *cfg, int permanent, uint64_t created,
 long tombstone_grace(const struct config *cfg);
 int tombstone_expired(const struct config *cfg, time_t last_seen, time_t now);
 
+/* The per-user index.  When a session holds the login key ([session]
+ * login_key), the backend records, under user_hash() of the value, that
+ * the session's record belongs to that user, with a tombstone sealed for
+ * that record in advance (record_revoke_tombstone): revocation needs no
+ * id and decrypts nothing.  Kept by commit, in an order that a crash
+ * cannot break: an entry is made before the record names its user, and
+ * removed only after the record no longer does (a stale entry is
+ * harmless: its record is gone, dead, or written again).
+ * index_plan_make() decides, from the commit's plan, what the backend
+ * does to its index. */
+
+/* The login value of the session as read at commit time (taken before
+ * commit_plan_make takes the session over). */
+struct index_before {
+	char *user;                     /* malloc'd, or NULL: none */
+	size_t ulen;
+	int under_old_name;
+};
+
+/* 0, or -1 when memory runs out. */
+int index_before_take(const struct config *cfg, const struct stored *cur,
+    struct index_before *b);
+void index_before_free(struct index_before *b);
+
+/* One entry: the user (hashed under k) and the record (id's name under
+ * k). */
+struct index_entry {
+	const struct keys *k;
+	const uint8_t *id;
+	const char *user;
+	size_t ulen;
+};
+
+struct index_plan {
+	int add;                        /* before the plan's writes */
+	int add_known;                  /* the entry should be there already:
+	                                   make it only if it is missing */
+	struct index_entry added;
+	int nremove;                    /* after the plan's writes */
+	struct index_entry removed[1];
+};
+
+/* What the index needs around plan p of a commit of ref (in: the
+ * request's side; b: as read).  Pure. */
+void index_plan_make(const struct config *cfg, const struct record_ref *ref,
+    const struct commit_in *in, const struct index_before *b,
+    const struct commit_plan *p, struct index_plan *ip);
+
+/* The login value of s, or NULL (none, or empty); its length in *len. */
+const char *session_login(const struct config *cfg, const struct session *s,
+    size_t *len);
+
+/* A user's names in the index: under the primary keys and under each
+ * fallback (entries made before a rotation). */
+struct user_hashes {
+	char h[1 + MAX_FALLBACK_KEYS][USER_HASH_LEN + 1];
+	int n;
+};
+
+/* What sessionctl list shows of one session: its clear header and last
+ * access, never its id or contents. */
+struct user_session {
+	uint64_t created;
+	time_t last_seen;
+	time_t deadline;
+	int permanent;
+};
+typedef int user_session_fn(void *ctx, const struct user_session *us);
+
 /* What load, commit, touch and destroy return when the store's server is
  * unreachable, refusing or too slow (not a fault of the record): the
  * request is answered 503 with Retry-After, to be tried again. */
@@ -214,6 +283,21 @@ struct store_ops {
 	 * record was seen, 1 when fn asked to stop, -1 on error (logged).
 	 * NULL: the store keeps nothing on the server (cookie). */
 	int (*walk)(struct store *st, time_t now, store_walk_fn *fn, void *ctx);
+	/* The per-user index (NULL in a store that has none: cookie).
+	 * revoke_user: every live session of the user u becomes a tombstone,
+	 * but the one whose record is named keep (NULL: none); how many, or
+	 * -1 or STORE_UNAVAILABLE (logged).  revoke_all: every live session
+	 * ends (the logged-in ones become tombstones, the others are
+	 * removed); how many, or -1 / STORE_UNAVAILABLE.  list_user: fn for
+	 * each live session of u; 0, fn's non-zero, or -1 /
+	 * STORE_UNAVAILABLE.  user_count: users with a live session, or -1 /
+	 * STORE_UNAVAILABLE. */
+	long (*revoke_user)(struct store *st, const struct user_hashes *u,
+	    const char *keep, time_t now);
+	long (*revoke_all)(struct store *st, time_t now);
+	int (*list_user)(struct store *st, const struct user_hashes *u,
+	    time_t now, user_session_fn *fn, void *ctx);
+	long (*user_count)(struct store *st, time_t now);
 	void (*close)(struct store *st);
 	/* Failed logins of the built-in login (login.c), kept where every
 	 * worker, and every machine of a shared store, sees them.  name is

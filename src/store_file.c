@@ -46,6 +46,7 @@
 #include "log.h"
 #include "record.h"
 #include "slots.h"
+#include "store_file.h"
 
 #define LOCK_NAME        ".lock"
 #define TEMP_PREFIX      ".tmp-"
@@ -54,12 +55,6 @@
 #define GC_BATCH         32            /* removals per hold of a shard lock */
 #define GC_READ_MAX      8192          /* GC reads files this small whole */
 #define GC_THREADS_MAX   4
-
-struct file_store {
-	struct store base;
-	int dirfd;
-	char *dir;
-};
 
 /* One record's place: its name and shard directory. */
 struct place {
@@ -85,9 +80,7 @@ place_of(struct place *pl, const struct keys *k, const uint8_t *id)
 	pl->shard[2] = '\0';
 }
 
-/* The shard directory's fd; with create, make it if missing.  -2 when
- * it does not exist and create is off, -1 on error (logged). */
-static int
+int
 shard_open(struct file_store *fs, const char *shard, int create)
 {
 	int fd = openat(fs->dirfd, shard,
@@ -115,9 +108,7 @@ shard_open(struct file_store *fs, const char *shard, int create)
 	return fd;
 }
 
-/* Take the shard's lock (op: LOCK_EX or LOCK_SH); returns the lock fd
- * (close to release) or -1. */
-static int
+int
 shard_lock(struct file_store *fs, int shardfd, const char *shard, int op)
 {
 	int fd = openat(shardfd, LOCK_NAME,
@@ -579,17 +570,19 @@ record_touch(struct file_store *fs, const struct keys *k, const uint8_t *id,
 	return rc;
 }
 
-/* The locks of a commit: ref's shard, and the old name's shard when
- * that is another one (taken in name order: no deadlock). */
+/* The locks of a commit: ref's shard, the old name's shard when that is
+ * another one, and the fresh id's shard when the commit may write a new
+ * record (so that its index entry and the record are made in one hold of
+ * that lock: store_file.h).  Taken in name order: no deadlock. */
 struct ref_locks {
-	int fd[2];
-	int shardfd[2];
+	int fd[3];
+	int shardfd[3];
 };
 
 static void
 ref_unlock(struct ref_locks *l)
 {
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		if (l->fd[i] >= 0)
 			close(l->fd[i]);
 		if (l->shardfd[i] >= 0)
@@ -598,32 +591,41 @@ ref_unlock(struct ref_locks *l)
 	}
 }
 
+/* Lock the shards of ref (when ref_too) and of fresh (or NULL). */
 static int
-ref_lock(struct file_store *fs, const struct record_ref *ref,
-    struct ref_locks *l)
+ref_lock(struct file_store *fs, const struct record_ref *ref, int ref_too,
+    const uint8_t *fresh, struct ref_locks *l)
 {
-	struct place pl[2];
-	int n = 1;
+	struct place pl[3];
+	int n = 0;
 
-	l->fd[0] = l->fd[1] = l->shardfd[0] = l->shardfd[1] = -1;
-	place_of(&pl[0], ref->keys, ref->id);
-	if (ref->old_keys != NULL) {
-		place_of(&pl[1], ref->old_keys, ref->id);
-		if (strcmp(pl[0].shard, pl[1].shard) != 0)
-			n = 2;
-		if (n == 2 && strcmp(pl[0].shard, pl[1].shard) > 0) {
-			struct place t = pl[0];
-			pl[0] = pl[1];
-			pl[1] = t;
-		}
+	for (int i = 0; i < 3; i++)
+		l->fd[i] = l->shardfd[i] = -1;
+	if (ref_too) {
+		place_of(&pl[n++], ref->keys, ref->id);
+		if (ref->old_keys != NULL)
+			place_of(&pl[n++], ref->old_keys, ref->id);
 	}
-	for (int i = 0; i < n; i++) {
-		if ((l->shardfd[i] = shard_open(fs, pl[i].shard, 1)) < 0 ||
-		    (l->fd[i] = shard_lock(fs, l->shardfd[i], pl[i].shard,
+	if (fresh != NULL)
+		place_of(&pl[n++], ref->keys, fresh);
+	/* Sorted by shard, each shard once. */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && strcmp(pl[j - 1].shard, pl[j].shard) > 0;
+		    j--) {
+			struct place t = pl[j];
+			pl[j] = pl[j - 1];
+			pl[j - 1] = t;
+		}
+	for (int i = 0, k = 0; i < n; i++) {
+		if (i > 0 && strcmp(pl[i].shard, pl[i - 1].shard) == 0)
+			continue;
+		if ((l->shardfd[k] = shard_open(fs, pl[i].shard, 1)) < 0 ||
+		    (l->fd[k] = shard_lock(fs, l->shardfd[k], pl[i].shard,
 		    LOCK_EX)) < 0) {
 			ref_unlock(l);
 			return -1;
 		}
+		k++;
 	}
 	return 0;
 }
@@ -697,35 +699,62 @@ file_commit(struct store *st, const struct record_ref *ref,
     char *err, size_t errlen)
 {
 	struct file_store *fs = (struct file_store *)st;
-	struct ref_locks locks = { { -1, -1 }, { -1, -1 } };
+	struct ref_locks locks = { { -1, -1, -1 }, { -1, -1, -1 } };
 	struct target t = { .fd = -1 };
+	struct index_before before = { NULL, 0, 0 };
+	struct index_plan ip;
 	struct stored cur;
 	int rc = -1;
 
 	memset(&cur, 0, sizeof(cur));
 	session_init(&cur.sess);
 	memset(plan, 0, sizeof(*plan));
-	if (in->loaded) {
-		if (ref_lock(fs, ref, &locks) < 0 ||
-		    ref_read(fs, ref, now, &cur, &t) < 0) {
-			snprintf(err, errlen, "session store %s: cannot read the "
-			    "record (see the log)", fs->dir);
-			goto out;
-		}
+	/* Only a commit with changes can write a new record. */
+	if (in->loaded && ref_lock(fs, ref, 1, in->log->nchanges > 0 ?
+	    in->fresh_id : NULL, &locks) < 0) {
+		snprintf(err, errlen, "session store %s: cannot lock the record "
+		    "(see the log)", fs->dir);
+		goto out;
+	}
+	if (in->loaded && ref_read(fs, ref, now, &cur, &t) < 0) {
+		snprintf(err, errlen, "session store %s: cannot read the "
+		    "record (see the log)", fs->dir);
+		goto out;
+	}
+	if (index_before_take(st->cfg, &cur, &before) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
 	}
 	if (commit_plan_make(in, st->cfg, &cur, now, plan, err, errlen) < 0)
 		goto out;
-	if (plan_execute(fs, ref, in, plan, cur.under_old_name, &t, now) < 0) {
+	index_plan_make(st->cfg, ref, in, &before, plan, &ip);
+	/* A new session with a login: its shard's lock, the only one (a
+	 * session that stays empty makes no directory). */
+	if (!in->loaded && ip.add &&
+	    ref_lock(fs, ref, 0, in->fresh_id, &locks) < 0) {
+		snprintf(err, errlen, "session store %s: cannot lock the record "
+		    "(see the log)", fs->dir);
+		commit_plan_free(plan);
+		goto out;
+	}
+	/* The entry before the record names its user: a crash in between
+	 * leaves a stale entry, never a session revoke cannot find. */
+	if ((ip.add && findex_add(fs, &ip.added, ip.add_known) < 0) ||
+	    plan_execute(fs, ref, in, plan, cur.under_old_name, &t, now) < 0) {
 		snprintf(err, errlen, "session store %s: cannot write the record "
 		    "(see the log)", fs->dir);
 		commit_plan_free(plan);    /* the caller frees only a success's */
 		goto out;
 	}
+	/* (Failed, it is logged: a stale entry is for GC.) */
+	for (int i = 0; i < ip.nremove; i++)
+		findex_remove(fs, &ip.removed[i]);
 	rc = 0;
 out:
 	if (t.fd >= 0)
 		close(t.fd);
 	ref_unlock(&locks);
+	index_before_free(&before);
 	stored_free(&cur);
 	return rc;
 }
@@ -750,7 +779,7 @@ file_destroy(struct store *st, const struct record_ref *ref, time_t now)
 	struct ref_locks locks;
 	int rc = -1;
 
-	if (ref_lock(fs, ref, &locks) < 0)
+	if (ref_lock(fs, ref, 1, NULL, &locks) < 0)
 		return -1;
 	if (record_write(fs, ref->keys, ref->id, NULL, now) < 0)
 		goto out;
@@ -1230,7 +1259,7 @@ file_gc(struct store *st, time_t now, store_progress_fn *progress, void *ctx)
 	while (extra > 0)
 		pthread_join(tid[--extra], NULL);
 	pthread_mutex_destroy(&g.lock);
-	if (atomic_load(&g.failed))
+	if (atomic_load(&g.failed) || findex_gc(g.fs, now) < 0)
 		return -1;
 	return (long)g.removed + gc_fails(g.fs, now);
 }
@@ -1412,5 +1441,9 @@ const struct store_ops store_file_ops = {
 	.gc = file_gc,
 	.walk = file_walk,
 	.fail_count = file_fail_count,
+	.revoke_user = findex_revoke_user,
+	.revoke_all = findex_revoke_all,
+	.list_user = findex_list_user,
+	.user_count = findex_user_count,
 	.close = file_close,
 };

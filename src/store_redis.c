@@ -78,7 +78,10 @@ const struct store_ops store_redis_ops = {
 #define BACKOFF_MAX_MS     2000
 #define VALUE_PREFIX       8         /* the last-access time */
 #define KEY_MAX            (MAX_REDIS_PREFIX + RECORD_NAME_LEN + 1)
-#define OPS_MAX            6         /* writes of one plan */
+#define OPS_MAX            8         /* writes of one plan */
+#define USER_INFIX         "u:"      /* prefix + u: + user hash: a hash */
+#define UKEY_MAX           (MAX_REDIS_PREFIX + 2 + USER_HASH_LEN + 1)
+#define SCAN_COUNT         "1000"
 
 /* The header a version check compares: bytes 8 to 8 + RECORD_HEADER_LEN
  * of the value ("" for no key), as GETRANGE gives them. */
@@ -94,8 +97,18 @@ static const char commit_script[] =
     "end\n"
     "local i = 3\n"
     "while i <= #ARGV do\n"
-    "  local op, k = ARGV[i], KEYS[tonumber(ARGV[i + 1])]\n"
-    "  if op == 'S' then\n"
+    "  local op = ARGV[i]\n"
+    "  local k = ARGV[i + 1]\n"
+    "  if op ~= 'H' and op ~= 'R' then k = KEYS[tonumber(k)] end\n"
+    "  if op == 'H' then\n"
+    "    local v = ARGV[i + 2]\n"
+    "    redis.call('HSET', k, string.sub(v, 1, " XSTR(RECORD_NAME_LEN) "), "
+    "string.sub(v, " XSTR(RECORD_NAME_LEN) " + 1))\n"
+    "    local t = tonumber(ARGV[i + 3])\n"
+    "    if redis.call('PTTL', k) < t then redis.call('PEXPIRE', k, t) end\n"
+    "  elseif op == 'R' then\n"
+    "    redis.call('HDEL', k, ARGV[i + 2])\n"
+    "  elseif op == 'S' then\n"
     "    redis.call('SET', k, ARGV[i + 2], 'PX', ARGV[i + 3])\n"
     "  elseif op == 'T' then\n"
     "    redis.call('SETRANGE', k, 0, ARGV[i + 2])\n"
@@ -630,7 +643,7 @@ struct batch {
 	int argc;
 	uint8_t *vals[OPS_MAX];         /* values made for SET and SETRANGE */
 	char ttl[OPS_MAX][24];
-	char idx[OPS_MAX][2];
+	char idx[OPS_MAX][UKEY_MAX];    /* 1, 2, 3 (KEYS), or a user's key */
 	int nops;
 	int writes;                     /* anything to WAIT for */
 };
@@ -664,27 +677,72 @@ value_make(const struct keys *k, const uint8_t *id, const struct session *sess,
 }
 
 /* Add one op: 'S' set (value, ttl), 'T' touch (last_seen, ttl), 'D'
- * delete; key is 1 (primary), 2 (old name) or 3 (fresh id). */
+ * delete; key is 1 (primary), 2 (old name) or 3 (fresh id).  The index's
+ * ops name a user's key in ukey: 'H' (value: record name and entry; the
+ * key's TTL is made at least ttl), 'R' (value: record name). */
 static void
-batch_add(struct batch *b, char op, int key, uint8_t *val, size_t vlen,
-    long long ttl_ms)
+batch_op(struct batch *b, char op, int key, const char *ukey, uint8_t *val,
+    size_t vlen, long long ttl_ms)
 {
-	static const char *const ops[] = { "S", "T", "D" };
+	static const char *const ops[] = { "S", "T", "D", "H", "R" };
+	const char *o = strchr("STDHR", op);
 	int i = b->nops++;
 
 	b->vals[i] = val;
-	b->idx[i][0] = (char)('0' + key);
-	b->idx[i][1] = '\0';
+	if (ukey != NULL)
+		snprintf(b->idx[i], sizeof(b->idx[i]), "%s", ukey);
+	else
+		snprintf(b->idx[i], sizeof(b->idx[i]), "%d", key);
 	snprintf(b->ttl[i], sizeof(b->ttl[i]), "%lld", ttl_ms < 1 ? 1 : ttl_ms);
-	b->argv[b->argc] = ops[op == 'S' ? 0 : op == 'T' ? 1 : 2];
+	b->argv[b->argc] = ops[o - "STDHR"];
 	b->lens[b->argc++] = 1;
 	b->argv[b->argc] = b->idx[i];
-	b->lens[b->argc++] = 1;
+	b->lens[b->argc++] = strlen(b->idx[i]);
 	b->argv[b->argc] = val ? (const char *)val : "";
 	b->lens[b->argc++] = val ? vlen : 0;
 	b->argv[b->argc] = b->ttl[i];
 	b->lens[b->argc++] = strlen(b->ttl[i]);
 	b->writes = 1;
+}
+
+static void
+batch_add(struct batch *b, char op, int key, uint8_t *val, size_t vlen,
+    long long ttl_ms)
+{
+	batch_op(b, op, key, NULL, val, vlen, ttl_ms);
+}
+
+/* The index's key of user hash uh. */
+static void
+user_key(const struct redis_store *rs, const char *uh, char out[UKEY_MAX])
+{
+	snprintf(out, UKEY_MAX, "%s" USER_INFIX "%s",
+	    rs->base.cfg->redis_prefix ? rs->base.cfg->redis_prefix : "", uh);
+}
+
+/* Add the index op of entry e: 'H' (with ttl) or 'R'.  0 or -1. */
+static int
+batch_index(const struct redis_store *rs, struct batch *b, char op,
+    const struct index_entry *e, long long ttl_ms)
+{
+	char uh[USER_HASH_LEN + 1], ukey[UKEY_MAX];
+	uint8_t *v = malloc(RECORD_NAME_LEN + 1 + INDEX_ENTRY_LEN);
+	size_t vlen = RECORD_NAME_LEN;
+
+	if (v == NULL)
+		return -1;
+	user_hash(e->k, e->user, e->ulen, uh);
+	user_key(rs, uh, ukey);
+	record_name(e->k, e->id, (char *)v);
+	if (op == 'H') {
+		if (record_revoke_tombstone(v + RECORD_NAME_LEN, e->k, e->id) < 0) {
+			free(v);
+			return -1;
+		}
+		vlen += INDEX_ENTRY_LEN;
+	}
+	batch_op(b, op, 0, ukey, v, vlen, ttl_ms);
+	return 0;
 }
 
 static long long
@@ -699,12 +757,21 @@ static int
 batch_of_plan(const struct redis_store *rs, const struct record_ref *ref,
     const struct commit_in *in, const struct commit_plan *p,
     const struct stored *cur, const struct read rd[2], time_t now,
-    struct batch *b)
+    const struct index_plan *ip, struct batch *b)
 {
 	const struct config *cfg = rs->base.cfg;
 	long long grace = (long long)tombstone_grace(cfg) * 1000;
 	uint8_t *v;
 	size_t vlen = 0;
+
+	/* The index entry first (the script is atomic all the same). */
+	if (ip != NULL && ip->add && batch_index(rs, b, 'H', &ip->added,
+	        ttl_live(cfg, &p->result, now)) < 0)
+		return -1;
+	if (ip != NULL)
+		for (int i = 0; i < ip->nremove; i++)
+			if (batch_index(rs, b, 'R', &ip->removed[i], 0) < 0)
+				return -1;
 
 	if (p->write_new) {
 		if ((v = value_make(ref->keys, in->fresh_id, &p->result, 1, now,
@@ -733,9 +800,17 @@ batch_of_plan(const struct redis_store *rs, const struct record_ref *ref,
 			return -1;
 		for (int i = 0; i < VALUE_PREFIX; i++)
 			v[i] = (uint8_t)((uint64_t)now >> (56 - 8 * i));
-		batch_add(b, 'T', cur->under_old_name ? 2 : 1, v, VALUE_PREFIX,
-		    (long long)(record_deadline(cfg, cur->permanent, cur->created,
-		    now) - now) * 1000);
+		long long ttl = (long long)(record_deadline(cfg, cur->permanent,
+		    cur->created, now) - now) * 1000;
+		struct index_entry e = { cur->under_old_name ? ref->old_keys :
+		    ref->keys, ref->id, NULL, 0 };
+
+		batch_add(b, 'T', cur->under_old_name ? 2 : 1, v, VALUE_PREFIX, ttl);
+		/* The user's key lives at least as long as the record. */
+		if (cur->state == STORED_LIVE && e.k != NULL &&
+		    (e.user = session_login(cfg, &cur->sess, &e.ulen)) != NULL &&
+		    batch_index(rs, b, 'H', &e, ttl) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -876,6 +951,8 @@ redis_commit(struct store *st, const struct record_ref *ref,
 	key_of(rs, ref->keys, in->fresh_id, fresh_key);
 	for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
 		struct batch b = { .argc = 8 };
+		struct index_before before;
+		struct index_plan ip;
 		const char *keys[3];
 		int r;
 
@@ -887,14 +964,23 @@ redis_commit(struct store *st, const struct record_ref *ref,
 			    rs->cause);
 			return STORE_UNAVAILABLE;
 		}
-		if (commit_plan_make(in, st->cfg, &cur, now, plan, err,
-		        errlen) < 0) {
+		if (index_before_take(st->cfg, &cur, &before) < 0) {
+			snprintf(err, errlen, "out of memory");
 			stored_free(&cur);
 			return -1;
 		}
+		if (commit_plan_make(in, st->cfg, &cur, now, plan, err,
+		        errlen) < 0) {
+			index_before_free(&before);
+			stored_free(&cur);
+			return -1;
+		}
+		index_plan_make(st->cfg, ref, in, &before, plan, &ip);
 		if (in->loaded && ref->old_keys != NULL && rd[1].key[0] == '\0')
 			key_of(rs, ref->old_keys, ref->id, rd[1].key);
-		if (batch_of_plan(rs, ref, in, plan, &cur, rd, now, &b) < 0) {
+		r = batch_of_plan(rs, ref, in, plan, &cur, rd, now, &ip, &b);
+		index_before_free(&before);
+		if (r < 0) {
 			snprintf(err, errlen, "out of memory sealing the record");
 			batch_free(&b);
 			commit_plan_free(plan);
@@ -959,7 +1045,7 @@ redis_touch(struct store *st, const struct record_ref *ref, time_t now)
 		stored_free(&cur);
 		return 0;
 	}
-	if (batch_of_plan(rs, ref, &in, &p, &cur, rd, now, &b) < 0) {
+	if (batch_of_plan(rs, ref, &in, &p, &cur, rd, now, NULL, &b) < 0) {
 		batch_free(&b);
 		stored_free(&cur);
 		return -1;
@@ -1062,15 +1148,348 @@ redis_fail_count(struct store *st, const char *name, int how, time_t now,
 	return rc;
 }
 
+/* The per-user index's scripts (for sessionctl and X-Session-Revoke-
+ * Others; run with EVAL).  A record's kind is the byte at
+ * VALUE_PREFIX + 5 of its value (codec.h): 1 live, 2 tombstone; Redis
+ * removes an expired record itself, so a live kind is a live session.
+ *
+ * revoke: KEYS the users' keys; ARGV prefix, the record name to keep
+ * (or ""), the tombstone's last-access bytes, its TTL.  Every live record
+ * of theirs gets its entry's tombstone; every entry but keep's goes. */
+#define KIND_AT XSTR(VALUE_PREFIX) " + 5"
+static const char revoke_script[] =
+    "local n = 0\n"
+    "for _, h in ipairs(KEYS) do\n"
+    "  local all = redis.call('HGETALL', h)\n"
+    "  for i = 1, #all, 2 do\n"
+    "    local f = all[i]\n"
+    "    if f ~= ARGV[2] then\n"
+    "      local k = ARGV[1] .. f\n"
+    "      if redis.call('GETRANGE', k, " KIND_AT ", " KIND_AT ") == '\\1' "
+    "then\n"
+    "        redis.call('SET', k, ARGV[3] .. all[i + 1], 'PX', ARGV[4])\n"
+    "        n = n + 1\n"
+    "      end\n"
+    "      redis.call('HDEL', h, f)\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "return n\n";
+
+/* remove_live: KEYS records; the live ones are deleted (revoke --all, for
+ * the sessions without a login). */
+static const char remove_live_script[] =
+    "local n = 0\n"
+    "for _, k in ipairs(KEYS) do\n"
+    "  if redis.call('GETRANGE', k, " KIND_AT ", " KIND_AT ") == '\\1' then\n"
+    "    redis.call('DEL', k)\n"
+    "    n = n + 1\n"
+    "  end\n"
+    "end\n"
+    "return n\n";
+
+/* live_users: KEYS users' keys; ARGV prefix.  How many have a live
+ * record; with ARGV[2] == 'gc', entries whose record is gone or a
+ * tombstone are removed on the way. */
+static const char live_users_script[] =
+    "local n = 0\n"
+    "for _, h in ipairs(KEYS) do\n"
+    "  local live = 0\n"
+    "  for _, f in ipairs(redis.call('HKEYS', h)) do\n"
+    "    if redis.call('GETRANGE', ARGV[1] .. f, " KIND_AT ", " KIND_AT ") == "
+    "'\\1' then\n"
+    "      live = 1\n"
+    "    elseif ARGV[2] == 'gc' then\n"
+    "      redis.call('HDEL', h, f)\n"
+    "    end\n"
+    "  end\n"
+    "  n = n + live\n"
+    "end\n"
+    "return n\n";
+
+static const char *
+prefix_of(const struct redis_store *rs)
+{
+	return rs->base.cfg->redis_prefix ? rs->base.cfg->redis_prefix : "";
+}
+
+/* EVAL script with nkeys keys and nargs args: its integer reply, or
+ * STORE_UNAVAILABLE (logged). */
+static long long
+eval_int(struct redis_store *rs, const char *script, int nkeys,
+    const char *const *keys, int nargs, const char *const *args,
+    const size_t *arglens)
+{
+	int argc = 3 + nkeys + nargs;
+	const char **argv = malloc((size_t)argc * sizeof(*argv));
+	size_t *lens = malloc((size_t)argc * sizeof(*lens));
+	char nk[16];
+	redisReply *rep = NULL;
+	long long n = STORE_UNAVAILABLE;
+
+	if (argv == NULL || lens == NULL) {
+		log_error("session store: out of memory");
+		goto out;
+	}
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	argv[0] = "EVAL";
+	argv[1] = script;
+	argv[2] = nk;
+	for (int i = 0; i < nkeys; i++)
+		argv[3 + i] = keys[i];
+	for (int i = 0; i < nargs; i++) {
+		argv[3 + nkeys + i] = args[i];
+		lens[3 + nkeys + i] = arglens[i];
+	}
+	for (int i = 0; i < 3 + nkeys; i++)
+		lens[i] = strlen(argv[i]);
+	if ((rep = command(rs, argc, argv, lens)) == NULL)
+		goto out;
+	if (rep->type == REDIS_REPLY_INTEGER)
+		n = rep->integer;
+	else
+		log_error("session store: %s: unexpected reply to a script",
+		    rs->where);
+out:
+	if (rep != NULL)
+		freeReplyObject(rep);
+	free(argv);
+	free(lens);
+	return n;
+}
+
+/* Every key of the pattern prefix + tail (the prefix's glob characters
+ * escaped), a SCAN batch at a time, handed to fn: the sum of what fn
+ * returns, or STORE_UNAVAILABLE. */
+typedef long long scan_fn(struct redis_store *rs, int n, const char *const *keys,
+    void *ctx);
+static long long
+scan_each(struct redis_store *rs, const char *tail, scan_fn *fn, void *ctx)
+{
+	char pattern[2 * MAX_REDIS_PREFIX + 16], cursor[32] = "0";
+	const char *argv[] = { "SCAN", cursor, "MATCH", pattern, "COUNT",
+	    SCAN_COUNT };
+	size_t lens[6], n = 0;
+	long long total = 0;
+
+	for (const char *p = prefix_of(rs); *p; p++) {
+		if (strchr("*?[]\\", *p))
+			pattern[n++] = '\\';
+		pattern[n++] = *p;
+	}
+	snprintf(pattern + n, sizeof(pattern) - n, "%s", tail);
+	do {
+		redisReply *rep;
+		const char **keys;
+		long long r;
+
+		for (int i = 0; i < 6; i++)
+			lens[i] = strlen(argv[i]);
+		if ((rep = command(rs, 6, argv, lens)) == NULL)
+			return STORE_UNAVAILABLE;
+		if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+		    rep->element[0]->type != REDIS_REPLY_STRING ||
+		    rep->element[1]->type != REDIS_REPLY_ARRAY) {
+			freeReplyObject(rep);
+			log_error("session store: %s: unexpected reply to SCAN",
+			    rs->where);
+			return STORE_UNAVAILABLE;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", rep->element[0]->str);
+		keys = malloc((rep->element[1]->elements + 1) * sizeof(*keys));
+		if (keys == NULL) {
+			freeReplyObject(rep);
+			return STORE_UNAVAILABLE;
+		}
+		for (size_t i = 0; i < rep->element[1]->elements; i++)
+			keys[i] = rep->element[1]->element[i]->str;
+		r = rep->element[1]->elements == 0 ? 0 :
+		    fn(rs, (int)rep->element[1]->elements, keys, ctx);
+		free(keys);
+		freeReplyObject(rep);
+		if (r < 0)
+			return r;
+		total += r;
+	} while (strcmp(cursor, "0") != 0);
+	return total;
+}
+
+static long long
+revoke_keys(struct redis_store *rs, int n, const char *const *keys,
+    const char *keep, time_t now)
+{
+	const struct config *cfg = rs->base.cfg;
+	char seen[VALUE_PREFIX], ttl[24];
+	const char *args[4] = { prefix_of(rs), keep ? keep : "", seen, ttl };
+	size_t lens[4];
+
+	for (int i = 0; i < VALUE_PREFIX; i++)
+		seen[i] = (char)((uint64_t)now >> (56 - 8 * i));
+	snprintf(ttl, sizeof(ttl), "%lld",
+	    (long long)tombstone_grace(cfg) * 1000);
+	lens[0] = strlen(args[0]);
+	lens[1] = strlen(args[1]);
+	lens[2] = VALUE_PREFIX;
+	lens[3] = strlen(ttl);
+	return eval_int(rs, revoke_script, n, keys, 4, args, lens);
+}
+
+static long
+redis_revoke_user(struct store *st, const struct user_hashes *u,
+    const char *keep, time_t now)
+{
+	struct redis_store *rs = (struct redis_store *)st;
+	char ukeys[1 + MAX_FALLBACK_KEYS][UKEY_MAX];
+	const char *keys[1 + MAX_FALLBACK_KEYS];
+
+	for (int i = 0; i < u->n; i++) {
+		user_key(rs, u->h[i], ukeys[i]);
+		keys[i] = ukeys[i];
+	}
+	/* One script: atomic against every commit. */
+	return (long)revoke_keys(rs, u->n, keys, keep, now);
+}
+
+static long long
+revoke_batch(struct redis_store *rs, int n, const char *const *keys,
+    void *ctx)
+{
+	return revoke_keys(rs, n, keys, NULL, *(time_t *)ctx);
+}
+
+static long long
+remove_live_batch(struct redis_store *rs, int n, const char *const *keys,
+    void *ctx)
+{
+	size_t plen = strlen(prefix_of(rs));
+	const char **recs = malloc((size_t)n * sizeof(*recs));
+	long long r;
+	int m = 0;
+
+	(void)ctx;
+	if (recs == NULL)
+		return STORE_UNAVAILABLE;
+	/* Records only: prefix + 64 hex (not a user's key). */
+	for (int i = 0; i < n; i++)
+		if (strlen(keys[i]) == plen + RECORD_NAME_LEN &&
+		    strspn(keys[i] + plen, "0123456789abcdef") == RECORD_NAME_LEN)
+			recs[m++] = keys[i];
+	r = m == 0 ? 0 : eval_int(rs, remove_live_script, m, recs, 0, NULL, NULL);
+	free(recs);
+	return r;
+}
+
+static long
+redis_revoke_all(struct store *st, time_t now)
+{
+	struct redis_store *rs = (struct redis_store *)st;
+	long long a, b;
+
+	/* The logged-in sessions become tombstones; then the others go. */
+	if ((a = scan_each(rs, USER_INFIX "*", revoke_batch, &now)) < 0)
+		return (long)a;
+	if ((b = scan_each(rs, "*", remove_live_batch, NULL)) < 0)
+		return (long)b;
+	return (long)(a + b);
+}
+
+static int
+redis_list_user(struct store *st, const struct user_hashes *u, time_t now,
+    user_session_fn *fn, void *ctx)
+{
+	struct redis_store *rs = (struct redis_store *)st;
+	const struct config *cfg = st->cfg;
+	int rc = 0;
+
+	for (int i = 0; i < u->n && rc == 0; i++) {
+		char ukey[UKEY_MAX];
+		const char *argv[] = { "HKEYS", ukey };
+		size_t lens[2] = { 5, 0 };
+		redisReply *rep;
+
+		user_key(rs, u->h[i], ukey);
+		lens[1] = strlen(ukey);
+		if ((rep = command(rs, 2, argv, lens)) == NULL)
+			return STORE_UNAVAILABLE;
+		for (size_t j = 0; rep->type == REDIS_REPLY_ARRAY &&
+		    j < rep->elements && rc == 0; j++) {
+			char rkey[KEY_MAX], end[16];
+			const char *gargv[] = { "GETRANGE", rkey, "0", end };
+			size_t glens[4] = { 8, 0, 1, 0 };
+			struct record_header h;
+			const char *why;
+			redisReply *g;
+			time_t seen = 0;
+
+			snprintf(rkey, sizeof(rkey), "%s%s", prefix_of(rs),
+			    rep->element[j]->str);
+			glens[1] = strlen(rkey);
+			glens[3] = (size_t)snprintf(end, sizeof(end), "%d",
+			    VALUE_PREFIX + RECORD_HEADER_LEN - 1);
+			if ((g = command(rs, 4, gargv, glens)) == NULL) {
+				rc = STORE_UNAVAILABLE;
+				break;
+			}
+			if (g->type == REDIS_REPLY_STRING &&
+			    g->len == VALUE_PREFIX + RECORD_HEADER_LEN &&
+			    record_header_decode((const uint8_t *)g->str +
+			    VALUE_PREFIX, RECORD_HEADER_LEN, &h, &why) == 0 &&
+			    h.kind == RECORD_LIVE) {
+				for (int k = 0; k < VALUE_PREFIX; k++)
+					seen = (time_t)(((uint64_t)seen << 8) |
+					    (uint8_t)g->str[k]);
+				if (!record_expired(cfg, h.permanent, h.created, seen,
+				        now)) {
+					struct user_session us = { h.created, seen,
+					    record_deadline(cfg, h.permanent, h.created,
+					    seen), h.permanent };
+					rc = fn(ctx, &us);
+				}
+			}
+			freeReplyObject(g);
+		}
+		freeReplyObject(rep);
+	}
+	return rc;
+}
+
+static long long
+count_batch(struct redis_store *rs, int n, const char *const *keys, void *ctx)
+{
+	const char *args[2] = { prefix_of(rs), ctx };
+	size_t lens[2] = { strlen(args[0]), strlen(args[1]) };
+
+	return eval_int(rs, live_users_script, n, keys, 2, args, lens);
+}
+
+static long
+redis_user_count(struct store *st, time_t now)
+{
+	(void)now;
+	return (long)scan_each((struct redis_store *)st, USER_INFIX "*",
+	    count_batch, "count");
+}
+
+/* GC of the index: entries whose record expired or was ended.  (A
+ * user's key itself expires with its last record.) */
+static long
+redis_index_gc(struct redis_store *rs)
+{
+	long long n = scan_each(rs, USER_INFIX "*", count_batch, "gc");
+
+	return n < 0 ? -1 : 0;
+}
+
 static long
 redis_gc(struct store *st, time_t now, store_progress_fn *progress,
     void *ctx)
 {
-	(void)st;
 	(void)now;
 	(void)progress;
 	(void)ctx;
-	return 0;       /* every record carries its TTL */
+	/* Every record carries its TTL: only the index has anything to
+	 * remove. */
+	return redis_index_gc((struct redis_store *)st);
 }
 
 /* One value of a key of ours, as walk tells it from the last access
@@ -1420,6 +1839,10 @@ const struct store_ops store_redis_ops = {
 	.destroy = redis_destroy,
 	.gc = redis_gc,
 	.walk = redis_walk,
+	.revoke_user = redis_revoke_user,
+	.revoke_all = redis_revoke_all,
+	.list_user = redis_list_user,
+	.user_count = redis_user_count,
 	.close = redis_close,
 	.fail_count = redis_fail_count,
 };

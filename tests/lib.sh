@@ -212,10 +212,11 @@ start_redis() {
 }
 redis_up() { [ "$(redis-cli -s "$1" ping 2>/dev/null)" = PONG ]; }
 rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
-# store_records: one line per record (a file's path, a Redis key)
+# store_records: one line per record (a file's path, a Redis key); not
+# the per-user index (users/ in the file store, sessionwrap:u:* in Redis)
 store_records() {
-	if [ "$SW_STORE" = redis ]; then rcli --scan --pattern 'sessionwrap:*'
-	else find "${STORE:-$T/store}" -type f ! -name '.lock' ! -name '.tmp-*' 2>/dev/null; fi
+	if [ "$SW_STORE" = redis ]; then rcli --scan --pattern 'sessionwrap:*' | grep -v '^sessionwrap:u:'
+	else find "${STORE:-$T/store}" -path '*/users' -prune -o -type f ! -name '.lock' ! -name '.tmp-*' -print 2>/dev/null; fi
 }
 store_count() { store_records | grep -c . | tr -d ' '; }
 # store_value RECORD: its bytes

@@ -91,7 +91,7 @@ cat "$T/part.idle" "$T/part.perm" "$T/part.abs"
 # --- GC: expired records and old tombstones, whole store -----------------------
 if [ "$SW_STORE" = cookie ]; then     # (no records: nothing to collect)
 	out=$("$SW" --gc -f "$T/sw.ini" 2>&1)
-	expect_match "cookie store: gc has nothing to remove" '^removed 0 ' "$out"
+	expect_match "cookie store: gc has nothing on the server to remove" 'nothing on the server to remove' "$out"
 else
 sleep 3
 "$SW" --gc -f "$T/sw.ini" >/dev/null 2>&1     # what the tests above left

@@ -12,8 +12,9 @@ make_cgi_dir
 
 # make_sessions NAME: with STORE set, E sessions last seen two hours ago
 # (a file record's mtime is its last access: past the 30 min idle
-# timeout), then N=3 live, M=2 permanent, K=2 logged out, through $URL.
-E=2 N=3 M=2 K=2
+# timeout), then N=3 live, M=2 permanent, K=2 logged out, through $URL;
+# then L=3 logged in: alice on two devices, bob on one (U=2 users).
+E=2 N=3 M=2 K=2 L=3 U=2
 make_sessions() {
 	if [ -n "${STORE:-}" ]; then
 		for i in $(seq 1 $E); do sreq "$T/e$i-$1" "setkey.cgi?e=$i" >/dev/null; done
@@ -28,6 +29,9 @@ make_sessions() {
 	for i in $(seq 1 $K); do
 		sreq "$T/k$i-$1" "setkey.cgi?k=$i" >/dev/null
 		sreq "$T/k$i-$1" "sess.cgi?$(hq 'X-Session-Clear: 1')" >/dev/null
+	done
+	for u in alice alice bob; do
+		sreq "$T/u$u$(date +%N)-$1" "setkey.cgi?user=$u" >/dev/null
 	done
 	T1=$(date +%s)
 }
@@ -50,15 +54,16 @@ expect_eq "stats: done" 0 $?
 "$CTL" -f "$T/sw.ini" stats --json >"$T/stats.json" 2>>"$T/stats.err"
 expect_eq "stats --json: done" 0 $?
 check "stats --json: valid JSON" python3 -m json.tool "$T/stats.json"
-expect_eq "live sessions: the live and the permanent ones" $((N + M)) "$(text_get 'live sessions')"
+expect_eq "live sessions: the live, permanent and logged-in ones" $((N + M + L)) "$(text_get 'live sessions')"
+expect_eq "logged-in users: alice and bob" $U "$(text_get 'logged-in users')"
 expect_eq "permanent ones" $M "$(text_get '  of them permanent')"
 expect_eq "tombstones: the logged-out ones" $K "$(text_get tombstones)"
 expect_eq "expired, awaiting gc: those past the idle timeout" $E "$(text_get 'expired, awaiting gc')"
 expect_eq "broken records" 1 "$(text_get 'broken records')"
-for k in live:$((N + M)) permanent:$M tombstones:$K expired:$E broken:1 temp_files:0; do
+for k in live:$((N + M + L)) users:$U permanent:$M tombstones:$K expired:$E broken:1 temp_files:0; do
 	expect_eq "--json: ${k%%:*}" "${k#*:}" "$(json_get "$T/stats.json" "${k%%:*}")"
 done
-disk=$(find "$T/store" -type f ! -name .lock -printf '%b\n' | awk '{s += $1 * 512} END {print s}')
+disk=$(find "$T/store" -path "$T/store/users" -prune -o -type f ! -name .lock -printf '%b\n' | awk '{s += $1 * 512} END {print s}')
 expect_eq "bytes on disk: the records' blocks" "$disk" "$(text_get 'bytes on disk')"
 expect_eq "--json: bytes" "$disk" "$(json_get "$T/stats.json" bytes)"
 old=$(json_get "$T/stats.json" oldest_created)
@@ -72,7 +77,7 @@ expect_eq "no complaint on stderr" "" "$(cat "$T/stats.err")"
 expect_match "gc removes the expired ones" "^removed $E " "$(cat "$T/gc.out")"
 "$CTL" -f "$T/sw.ini" stats --json >"$T/stats.json"
 expect_eq "after gc: expired 0" 0 "$(json_get "$T/stats.json" expired)"
-expect_eq "after gc: live as before" $((N + M)) "$(json_get "$T/stats.json" live)"
+expect_eq "after gc: live as before" $((N + M + L)) "$(json_get "$T/stats.json" live)"
 expect_eq "stats with an argument: usage" 2 "$("$CTL" -f "$T/sw.ini" stats now >/dev/null 2>&1; echo $?)"
 kill "$LIGHTTPD_PID" "$SW_PID"; wait "$LIGHTTPD_PID" "$SW_PID" 2>/dev/null
 
@@ -100,9 +105,9 @@ rcli SET "nost:ab$(printf '%062d' 1)" 'not under the prefix' >/dev/null
 expect_eq "redis stats: done" 0 $?
 "$CTL" -f "$T/redis.ini" stats --json >"$T/stats.json"
 check "redis stats --json: valid JSON" python3 -m json.tool "$T/stats.json"
-for k in live:$((N + M)) permanent:$M tombstones:$K expired:0 broken:1; do
+for k in live:$((N + M + L)) users:$U permanent:$M tombstones:$K expired:0 broken:1; do
 	expect_eq "redis --json: ${k%%:*}" "${k#*:}" "$(json_get "$T/stats.json" "${k%%:*}")"
 done
-expect_eq "redis text: live" $((N + M)) "$(text_get 'live sessions')"
+expect_eq "redis text: live" $((N + M + L)) "$(text_get 'live sessions')"
 expect_match "redis text: expired is 0, and says why" "^expired, awaiting gc  *0 \\(Redis removes expired records itself\\)" "$(cat "$T/stats.txt")"
 check "redis: bytes of the values" [ "$(json_get "$T/stats.json" bytes)" -gt 0 ]

@@ -113,6 +113,29 @@ test_unset_clear_regenerate_permanent(void **state)
 	changelog_free(&l);
 }
 
+/* X-Session-Revoke-Others: 1, and only 1; replayed, it changes nothing
+ * in the session (sessions.c acts on it after the commit). */
+static void
+test_revoke_others(void **state)
+{
+	struct changelog l;
+	struct session s;
+	struct replay_outcome o;
+
+	(void)state;
+	changelog_init(&l);
+	assert_int_equal(parse(&l, "x-session-revoke-others", "1", 0), 1);
+	assert_change(&l, 0, CHANGE_REVOKE_OTHERS, NULL, NULL);
+	assert_error(&l, "X-Session-Revoke-Others", "0", 0, "value must be 1");
+	assert_error(&l, "X-Session-Revoke-Others", "", 0, "value must be 1");
+	session_init(&s);
+	assert_int_equal(changelog_replay(&l, &s, 1, &o), 0);
+	assert_false(o.changed);
+	assert_true(session_is_empty(&s));
+	session_free(&s);
+	changelog_free(&l);
+}
+
 static void
 test_flash(void **state)
 {
@@ -276,6 +299,7 @@ main(void)
 		cmocka_unit_test(test_not_directives),
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_unset_clear_regenerate_permanent),
+		cmocka_unit_test(test_revoke_others),
 		cmocka_unit_test(test_flash),
 		cmocka_unit_test(test_replace_compat),
 		cmocka_unit_test(test_errors),

@@ -739,6 +739,84 @@ check_with(struct config *cfg, const char *address, const char *sentinel,
 	store_redis_ops.check(cfg, report, NULL);
 }
 
+static int
+count_listed(void *ctx, const struct user_session *us)
+{
+	(void)us;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* The per-user index on Redis: a hash per user (no name, no id in it),
+ * kept by the commit script with a TTL at least its records'; list,
+ * count, revoke keeping one session, a new login value, logout, revoke
+ * of all. */
+static void
+test_user_index(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t a1[SESSION_ID_LEN], a2[SESSION_ID_LEN], b[SESSION_ID_LEN];
+	uint8_t anon[SESSION_ID_LEN];
+	char uh[USER_HASH_LEN + 1], ukey[128], keep[RECORD_NAME_LEN + 1];
+	struct user_hashes u = { .n = 1 };
+	redisReply *r;
+	int n = 0;
+
+	new_session(f, a1, "user", "alice", T0);
+	new_session(f, a2, "user", "alice", T0);
+	new_session(f, b, "user", "bob", T0);
+	new_session(f, anon, "cart", "1", T0);
+	user_hash(&f->keys, "alice", 5, uh);
+	snprintf(ukey, sizeof(ukey), "sessionwrap:u:%s", uh);
+	r = cmd(f, "HLEN %s", ukey);
+	assert_int_equal(r->integer, 2);
+	freeReplyObject(r);
+	assert_true(pttl(f, ukey) >= 1799000);
+	r = cmd(f, "KEYS *alice*");
+	assert_int_equal(r->elements, 0);
+	freeReplyObject(r);
+	memcpy(u.h[0], uh, sizeof(uh));
+	assert_int_equal(f->st->ops->list_user(f->st, &u, T0 + 1, count_listed,
+	    &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(f->st->ops->user_count(f->st, T0 + 1), 2);
+
+	/* Revoke all of alice's but a2. */
+	record_name(&f->keys, a2, keep);
+	assert_int_equal(f->st->ops->revoke_user(f->st, &u, keep, T0 + 2), 1);
+	assert_int_equal(state_of(f, &f->keys, a1, T0 + 3), STORED_TOMBSTONE);
+	assert_int_equal(state_of(f, &f->keys, a2, T0 + 3), STORED_LIVE);
+	/* A request that had loaded a1: blocked. */
+	{
+		struct record_ref ref = ref_of(f, a1);
+		struct changelog l;
+		struct commit_plan p;
+
+		changelog_init(&l);
+		log_set(&l, "cart", "9");
+		assert_int_equal(commit(f, f->st, &ref, 1, &l, T0 + 4, &p, NULL), 0);
+		assert_true(p.blocked);
+		commit_plan_free(&p);
+		changelog_free(&l);
+	}
+	/* A new login value moves a2 to frank's hash. */
+	set_key(f, f->st, a2, "user", "frank", T0 + 5);
+	n = 0;
+	assert_int_equal(f->st->ops->list_user(f->st, &u, T0 + 6, count_listed,
+	    &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(f->st->ops->revoke_user(f->st, &u, NULL, T0 + 6), 0);
+	user_hash(&f->keys, "frank", 5, u.h[0]);
+	assert_int_equal(f->st->ops->revoke_user(f->st, &u, NULL, T0 + 7), 1);
+	assert_int_equal(state_of(f, &f->keys, a2, T0 + 8), STORED_TOMBSTONE);
+
+	/* revoke_all: bob's a tombstone, the anonymous one gone. */
+	assert_int_equal(f->st->ops->revoke_all(f->st, T0 + 9), 2);
+	assert_int_equal(state_of(f, &f->keys, b, T0 + 10), STORED_TOMBSTONE);
+	assert_int_equal(state_of(f, &f->keys, anon, T0 + 10), STORED_ABSENT);
+	assert_int_equal(f->st->ops->user_count(f->st, T0 + 10), 0);
+}
+
 static void
 test_checks(void **state)
 {
@@ -819,6 +897,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_server_gone_and_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_while_idle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checks, setup, teardown),
 	};
 
