@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checks.h"
 #include "config.h"
 #include "crypto.h"
 #include "ctl.h"
@@ -262,7 +263,7 @@ main(int argc, char **argv)
 	 * request's SCRIPT_FILENAME names it. */
 
 	config_defaults(&cfg);
-	if (config_load(&cfg, file, sessions_config_check, errs, sizeof(errs)) != 0) {
+	if (config_load(&cfg, file, server_config_check, errs, sizeof(errs)) != 0) {
 		fputs(errs, stderr);
 		if (test)
 			fprintf(stderr, "%s: configuration has errors\n", file);

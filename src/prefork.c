@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "checks.h"
 #include "child.h"
 #include "crypto.h"
 #include "fcgi_conn.h"
@@ -535,7 +536,7 @@ reload(struct master *m)
 	char errs[4096];
 
 	config_defaults(&fresh);
-	if (config_load(&fresh, m->cfg->path, sessions_config_check, errs,
+	if (config_load(&fresh, m->cfg->path, server_config_check, errs,
 	    sizeof(errs)) != 0) {
 		/* One log line per problem (a line break would be escaped). */
 		log_error("reload refused, keeping the running configuration:");

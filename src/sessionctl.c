@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks.h"
 #include "config.h"
 #include "ctl.h"
 #include "runas.h"
@@ -61,7 +62,7 @@ run(const struct ctl_cmd *cmd, struct ctl *c, int argc, char **argv)
 	if (cmd->needs == CTL_NO_CONFIG)
 		return cmd->run(c, argc, argv);
 	config_defaults(&cfg);
-	if (config_load(&cfg, c->file, sessions_config_check, errs,
+	if (config_load(&cfg, c->file, server_config_check, errs,
 	    sizeof(errs)) != 0) {
 		fputs(errs, stderr);
 		config_free(&cfg);

@@ -11,7 +11,6 @@
 #include "cookie.h"
 #include "crypto.h"
 #include "directive.h"
-#include "login.h"
 #include "secret.h"
 #include "session.h"
 #include "store.h"
@@ -85,7 +84,6 @@ sessions_config_check(const struct config *cfg, config_report_fn *report,
     void *ctx)
 {
 	store_config_check(cfg, report, ctx);
-	login_config_check(cfg, report, ctx);
 }
 
 int

@@ -46,9 +46,9 @@
 #include "log.h"
 #include "record.h"
 #include "slots.h"
-#include "store_file.h"
+#include "store_file_index.h"
+#include "store_file_shard.h"
 
-#define LOCK_NAME        ".lock"
 #define TEMP_PREFIX      ".tmp-"
 #define TEMP_MAX_AGE     3600          /* older temp files are left-overs */
 #define UNLOCKED_READS   3             /* then a reader takes the lock */
@@ -78,56 +78,6 @@ place_of(struct place *pl, const struct keys *k, const uint8_t *id)
 	record_name(k, id, pl->name);
 	memcpy(pl->shard, pl->name, 2);
 	pl->shard[2] = '\0';
-}
-
-int
-shard_open(struct file_store *fs, const char *shard, int create)
-{
-	int fd = openat(fs->dirfd, shard,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0 && errno == ENOENT && create) {
-		if (mkdirat(fs->dirfd, shard, 0700) < 0 && errno != EEXIST) {
-			if (errno == ENOENT)    /* in a directory unlinked */
-				log_error("session store %s: the directory was "
-				    "removed while sessionwrap ran; a restart or a "
-				    "reload (SIGHUP) makes it again", fs->dir);
-			else
-				log_error("session store %s/%s: mkdir: %s", fs->dir,
-				    shard, strerror(errno));
-			return -1;
-		}
-		fd = openat(fs->dirfd, shard,
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	}
-	if (fd < 0 && errno == ENOENT && !create)
-		return -2;
-	if (fd < 0)
-		log_error("session store %s/%s: %s", fs->dir, shard,
-		    strerror(errno));
-	return fd;
-}
-
-int
-shard_lock(struct file_store *fs, int shardfd, const char *shard, int op)
-{
-	int fd = openat(shardfd, LOCK_NAME,
-	    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-
-	if (fd < 0) {
-		log_error("session store %s/%s/%s: %s", fs->dir, shard, LOCK_NAME,
-		    strerror(errno));
-		return -1;
-	}
-	while (flock(fd, op) < 0) {
-		if (errno == EINTR)
-			continue;
-		log_error("session store %s/%s/%s: flock: %s", fs->dir, shard,
-		    LOCK_NAME, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 static int
@@ -573,7 +523,7 @@ record_touch(struct file_store *fs, const struct keys *k, const uint8_t *id,
 /* The locks of a commit: ref's shard, the old name's shard when that is
  * another one, and the fresh id's shard when the commit may write a new
  * record (so that its index entry and the record are made in one hold of
- * that lock: store_file.h).  Taken in name order: no deadlock. */
+ * that lock: store_file_index.h).  Taken in name order: no deadlock. */
 struct ref_locks {
 	int fd[3];
 	int shardfd[3];

@@ -12,7 +12,8 @@
  * GC look at a record under that lock too: so an entry seen whose record
  * is missing is a stale one, never a commit half done.  Nothing here
  * decrypts: whether a record is live is in its clear header and mtime. */
-#include "store_file.h"
+#include "store_file_index.h"
+#include "store_file_shard.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checks.h"
 #include "config.h"
 #include "sessions.h"
 
@@ -26,7 +27,7 @@ load(const char *text, struct config *cfg, char *errs, size_t errlen)
 	fputs(text, f);
 	fclose(f);
 	config_defaults(cfg);
-	int n = config_load(cfg, path, sessions_config_check, errs, errlen);
+	int n = config_load(cfg, path, server_config_check, errs, errlen);
 	unlink(path);
 	return n;
 }

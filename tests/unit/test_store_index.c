@@ -23,7 +23,8 @@
 #include "record.h"
 #include "session.h"
 #include "store.h"
-#include "store_file.h"
+#include "store_file_index.h"
+#include "store_file_shard.h"
 
 #define T0 ((time_t)1700000000)
 

@@ -1,26 +1,12 @@
-/* store_file.h — what the file store's two files share: store_file.c
- * (records, commit, GC) and store_file_index.c (the per-user index,
- * revocation, listing).  Nothing else includes it. */
-#ifndef SW_STORE_FILE_H
-#define SW_STORE_FILE_H
+/* store_file_index.h — the file store's per-user index
+ * (store_file_index.c), used by store_file.c's commit, GC and ops. */
+#ifndef SW_STORE_FILE_INDEX_H
+#define SW_STORE_FILE_INDEX_H
 
 #include <time.h>
 
 #include "store.h"
-
-struct file_store {
-	struct store base;
-	int dirfd;
-	char *dir;
-};
-
-/* The shard directory's fd; with create, make it if missing.  -2 when
- * it does not exist and create is off, -1 on error (logged). */
-int shard_open(struct file_store *fs, const char *shard, int create);
-
-/* Take the shard's lock (op: LOCK_EX or LOCK_SH); returns the lock fd
- * (close to release) or -1. */
-int shard_lock(struct file_store *fs, int shardfd, const char *shard, int op);
+#include "store_file_shard.h"
 
 /* The index (store_file_index.c).  An entry is the file
  * <dir>/users/<user hash>/<record name>, holding the record's revocation
