@@ -848,6 +848,13 @@ log_change(struct sess_request *r, enum change_kind kind, const char *key,
 int
 sess_keep(struct sess_request *r)
 {
+	/* A cookie that names an ended session (revoked, logged out in
+	 * another tab) blocks every commit until its tombstone's grace
+	 * period ends: the form would say "expired" to a user who only
+	 * wants to log in again.  Leave it behind: the new session's
+	 * cookie replaces it, and the ended session stays ended. */
+	if (r->state == REQ_BLOCKED)
+		r->state = REQ_NEW;
 	return log_change(r, CHANGE_SET, SESS_FORM_KEY, "1", 1);
 }
 

@@ -229,6 +229,20 @@ expect_match "... to the form" '^Location: /login$' "$(hdr)"
 expect_match "... the cookie expired" '^Set-Cookie: session=; .*Max-Age=0' "$(hdr)"
 expect_eq "after logout: sent to the form again" 303 "$(status_of "$URL/members/env.cgi" -b "$J")"
 expect_eq "the logged-out cookie is dead" 303 "$(status_of "$URL/members/env.cgi" -b "session=$before")"
+# A browser that still holds the cookie of an ended session (logged out
+# in another tab, revoked) is not stuck until the tombstone's grace
+# period ends: the form gives it a new session and the login works.
+J2="$T/jar-ended"
+printf '127.0.0.1\tFALSE\t/\tFALSE\t0\tsession\t%s\n' "$before" >"$J2"
+page=$(curl -s -D "$T/h" -b "$J2" -c "$J2" "$URL/login")
+expect_match "ended session's cookie: the form gives a new session" '^Set-Cookie: session=' "$(hdr)"
+tok=$(printf '%s' "$page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p')
+curl -s -D "$T/h" -o /dev/null -b "$J2" -c "$J2" --data-urlencode "csrf_token=$tok" \
+	--data-urlencode "user=alice" --data-urlencode "password=$PW" \
+	--data-urlencode "next=/members/env.cgi" "$URL/login"
+answered "ended session's cookie: logging in again works at once" 303
+expect_match "... logged in" '^REMOTE_USER=alice$' "$(curl -s -b "$J2" "$URL/members/env.cgi")"
+expect_eq "... and the ended session stays ended" 303 "$(status_of "$URL/members/env.cgi" -b "session=$before")"
 
 # --- the password in no log -------------------------------------------------------------
 check "the password is in no log line" sh -c "! grep -rqF 'horse' '$T'/*.log"
