@@ -33,6 +33,9 @@ status() { sed -n '1s/^HTTP\/1.1 \([0-9]*\).*/\1/p' "$T/h"; }
 A="$T/jarA"
 sreq "$A" "setkey.cgi?user=alice&step=1" >/dev/null
 expect_eq "session A stored" 200 "$(status)"
+B="$T/jarB"
+sreq "$B" "setkey.cgi?user=bob" >/dev/null
+expect_eq "session B logged in" 200 "$(status)"
 
 # New sessions of ~3 KiB each until the disk is full.
 i=1 full=0
@@ -73,14 +76,20 @@ sreq "$A" "bigset.cgi?name=big&n=8000" >/dev/null
 expect_eq "session A outgrowing its file on a full disk: 500" 500 "$(status)"
 expect_match "session A unchanged after the refused commit" '^SESSION=step=2&user=alice$' "$(sreq "$A" "sess.cgi")"
 
-# A logout needs no free space: its tombstone goes over the record in
-# place.  B logs in (updated in place, its file made before the disk
-# filled), then logs out on a disk without one free block.
+# A login needs the per-user index entry (a new file) before the record
+# names the user, so that a revoke can always find the session: on a
+# full disk it is refused, and the session stays as it was.
 dd if=/dev/zero of="$T/small/filler" bs=4k 2>/dev/null
 check "not one block free" [ "$(df -k --output=avail "$T/small" | tail -n 1 | tr -d ' ')" -eq 0 ]
-B="$T/jar1"
-sreq "$B" "setkey.cgi?user=bob" >/dev/null
-expect_eq "session B logged in on the full disk" 200 "$(status)"
+sreq "$T/jar1" "setkey.cgi?user=carol" >/dev/null
+expect_eq "a login on the full disk: 500" 500 "$(status)"
+expect_match "... logged, naming the index" "session store $T/small/store: index.*No space left on device" "$(cat "$T/sessionwrap.log")"
+b=$(sreq "$T/jar1" "sess.cgi")
+expect_match "... the session unchanged" '^SESSION_pad=vvv' "$b"
+expect_nomatch "... and not logged in" '^SESSION_user=' "$b"
+# A logout needs no free space: its tombstone goes over the record in
+# place, its index entry is removed.  B (logged in before the disk
+# filled) logs out on a disk without one free block.
 b_cookie=$(awk '$6 == "session" { print $7 }' "$B")
 sreq "$B" "sess.cgi?$(hq 'X-Session-Clear: 1')" >/dev/null
 expect_eq "logout on the full disk: 200" 200 "$(status)"
