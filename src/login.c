@@ -259,7 +259,27 @@ full:
 
 /* --- the request ------------------------------------------------------ */
 
-/* SCRIPT_NAME + PATH_INFO, canonical, into buf.  Its length or -1. */
+/* Whether p has a "." or ".." segment. */
+static int
+dot_segment(const char *p)
+{
+	for (;;) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 1;
+		if (!e)
+			return 0;
+		p = e + 1;
+	}
+}
+
+/* SCRIPT_NAME + PATH_INFO, canonical, into buf.  Its length or -1.  A
+ * PATH_INFO with a dot segment is refused: made canonical it would climb
+ * out of the script the server chose (/admin/x.cgi + /../../pub matched
+ * as /pub while /admin/x.cgi runs); a server that normalised the URL
+ * sends none. */
 static long
 request_path(const struct request *req, char *buf, size_t cap)
 {
@@ -268,7 +288,7 @@ request_path(const struct request *req, char *buf, size_t cap)
 	const char *pi = req->path_info ? req->path_info : "";
 	size_t sl = strlen(sn), pl = strlen(pi);
 
-	if (sl + pl > MAX_ACCESS_PATH)
+	if (sl + pl > MAX_ACCESS_PATH || dot_segment(pi))
 		return -1;
 	memcpy(raw, sn, sl);
 	memcpy(raw + sl, pi, pl);
@@ -488,31 +508,41 @@ login_wait(long count, time_t last, time_t now, long limit, long lockout)
 static size_t
 count_key(char *out, size_t cap, char kind, const char *v, size_t len)
 {
-	return (size_t)snprintf(out, cap, "%c:%.*s", kind, (int)len, v);
+	int n = snprintf(out, cap, "%c:%.*s", kind, (int)len, v);
+
+	/* (What was written: an address longer than the room is cut.) */
+	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
-/* Count a failure (how 1) of user and of the client's address, or
- * forget user's (how -1, a login that succeeded).  0, or -1 when the
- * store failed (logged). */
+/* Count a failure (how 1) of user's name, or forget them (how -1, a
+ * login that succeeded); *n: the name's count.  0, or -1 when the store
+ * failed (logged). */
 static int
-count_failure(struct login *l, struct sessions *s, struct transport *t,
-    const char *user, size_t ulen, int how)
+count_name(struct login *l, struct sessions *s, const char *user,
+    size_t ulen, int how, long *n)
+{
+	char key[MAX_LOGIN_NAME + 80];
+	time_t last;
+	size_t kl = count_key(key, sizeof(key), 'u', user, ulen);
+
+	return sessions_fail_count(s, key, kl, how, time(NULL), l->cfg->lockout,
+	    n, &last);
+}
+
+/* A failed login: count it against the client's address too, and log
+ * it with both counts (nu: the name's).  0, or -1 (logged). */
+static int
+count_address(struct login *l, struct sessions *s, struct transport *t,
+    const char *user, long nu)
 {
 	const struct config *cfg = l->cfg;
 	const char *addr = client(&t->req);
 	char key[MAX_LOGIN_NAME + 80];
-	long nu = 0, na = 0;
-	time_t last, now = time(NULL);
-	size_t kl;
+	time_t last;
+	long na;
+	size_t kl = count_key(key, sizeof(key), 'a', addr, strlen(addr));
 
-	kl = count_key(key, sizeof(key), 'u', user, ulen);
-	if (sessions_fail_count(s, key, kl, how, now, cfg->lockout, &nu,
-	        &last) < 0)
-		return -1;
-	if (how < 0)
-		return 0;
-	kl = count_key(key, sizeof(key), 'a', addr, strlen(addr));
-	if (sessions_fail_count(s, key, kl, how, now, cfg->lockout, &na,
+	if (sessions_fail_count(s, key, kl, 1, time(NULL), cfg->lockout, &na,
 	        &last) < 0)
 		return -1;
 	log_warn("%s: failed login for user '%s' from %s (failure %ld of the "
@@ -574,7 +604,7 @@ login_post(struct login *l, struct sessions *s, struct sess_request *sr,
 	char tok[SESS_TOKEN_LEN + 2], user[MAX_LOGIN_NAME + 2];
 	char pw[MAX_PASSWORD + 1], next[MAX_NEXT_PATH + 1];
 	struct sess_headers sh;
-	long blen, tl, ul, pl, wait;
+	long blen, tl, ul, pl, wait, nu = 0;
 
 	if (!body) {
 		response_error(r, 500);
@@ -602,9 +632,17 @@ login_post(struct login *l, struct sessions *s, struct sess_request *sr,
 			locked_form(l, sr, r, next, wait);
 		goto out;
 	}
+	/* The name's failure is counted before the (slow) check, and
+	 * forgotten if it succeeds: tries sent at once are each counted
+	 * before any is answered, so a burst gets no more guesses than
+	 * max_failures allows. */
+	if (count_name(l, s, user, (size_t)ul, 1, &nu) < 0) {
+		response_error(r, 503);
+		goto out;
+	}
 	if (password_ok(l, user, (size_t)ul, pw, (size_t)pl)) {
 		wipe(pw, sizeof(pw));
-		count_failure(l, s, t, user, (size_t)ul, -1);
+		count_name(l, s, user, (size_t)ul, -1, &nu);
 		if (sess_login(sr, user, (size_t)ul) < 0) {
 			response_error(r, 500);
 			goto out;
@@ -618,7 +656,7 @@ login_post(struct login *l, struct sessions *s, struct sess_request *sr,
 		goto out;
 	}
 	wipe(pw, sizeof(pw));
-	if (count_failure(l, s, t, user, (size_t)ul, 1) < 0) {
+	if (count_address(l, s, t, user, nu) < 0) {
 		response_error(r, 503);
 		goto out;
 	}
@@ -733,7 +771,8 @@ login_gate(struct login *l, struct sess_request *sr, struct transport *t,
 	sess_headers_nocommit(sr, &sh);
 	if ((plen = request_path(req, path, sizeof(path))) < 0) {
 		log_warn("script %s: a path the [access] rules cannot be matched "
-		    "against (over %d bytes, a control byte, '..' above /): "
+		    "against (over %d bytes, a control byte, '..' above /, a "
+		    "dot segment in PATH_INFO): "
 		    "refused", r->script, MAX_ACCESS_PATH);
 		response_own(r, 400, NULL, NULL, &sh, "text/plain; charset=utf-8",
 		    "400 Bad Request\n", 16);

@@ -861,6 +861,17 @@ sess_keep(struct sess_request *r)
 int
 sess_login(struct sess_request *r, const char *user, size_t len)
 {
+	const char *k = r->s->cfg->login_key;
+	size_t plen = 0;
+	const char *prev = k ? sess_get(r, k, strlen(k), &plen) : NULL;
+
+	/* Another user logs in without a logout first: nothing of the
+	 * previous user's session (a role a script gave them) is carried
+	 * over.  An anonymous session's keys (a cart) are kept, as Flask's
+	 * session is across a login. */
+	if (prev && (plen != len || memcmp(prev, user, len) != 0) &&
+	    log_change(r, CHANGE_CLEAR, NULL, NULL, 0) < 0)
+		return -1;
 	if (log_change(r, CHANGE_UNSET, SESS_FORM_KEY, NULL, 0) < 0 ||
 	    log_change(r, CHANGE_SET, r->s->cfg->login_key, user, len) < 0 ||
 	    log_change(r, CHANGE_SET, SESS_AUTH_KEY, "Form", 4) < 0 ||

@@ -5,7 +5,8 @@ or hostile.  Talks to sessionwrap's socket directly (no web server):
   fcgi_client.py SOCKET SCRIPT [options]     SOCKET: unix:/path or host:port
 
   (no option)           send the request, print the answer's STDOUT content
-  --param NAME=VALUE    one more param (repeatable)
+  --param NAME=VALUE    one more param, or one in place of a default
+                        (repeatable)
   --query TEXT          QUERY_STRING
   --cookie VALUE        HTTP_COOKIE
   --body TEXT           a request body (CONTENT_LENGTH set)
@@ -69,7 +70,8 @@ def request_params(script, extra, query=b""):
     p = [(b"GATEWAY_INTERFACE", b"CGI/1.1"), (b"REQUEST_METHOD", b"GET"),
          (b"SCRIPT_FILENAME", script.encode()), (b"SCRIPT_NAME", b"/" + script.split("/")[-1].encode()),
          (b"SERVER_PROTOCOL", b"HTTP/1.1"), (b"QUERY_STRING", query)]
-    return p + extra
+    given = {k for k, _ in extra}      # a --param replaces a default
+    return [kv for kv in p if kv[0] not in given] + extra
 
 
 def wait_closed(s, hold, t0):

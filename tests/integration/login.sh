@@ -134,6 +134,16 @@ check "... and no child ran" [ ! -e "$T/ran" ]
 expect_eq "/Staff/ (a rule of its own, its case kept) is not /staff/'s" 303 \
 	"$(status_of "$URL/Staff/mark.cgi")"
 
+# A PATH_INFO that climbs out of the script the server chose: a web
+# server that normalised the URL sends none (lighttpd does), so a raw
+# FastCGI client sends it.  Matched after cleaning it would be /pub, out
+# of /admin/'s rule, while /admin/env.cgi would run.
+out=$(python3 "$SW_SRCDIR/tests/fcgi_client.py" "unix:$T/sw.sock" "$T/cgi/admin/env.cgi" \
+	--param SCRIPT_NAME=/admin/env.cgi --param PATH_INFO=/../../pub 2>/dev/null)
+expect_match "PATH_INFO with '..' out of /admin/: 400" '^Status: 400' "$out"
+expect_nomatch "... the script did not run" 'REMOTE_USER|SCRIPT_NAME=' "$out"
+expect_match "... logged, naming the dot segment" "dot segment in PATH_INFO" "$(cat "$T/sessionwrap.log")"
+
 # --- the form ------------------------------------------------------------------------
 page=$(sreq "$J" "login?next=%2Fmembers%2Fenv.cgi")
 answered "GET /login" 200
@@ -213,6 +223,9 @@ done
 post bob bobpw "/members/env.cgi?x=%2F" "$(tok2)"
 expect_match "a plain path with a query is kept" '^Location: /members/env.cgi\?x=%2F$' "$(hdr)"
 expect_eq "bob: /admin/ (user alice): 403" 403 "$(status_of "$URL/admin/env.cgi" -b "$J")"
+b=$(sreq "$J" sess.cgi)
+expect_match "bob logged in over alice's session" '^SESSION_user=bob$' "$b"
+expect_nomatch "... inherits none of alice's keys (her role)" '^SESSION_role=' "$b"
 post tina 'tty pw' /members/env.cgi "$(tok2)"
 expect_match "the password typed at the terminal logs in" '^Location: /members/env.cgi$' "$(hdr)"
 
