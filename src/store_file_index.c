@@ -371,7 +371,13 @@ findex_revoke_user(struct store *st, const struct user_hashes *u,
 	long total = 0;
 
 	/* A session of the user regenerated (a new record, a new entry)
-	 * while a pass ran is found by the next pass. */
+	 * while a pass ran is found by the next pass.  A pass may end
+	 * nothing because the entry it read had just been left behind by
+	 * such a regenerate (its successor's entry written in the same hold
+	 * of the shard lock): only a second pass in a row that ends nothing
+	 * says that nothing is left. */
+	int quiet = 0;
+
 	for (int pass = 0; pass < REVOKE_PASSES; pass++) {
 		long ended = 0;
 
@@ -389,7 +395,8 @@ findex_revoke_user(struct store *st, const struct user_hashes *u,
 				return -1;
 		}
 		total += ended;
-		if (ended == 0)
+		quiet = ended == 0 ? quiet + 1 : 0;
+		if (quiet == 2)
 			break;
 	}
 	return total;
