@@ -741,17 +741,6 @@ out:
 	return rc;
 }
 
-static int
-is_hex_name(const char *s, size_t len)
-{
-	if (strlen(s) != len)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 /* One file of a shard directory, as GC and walk take them. */
 struct shard_entry {
 	ino_t ino;
@@ -853,7 +842,7 @@ file_look(struct file_store *fs, int shardfd, const char *name, time_t now,
 		e->kind = WALK_TEMP;
 		return 0;
 	}
-	if (!is_hex_name(name, RECORD_NAME_LEN))
+	if (!shard_hex_name(name, RECORD_NAME_LEN))
 		return -1;
 	e->kind = WALK_LIVE;
 	/* Younger than every timeout: alive whatever its header says. */
@@ -1148,7 +1137,7 @@ gc_fails(struct file_store *fs, time_t now)
 		ssize_t n;
 		int fd;
 
-		if (!is_hex_name(de->d_name, strlen(de->d_name)))
+		if (!shard_hex_name(de->d_name, strlen(de->d_name)))
 			continue;
 		fd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)

@@ -34,17 +34,6 @@
 #define ADD_ATTEMPTS   3       /* GC may remove an empty user directory */
 #define REVOKE_BATCH   32      /* records checked per hold of a shard lock */
 
-static int
-hex_name(const char *s, size_t len)
-{
-	if (strlen(s) != len)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 /* A directory below dirfd (made when create): its fd, -2 when missing,
  * -1 on error (logged). */
 static int
@@ -102,7 +91,7 @@ static char (*names_of(int fd, size_t len, size_t *n))[RECORD_NAME_LEN + 1]
 		return NULL;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (!hex_name(de->d_name, len))
+		if (!shard_hex_name(de->d_name, len))
 			continue;
 		if (*n == cap) {
 			size_t ncap = cap ? 2 * cap : 16;

@@ -62,3 +62,14 @@ shard_lock(struct file_store *fs, int shardfd, const char *shard, int op)
 	}
 	return fd;
 }
+
+int
+shard_hex_name(const char *s, size_t len)
+{
+	if (strlen(s) != len)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}

@@ -21,4 +21,8 @@ int shard_open(struct file_store *fs, const char *shard, int create);
  * (close to release) or -1. */
 int shard_lock(struct file_store *fs, int shardfd, const char *shard, int op);
 
+/* Whether s is exactly len lower-case hex digits: the names of records,
+ * shards and index entries (anything else in the store is not ours). */
+int shard_hex_name(const char *s, size_t len);
+
 #endif
