@@ -324,6 +324,23 @@ finish(struct job *j, struct child *c, enum pump_result pr,
 		*j->w->child_group = 0;
 }
 
+/* The request's session (sessions.h sess_begin) into r->sr: 0, or -1
+ * after answering the status it failed with. */
+static int
+session_begin(struct worker_ctx *w, const struct request *req,
+    struct response *r)
+{
+	int status;
+
+	r->sr = sess_begin(w->sessions, req->cookie, req->https, r->script,
+	    time(NULL), &status);
+	if (!r->sr) {
+		response_error(r, status);
+		return -1;
+	}
+	return 0;
+}
+
 void
 worker_handle(struct worker_ctx *w, struct transport *t)
 {
@@ -362,15 +379,8 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 	 * before a file is looked for, so that whether a protected script
 	 * exists is not told to someone who may not run it. */
 	if (w->sessions && w->login->nrules > 0) {
-		int status;
-
-		r->sr = sess_begin(w->sessions, req->cookie, req->https, r->script,
-		    time(NULL), &status);
-		if (!r->sr) {
-			response_error(r, status);
-			goto out;
-		}
-		if (login_gate(w->login, r->sr, t, r))
+		if (session_begin(w, req, r) < 0 ||
+		    login_gate(w->login, r->sr, t, r))
 			goto out;
 	}
 	st = script_resolve(w->cfg, req->script_filename, req->document_root,
@@ -392,16 +402,8 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 		response_error(r, 413);
 		goto out;
 	}
-	if (w->sessions && !r->sr) {
-		int status;
-
-		r->sr = sess_begin(w->sessions, req->cookie, req->https, r->script,
-		    time(NULL), &status);
-		if (!r->sr) {
-			response_error(r, status);
-			goto out;
-		}
-	}
+	if (w->sessions && !r->sr && session_begin(w, req, r) < 0)
+		goto out;
 	if (w->cfg->csrf == CSRF_MODE_TOKEN &&
 	    (st = token_check(t, r->sr, r->script)) != 0) {
 		response_error(r, st);
