@@ -3,6 +3,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -42,4 +45,59 @@ log_op(struct changelog *l, enum change_kind kind, const char *k, uint64_t n)
 	assert_int_equal(changelog_add(l, kind, k, k ? strlen(k) : 0,
 	    kind == CHANGE_FLASH ? "msg" : NULL, kind == CHANGE_FLASH ? 3 : 0, n),
 	    0);
+}
+
+
+int
+file_fixture_setup(void **state)
+{
+	struct file_fixture *f = calloc(1, sizeof(*f));
+	uint8_t secret[32];
+	char err[256];
+
+	assert_int_equal(crypto_setup(), 0);
+	config_defaults(&f->cfg);
+	f->cfg.fsync = 0;
+	f->cfg.idle_timeout = 1800;
+	f->cfg.lifetime = 31 * 86400;
+	f->cfg.touch_interval = 60;
+	f->cfg.tombstone_grace = 180;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/sw-store-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	/* The store makes its own directory below the temp one. */
+	f->cfg.dir = malloc(strlen(f->dir) + 8);
+	sprintf(f->cfg.dir, "%s/store", f->dir);
+	memset(secret, 'n', sizeof(secret));
+	keys_derive(&f->keys, secret, sizeof(secret));
+	memset(secret, 'o', sizeof(secret));
+	keys_derive(&f->old_keys, secret, sizeof(secret));
+	assert_int_equal(store_file_ops.open(&f->st, &f->cfg, err, sizeof(err)),
+	    0);
+	*state = f;
+	return 0;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+void
+remove_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int
+file_fixture_teardown(void **state)
+{
+	struct file_fixture *f = *state;
+
+	f->st->ops->close(f->st);
+	remove_tree(f->dir);
+	config_free(&f->cfg);
+	free(f);
+	return 0;
 }

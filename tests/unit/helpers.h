@@ -6,7 +6,10 @@
 
 #include <stdint.h>
 
+#include "config.h"
+#include "crypto.h"
 #include "session.h"
+#include "store.h"
 
 /* k=v in s. */
 void set(struct session *s, const char *k, const char *v);
@@ -18,5 +21,20 @@ void log_set(struct changelog *l, const char *k, const char *v);
  * CHANGE_FLASH carries the message "msg". */
 void log_op(struct changelog *l, enum change_kind kind, const char *k,
     uint64_t n);
+
+/* A file store in a fresh temporary directory, with test lifetimes
+ * (idle 30 min, lifetime 31 days, touch 60 s, grace 180 s, no fsync)
+ * and two key sets (keys, old_keys): cmocka setup and teardown. */
+struct file_fixture {
+	struct config cfg;
+	char dir[64];
+	struct store *st;
+	struct keys keys, old_keys;
+};
+/* Remove dir and all below it. */
+void remove_tree(const char *dir);
+
+int file_fixture_setup(void **state);
+int file_fixture_teardown(void **state);
 
 #endif

@@ -27,63 +27,8 @@
 
 #define T0 ((time_t)1700000000)
 
-struct fixture {
-	struct config cfg;
-	char dir[64];
-	struct store *st;
-	struct keys keys, old_keys;
-};
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	uint8_t secret[32];
-	char err[256];
-
-	assert_int_equal(crypto_setup(), 0);
-	config_defaults(&f->cfg);
-	f->cfg.fsync = 0;
-	f->cfg.idle_timeout = 1800;
-	f->cfg.lifetime = 31 * 86400;
-	f->cfg.touch_interval = 60;
-	f->cfg.tombstone_grace = 180;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sw-store-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	/* The store makes its own directory below the temp one. */
-	f->cfg.dir = malloc(strlen(f->dir) + 8);
-	sprintf(f->cfg.dir, "%s/store", f->dir);
-	memset(secret, 'n', sizeof(secret));
-	keys_derive(&f->keys, secret, sizeof(secret));
-	memset(secret, 'o', sizeof(secret));
-	keys_derive(&f->old_keys, secret, sizeof(secret));
-	assert_int_equal(store_file_ops.open(&f->st, &f->cfg, err, sizeof(err)),
-	    0);
-	*state = f;
-	return 0;
-}
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb; (void)flag; (void)ftw;
-	return remove(path);
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	f->st->ops->close(f->st);
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	config_free(&f->cfg);
-	free(f);
-	return 0;
-}
-
 static struct record_ref
-ref_of(struct fixture *f, const uint8_t *id)
+ref_of(struct file_fixture *f, const uint8_t *id)
 {
 	struct record_ref r = { .keys = &f->keys, .old_keys = NULL };
 
@@ -95,7 +40,7 @@ ref_of(struct fixture *f, const uint8_t *id)
  * plan in *p (freed by the caller with commit_plan_free) and the id a
  * new record went to in fresh. */
 static int
-commit(struct fixture *f, const struct record_ref *ref, int loaded,
+commit(struct file_fixture *f, const struct record_ref *ref, int loaded,
     struct changelog *l, time_t now, struct commit_plan *p,
     uint8_t fresh[SESSION_ID_LEN])
 {
@@ -113,7 +58,7 @@ commit(struct fixture *f, const struct record_ref *ref, int loaded,
 
 /* A new session holding user=alice, made at T0; its id in id. */
 static void
-make_session(struct fixture *f, uint8_t id[SESSION_ID_LEN], int permanent)
+make_session(struct file_fixture *f, uint8_t id[SESSION_ID_LEN], int permanent)
 {
 	struct record_ref ref = ref_of(f, id);
 	struct changelog l;
@@ -130,7 +75,7 @@ make_session(struct fixture *f, uint8_t id[SESSION_ID_LEN], int permanent)
 }
 
 static enum stored_state
-load_state(struct fixture *f, const uint8_t *id, time_t now)
+load_state(struct file_fixture *f, const uint8_t *id, time_t now)
 {
 	struct record_ref ref = ref_of(f, id);
 	enum stored_state state;
@@ -143,7 +88,7 @@ load_state(struct fixture *f, const uint8_t *id, time_t now)
 }
 
 static void
-record_path(struct fixture *f, const struct keys *k, const uint8_t *id,
+record_path(struct file_fixture *f, const struct keys *k, const uint8_t *id,
     char *path, size_t len)
 {
 	char name[RECORD_NAME_LEN + 1];
@@ -190,7 +135,7 @@ read_bytes(const char *path, size_t *len)
 static void
 test_load_commit_touch(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	struct record_ref ref;
 	struct stored s;
@@ -243,7 +188,7 @@ test_load_commit_touch(void **state)
 static void
 test_idle_expiry(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 
 	make_session(f, id, 0);
@@ -254,7 +199,7 @@ test_idle_expiry(void **state)
 static void
 test_permanent_lifetime_sliding(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	struct record_ref ref;
 	time_t life = f->cfg.lifetime;
@@ -274,7 +219,7 @@ test_permanent_lifetime_sliding(void **state)
 static void
 test_absolute_timeout(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	struct record_ref ref;
 	struct changelog l;
@@ -303,7 +248,7 @@ test_absolute_timeout(void **state)
 static void
 test_tombstone_blocks_commit(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	struct record_ref ref;
 	struct changelog clear, late;
@@ -336,7 +281,7 @@ test_tombstone_blocks_commit(void **state)
 static void
 test_regenerate_kills_old_id(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN], fresh[SESSION_ID_LEN];
 	struct record_ref ref, nref;
 	struct changelog l;
@@ -364,7 +309,7 @@ test_regenerate_kills_old_id(void **state)
 static void
 test_concurrent_disjoint_keys(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	struct record_ref ref;
 	struct changelog a, b;
@@ -392,7 +337,7 @@ test_concurrent_disjoint_keys(void **state)
 static void
 test_vanished_gets_fresh_id(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN], fresh[SESSION_ID_LEN];
 	struct record_ref ref;
 	struct changelog l;
@@ -419,7 +364,7 @@ test_vanished_gets_fresh_id(void **state)
 static void
 test_parallel_commits(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	enum { WORKERS = 8, ROUNDS = 40 };
 	uint8_t id[SESSION_ID_LEN];
 	struct record_ref ref;
@@ -473,7 +418,7 @@ test_parallel_commits(void **state)
 static void
 test_max_size_leaves_store_unchanged(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	struct record_ref ref;
 	struct changelog l;
@@ -517,7 +462,7 @@ test_max_size_leaves_store_unchanged(void **state)
 static void
 test_unchanged_writes_nothing(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN], *before, *after;
 	struct record_ref ref;
 	struct changelog l;
@@ -572,7 +517,7 @@ test_unchanged_writes_nothing(void **state)
 static void
 test_touch_before_short_timeouts(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	struct record_ref ref;
 	struct changelog l;
@@ -603,7 +548,7 @@ test_touch_before_short_timeouts(void **state)
 static void
 test_max_size_lowered(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	struct record_ref ref;
 	struct changelog l;
@@ -653,7 +598,7 @@ test_max_size_lowered(void **state)
 /* A new session holding user=bob, written at T0 while the old secret
  * was the primary; its id in id, and a ref to it under that secret. */
 static struct record_ref
-make_old_session(struct fixture *f, uint8_t id[SESSION_ID_LEN])
+make_old_session(struct file_fixture *f, uint8_t id[SESSION_ID_LEN])
 {
 	struct record_ref ref;
 	struct changelog l;
@@ -675,7 +620,7 @@ make_old_session(struct fixture *f, uint8_t id[SESSION_ID_LEN])
 static void
 test_rotation(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	struct record_ref rotating;
 	struct changelog l;
@@ -719,7 +664,7 @@ test_rotation(void **state)
 static void
 test_id_cookie(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	struct keyset ks;
 	struct record_ref ref;
@@ -764,7 +709,7 @@ test_id_cookie(void **state)
 static void
 test_destroy(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	struct record_ref ref;
 
@@ -809,7 +754,7 @@ slot_seqs(const char *path, uint64_t seq[RECORD_SLOTS])
 
 /* Commit key=value to ref's live record at now. */
 static void
-commit_set(struct fixture *f, struct record_ref *ref, const char *key,
+commit_set(struct file_fixture *f, struct record_ref *ref, const char *key,
     const char *value, time_t now)
 {
 	struct changelog l;
@@ -825,7 +770,7 @@ commit_set(struct fixture *f, struct record_ref *ref, const char *key,
 
 /* The value of key in ref's record at now (NULL-safe copy in out). */
 static const char *
-loaded_value(struct fixture *f, struct record_ref *ref, const char *key,
+loaded_value(struct file_fixture *f, struct record_ref *ref, const char *key,
     time_t now, char *out, size_t outlen)
 {
 	struct stored s;
@@ -845,7 +790,7 @@ loaded_value(struct fixture *f, struct record_ref *ref, const char *key,
 /* Catch what the store logs (to stderr) from log_catch() on: log_caught()
  * puts stderr back and returns the text (malloc'd). */
 static int
-log_catch(struct fixture *f)
+log_catch(struct file_fixture *f)
 {
 	char path[128];
 	int fd, saved;
@@ -861,7 +806,7 @@ log_catch(struct fixture *f)
 }
 
 static char *
-log_caught(struct fixture *f, int saved)
+log_caught(struct file_fixture *f, int saved)
 {
 	char path[128], *text;
 	size_t len;
@@ -878,7 +823,7 @@ log_caught(struct fixture *f, int saved)
 
 /* What the store logs during one load of ref at now. */
 static char *
-logged_by_load(struct fixture *f, struct record_ref *ref, time_t now)
+logged_by_load(struct file_fixture *f, struct record_ref *ref, time_t now)
 {
 	struct stored s;
 	int saved = log_catch(f);
@@ -894,7 +839,7 @@ logged_by_load(struct fixture *f, struct record_ref *ref, time_t now)
 static void
 test_store_dir_removed(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	struct record_ref ref;
 	struct changelog l;
@@ -924,7 +869,7 @@ test_store_dir_removed(void **state)
 static void
 test_update_in_place(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	struct record_ref ref;
 	struct stat first, st;
@@ -960,7 +905,7 @@ test_update_in_place(void **state)
 static void
 test_tombstone_in_place(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN], *file;
 	struct record_ref ref;
 	struct stat before, after;
@@ -1014,7 +959,7 @@ test_tombstone_in_place(void **state)
 static void
 test_half_written_slot(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN], *before, *after, *mixed;
 	struct record_ref ref;
 	char path[512], got[64], *log;
@@ -1084,7 +1029,7 @@ test_half_written_slot(void **state)
 static void
 test_outgrown_slot(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	struct record_ref ref;
 	struct stat small, big, later;
@@ -1124,7 +1069,7 @@ test_outgrown_slot(void **state)
 static void
 test_reader_never_sees_a_write_in_progress(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	enum { WRITES = 3000 };
 	uint8_t id[SESSION_ID_LEN];
 	struct record_ref ref;
@@ -1174,7 +1119,7 @@ test_reader_never_sees_a_write_in_progress(void **state)
 static void
 test_corrupt_records_are_absent(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN], other[SESSION_ID_LEN];
 	uint8_t *good, *bad;
 	char path[512], otherpath[512];
@@ -1262,7 +1207,7 @@ collect_name(const char *path, const struct stat *sb, int flag,
 static void
 test_modes_and_names(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	char cookie[COOKIE_VALUE_LEN + 1], idhex[2 * SESSION_ID_LEN + 1];
 	struct record_ref ref;
@@ -1301,7 +1246,7 @@ test_modes_and_names(void **state)
 static void
 test_gc(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t idle[3][SESSION_ID_LEN], perm[SESSION_ID_LEN];
 	uint8_t dead[SESSION_ID_LEN], fresh_tomb[SESSION_ID_LEN];
 	uint8_t tomb_id[SESSION_ID_LEN], tomb_fresh[SESSION_ID_LEN];
@@ -1374,7 +1319,7 @@ test_gc(void **state)
 static void
 test_rotation_of_a_half_written_record(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN], *file;
 	struct record_ref old_only, rotating;
 	struct changelog l;
@@ -1410,7 +1355,7 @@ test_rotation_of_a_half_written_record(void **state)
 static void
 test_gc_reads_every_slot(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	struct record_ref ref;
 	struct changelog l;
@@ -1442,7 +1387,7 @@ test_gc_reads_every_slot(void **state)
 static void
 test_gc_one_full_shard(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	enum { DEAD = 75 };
 	uint8_t id[SESSION_ID_LEN], live[SESSION_ID_LEN];
 	char name[RECORD_NAME_LEN + 1], shard[3] = "";
@@ -1477,7 +1422,7 @@ struct gc_watch {
 	unsigned long calls, last_scanned, last_removed, total;
 	unsigned long stop_at_removed;  /* 0: never */
 	int backwards;                  /* a count went down */
-	struct fixture *f;              /* with destroy_id: ... */
+	struct file_fixture *f;              /* with destroy_id: ... */
 	const uint8_t *destroy_id;      /* destroyed after its scan */
 	time_t now;
 };
@@ -1504,7 +1449,7 @@ gc_watch_cb(void *ctx, unsigned long scanned, unsigned long removed,
 }
 
 static long
-count_records(struct fixture *f)
+count_records(struct file_fixture *f)
 {
 	char cmd[256];
 	long n = -1;
@@ -1524,7 +1469,7 @@ count_records(struct fixture *f)
 static void
 test_gc_progress_and_stop(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	enum { N = 10 };
 	uint8_t id[N][SESSION_ID_LEN];
 	struct gc_watch w = { .stop_at_removed = 3 };
@@ -1557,7 +1502,7 @@ test_gc_progress_and_stop(void **state)
 static void
 test_gc_looks_again_at_a_changed_record(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	time_t later = T0 + f->cfg.idle_timeout + 10;
 	struct gc_watch w = { .f = f, .destroy_id = id, .now = later };
@@ -1597,7 +1542,7 @@ walk_count_cb(void *ctx, const struct walk_entry *e)
 static void
 test_walk(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t a[SESSION_ID_LEN], b[SESSION_ID_LEN], perm[SESSION_ID_LEN],
 	    tomb[SESSION_ID_LEN], idle[SESSION_ID_LEN];
 	time_t now = T0 + f->cfg.idle_timeout + 10;
@@ -1650,7 +1595,7 @@ test_walk(void **state)
 static void
 test_open_refuses(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	struct config cfg;
 	struct store *st;
 	char err[256], path[512];
@@ -1673,38 +1618,38 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_load_commit_touch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_idle_expiry, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_permanent_lifetime_sliding, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_absolute_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tombstone_blocks_commit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tombstone_in_place, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unchanged_writes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_touch_before_short_timeouts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_max_size_lowered, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_dir_removed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_regenerate_kills_old_id, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent_disjoint_keys, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vanished_gets_fresh_id, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_parallel_commits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_max_size_leaves_store_unchanged, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_id_cookie, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_destroy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt_records_are_absent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_update_in_place, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_half_written_slot, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_outgrown_slot, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reader_never_sees_a_write_in_progress, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gc_reads_every_slot, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gc_one_full_shard, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rotation_of_a_half_written_record, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_modes_and_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gc_progress_and_stop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gc_looks_again_at_a_changed_record, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_commit_touch, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_idle_expiry, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_permanent_lifetime_sliding, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_absolute_timeout, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_tombstone_blocks_commit, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_tombstone_in_place, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_unchanged_writes_nothing, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_touch_before_short_timeouts, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_max_size_lowered, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_store_dir_removed, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_regenerate_kills_old_id, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_disjoint_keys, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_vanished_gets_fresh_id, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_parallel_commits, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_max_size_leaves_store_unchanged, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_rotation, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_id_cookie, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_destroy, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_records_are_absent, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_update_in_place, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_half_written_slot, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_outgrown_slot, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_reader_never_sees_a_write_in_progress, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_gc_reads_every_slot, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_gc_one_full_shard, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_of_a_half_written_record, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_modes_and_names, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_gc, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_gc_progress_and_stop, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_gc_looks_again_at_a_changed_record, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_walk, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_open_refuses, file_fixture_setup, file_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,66 +28,12 @@
 
 #define T0 ((time_t)1700000000)
 
-struct fixture {
-	struct config cfg;
-	char dir[64];
-	struct store *st;
-	struct keys keys, old_keys;
-};
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	uint8_t secret[32];
-	char err[256];
-
-	assert_int_equal(crypto_setup(), 0);
-	config_defaults(&f->cfg);
-	f->cfg.fsync = 0;
-	f->cfg.idle_timeout = 1800;
-	f->cfg.lifetime = 31 * 86400;
-	f->cfg.touch_interval = 60;
-	f->cfg.tombstone_grace = 180;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sw-index-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	f->cfg.dir = malloc(strlen(f->dir) + 8);
-	sprintf(f->cfg.dir, "%s/store", f->dir);
-	memset(secret, 'n', sizeof(secret));
-	keys_derive(&f->keys, secret, sizeof(secret));
-	memset(secret, 'o', sizeof(secret));
-	keys_derive(&f->old_keys, secret, sizeof(secret));
-	assert_int_equal(store_file_ops.open(&f->st, &f->cfg, err, sizeof(err)),
-	    0);
-	*state = f;
-	return 0;
-}
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb; (void)flag; (void)ftw;
-	return remove(path);
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	f->st->ops->close(f->st);
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	config_free(&f->cfg);
-	free(f);
-	return 0;
-}
-
 /* Commit the changes of l to id's session (loaded: it has a record,
  * under keys k, with old, if not NULL, as the fallback that verified);
  * the id it lives under afterwards goes to id.  The plan's flags are
  * returned in *p (freed). */
 static void
-commit_with(struct fixture *f, uint8_t id[SESSION_ID_LEN], int loaded,
+commit_with(struct file_fixture *f, uint8_t id[SESSION_ID_LEN], int loaded,
     const struct keys *old, struct changelog *l, time_t now,
     struct commit_plan *p)
 {
@@ -107,7 +53,7 @@ commit_with(struct fixture *f, uint8_t id[SESSION_ID_LEN], int loaded,
 
 /* One change k=v (or, k NULL, one change of kind) to id's session. */
 static void
-change(struct fixture *f, uint8_t id[SESSION_ID_LEN], int loaded,
+change(struct file_fixture *f, uint8_t id[SESSION_ID_LEN], int loaded,
     enum change_kind kind, const char *k, const char *v, time_t now,
     struct commit_plan *p)
 {
@@ -124,7 +70,7 @@ change(struct fixture *f, uint8_t id[SESSION_ID_LEN], int loaded,
 
 /* A new session of user made at now: its id. */
 static void
-login(struct fixture *f, uint8_t id[SESSION_ID_LEN], const char *user,
+login(struct file_fixture *f, uint8_t id[SESSION_ID_LEN], const char *user,
     time_t now)
 {
 	struct commit_plan p;
@@ -135,7 +81,7 @@ login(struct fixture *f, uint8_t id[SESSION_ID_LEN], const char *user,
 }
 
 static void
-hashes(struct fixture *f, const char *user, struct user_hashes *u,
+hashes(struct file_fixture *f, const char *user, struct user_hashes *u,
     int with_old)
 {
 	u->n = 0;
@@ -160,7 +106,7 @@ count_one(void *ctx, const struct user_session *us)
 }
 
 static int
-listed(struct fixture *f, const char *user, time_t now, struct seen *s)
+listed(struct file_fixture *f, const char *user, time_t now, struct seen *s)
 {
 	struct user_hashes u;
 
@@ -171,7 +117,7 @@ listed(struct fixture *f, const char *user, time_t now, struct seen *s)
 }
 
 static long
-revoke_of(struct fixture *f, const char *user, const char *keep, time_t now)
+revoke_of(struct file_fixture *f, const char *user, const char *keep, time_t now)
 {
 	struct user_hashes u;
 
@@ -180,7 +126,7 @@ revoke_of(struct fixture *f, const char *user, const char *keep, time_t now)
 }
 
 static enum stored_state
-state_of(struct fixture *f, const uint8_t *id, const struct keys *k,
+state_of(struct file_fixture *f, const uint8_t *id, const struct keys *k,
     time_t now)
 {
 	struct record_ref ref = { .keys = k };
@@ -196,7 +142,7 @@ state_of(struct fixture *f, const uint8_t *id, const struct keys *k,
 
 /* Entries in the index, all users. */
 static int
-entries(struct fixture *f)
+entries(struct file_fixture *f)
 {
 	char path[512];
 	DIR *d, *u;
@@ -226,7 +172,7 @@ entries(struct fixture *f)
 static void
 test_index_plan(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	struct record_ref ref = { .keys = &f->keys };
 	struct commit_in in = { .loaded = 1, .max_size = 4096 };
 	struct index_before b;
@@ -321,7 +267,7 @@ test_index_plan(void **state)
 static void
 test_list_count_expiry(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t a[3][SESSION_ID_LEN], b[SESSION_ID_LEN];
 	struct commit_plan p;
 	struct seen s;
@@ -357,7 +303,7 @@ test_list_count_expiry(void **state)
 static void
 test_revoke_user(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t a[3][SESSION_ID_LEN], b[SESSION_ID_LEN];
 	char keep[RECORD_NAME_LEN + 1];
 	struct commit_plan p;
@@ -396,7 +342,7 @@ test_revoke_user(void **state)
 static void
 test_index_follows_commits(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t a[SESSION_ID_LEN], old[SESSION_ID_LEN];
 	struct commit_plan p;
 	struct seen s;
@@ -428,7 +374,7 @@ test_index_follows_commits(void **state)
 static void
 test_stale_entry_and_no_names(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	struct file_store *fs = (struct file_store *)f->st;
 	uint8_t id[SESSION_ID_LEN], a[SESSION_ID_LEN];
 	struct index_entry e = { &f->keys, id, "alice", 5 };
@@ -453,7 +399,7 @@ test_stale_entry_and_no_names(void **state)
 static void
 test_rotated_secret(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	struct file_store *fs = (struct file_store *)f->st;
 	uint8_t id[SESSION_ID_LEN];
 	struct keys k = f->keys;
@@ -473,7 +419,7 @@ test_rotated_secret(void **state)
 static void
 test_revoke_all(void **state)
 {
-	struct fixture *f = *state;
+	struct file_fixture *f = *state;
 	uint8_t a[SESSION_ID_LEN], anon[SESSION_ID_LEN];
 	struct commit_plan p;
 
@@ -491,13 +437,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_index_plan, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list_count_expiry, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_revoke_user, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index_follows_commits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stale_entry_and_no_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rotated_secret, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_revoke_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index_plan, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_list_count_expiry, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_revoke_user, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_index_follows_commits, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_stale_entry_and_no_names, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_rotated_secret, file_fixture_setup, file_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_revoke_all, file_fixture_setup, file_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
