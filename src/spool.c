@@ -58,21 +58,47 @@ open_overflow(struct spool *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* Room for need bytes from mem[0]: the memory grows as it is used (most
+ * answers held are small), doubling, up to mem_max unless more is needed
+ * (spool_prepend).  0, or -1 out of memory (nothing changed). */
+static int
+grow(struct spool *s, size_t need, char *err, size_t errlen)
+{
+	size_t cap = s->cap ? s->cap : SPOOL_FIRST_ALLOC;
+	char *mem;
+
+	if (need <= s->cap)
+		return 0;
+	while (cap < need && cap < s->mem_max)
+		cap *= 2;
+	if (cap > s->mem_max)
+		cap = s->mem_max;
+	if (cap < need)
+		cap = need;
+	if (!(mem = realloc(s->mem, cap))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->mem = mem;
+	s->cap = cap;
+	return 0;
+}
+
 int
 spool_put(struct spool *s, const char *buf, size_t n, char *err, size_t errlen)
 {
 	size_t done = 0;
 
-	if (!s->mem && !(s->mem = malloc(s->mem_max))) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	if (s->rpos == s->wpos && s->len + n <= s->mem_max) {
-		if (s->start + s->len + n > s->mem_max) {
-			memmove(s->mem, s->mem + s->start, s->len);
+		if (s->start + s->len + n > s->cap) {
+			if (s->len)
+				memmove(s->mem, s->mem + s->start, s->len);
 			s->start = 0;
+			if (grow(s, s->len + n, err, errlen) < 0)
+				return -1;
 		}
-		memcpy(s->mem + s->start + s->len, buf, n);
+		if (n)
+			memcpy(s->mem + s->start + s->len, buf, n);
 		s->len += n;
 		return 0;
 	}
@@ -103,6 +129,8 @@ spool_front(struct spool *s, const char **p, size_t *n, char *err,
 
 		if (want > (long long)s->mem_max)
 			want = (long long)s->mem_max;
+		if (grow(s, (size_t)want, err, errlen) < 0)
+			return -1;
 		while ((r = pread(s->fd, s->mem, (size_t)want, s->rpos)) < 0 &&
 		    errno == EINTR)
 			;
@@ -119,6 +147,25 @@ spool_front(struct spool *s, const char **p, size_t *n, char *err,
 	}
 	*p = s->mem + s->start;
 	*n = s->len;
+	return 0;
+}
+
+int
+spool_prepend(struct spool *s, const char *buf, size_t n, char *err,
+    size_t errlen)
+{
+	if (n <= s->start) {
+		s->start -= n;
+	} else {
+		if (grow(s, s->len + n, err, errlen) < 0)
+			return -1;
+		if (s->len)
+			memmove(s->mem + n, s->mem + s->start, s->len);
+		s->start = 0;
+	}
+	if (n)
+		memcpy(s->mem + s->start, buf, n);
+	s->len += n;
 	return 0;
 }
 

@@ -1,15 +1,19 @@
 /* spool.h — a first-in first-out store of bytes that starts in memory and
- * overflows into an unlinked temporary file: the answer held back while
- * the web server is still sending the request body and not reading. */
+ * overflows into an unlinked temporary file: the answer the transport
+ * holds back (transport.h says why). */
 #ifndef SW_SPOOL_H
 #define SW_SPOOL_H
 
 #include <stddef.h>
 
+/* The first allocation; it doubles as bytes come, up to mem_max. */
+#define SPOOL_FIRST_ALLOC  (16 * 1024)
+
 struct spool {
 	const char *dir;         /* where the overflow file is made */
 	size_t mem_max;          /* memory used before the file */
 	char *mem;               /* the oldest bytes: mem[start..start+len) */
+	size_t cap;              /* bytes allocated at mem (grows) */
 	size_t start, len;
 	int fd;                  /* the newer bytes: file [rpos..wpos) */
 	long long rpos, wpos;
@@ -26,6 +30,12 @@ long long spool_len(const struct spool *s);
 
 /* Append n bytes.  0, or -1 with err filled (nothing appended). */
 int spool_put(struct spool *s, const char *buf, size_t n, char *err,
+    size_t errlen);
+
+/* Put n bytes ahead of every byte held (a header block that is known
+ * only after the body it heads was held).  They stay in memory, which may
+ * pass mem_max by n.  0, or -1 out of memory (nothing changed). */
+int spool_prepend(struct spool *s, const char *buf, size_t n, char *err,
     size_t errlen);
 
 /* The oldest bytes held, in one piece (*n > 0 unless empty): 0, or -1

@@ -1,5 +1,6 @@
 /* test_spool.c — the held-back answer: bytes come out in the order they
- * went in, across memory and the overflow file; the file is never seen in
+ * went in, across memory and the overflow file, with bytes put ahead
+ * first; the file is never seen in
  * its directory; a file that cannot be made is an error that loses
  * nothing already held. */
 #include <setjmp.h>
@@ -200,9 +201,11 @@ test_clear_keeps_memory(void **state)
 	(void)state;
 	memset(buf, 'a', sizeof(buf));
 	spool_init(&s, dir, 100);
-	assert_int_equal(spool_put(&s, buf, 300, err, sizeof(err)), 0);
+	assert_int_equal(spool_put(&s, buf, 100, err, sizeof(err)), 0);
+	assert_int_equal(spool_put(&s, buf, 200, err, sizeof(err)), 0);
 	assert_true(s.fd >= 0);
 	mem = s.mem;
+	assert_non_null(mem);
 	spool_clear(&s);
 	assert_int_equal(spool_len(&s), 0);
 	assert_int_equal(s.fd, -1);
@@ -219,6 +222,57 @@ test_clear_keeps_memory(void **state)
 	assert_null(s.mem);
 }
 
+/* Bytes put ahead come out first: ahead of memory only, of memory and
+ * the file, in the room left by bytes already taken, and past mem_max
+ * (they stay in memory).  Memory grows as it is used. */
+static void
+test_prepend_goes_first(void **state)
+{
+	struct spool s;
+	char err[200];
+	unsigned char want[700];
+	size_t at = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(want); i++)
+		want[i] = (unsigned char)(i * 7 + 1);
+	spool_init(&s, dir, 100000);
+	/* the body first, then its head ahead of it */
+	assert_int_equal(spool_put(&s, (char *)want + 40, 60, err, sizeof(err)), 0);
+	assert_true(s.cap < s.mem_max);          /* not all at once */
+	assert_int_equal(spool_prepend(&s, (char *)want, 40, err, sizeof(err)), 0);
+	assert_int_equal(spool_len(&s), 100);
+	drain_expect(&s, want, &at);
+	assert_int_equal(at, 100);
+	spool_free(&s);
+
+	/* memory and a file part: ahead of both; then into the gap that
+	 * taking bytes left at the front */
+	at = 0;
+	spool_init(&s, dir, 100);
+	assert_int_equal(spool_put(&s, (char *)want + 300, 100, err, sizeof(err)), 0);
+	assert_int_equal(spool_put(&s, (char *)want + 400, 300, err, sizeof(err)), 0);
+	assert_true(s.fd >= 0);
+	assert_int_equal(spool_prepend(&s, (char *)want + 100, 200, err,
+	    sizeof(err)), 0);
+	assert_int_equal(s.len, 300);            /* past mem_max, in memory */
+	{
+		const char *p;
+		size_t n;
+		assert_int_equal(spool_front(&s, &p, &n, err, sizeof(err)), 0);
+		assert_memory_equal(p, want + 100, 50);
+		spool_drop(&s, 50);
+	}
+	/* what was taken, put back ahead */
+	assert_int_equal(spool_prepend(&s, (char *)want + 100, 50, err,
+	    sizeof(err)), 0);
+	at = 100;
+	drain_expect(&s, want, &at);
+	assert_int_equal(at, 700);
+	assert_int_equal(dir_entries(dir), 0);
+	spool_free(&s);
+}
+
 int
 main(void)
 {
@@ -228,6 +282,7 @@ main(void)
 		cmocka_unit_test(test_overflow_without_directory),
 		cmocka_unit_test(test_free_and_reuse),
 		cmocka_unit_test(test_clear_keeps_memory),
+		cmocka_unit_test(test_prepend_goes_first),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
