@@ -75,10 +75,11 @@
  * commits and the body streams, so a crash later cannot undo it. */
 #define COMMIT_HOLD        (64 * 1024)
 
-/* The answer held back while request body bytes are due (nginx stops
- * sending the body once it has the answer's header; Apache mod_fcgid sends
- * all of it before it reads): kept in memory up to HELD_IN_MEMORY, then in
- * a temporary file; past MAX_HELD the child's output waits. */
+/* The answer held back by the transport (while request body bytes are due:
+ * nginx stops sending the body once it has the answer's header, Apache
+ * mod_fcgid sends all of it before it reads; and until the commit): kept in
+ * memory up to HELD_IN_MEMORY, then in a temporary file; past MAX_HELD the
+ * child's output waits. */
 #define HELD_IN_MEMORY     (256 * 1024)
 #define MAX_HELD           (1024LL * 1024 * 1024)
 /* Held when the request ends before its body is in: sent if this small

@@ -157,27 +157,17 @@ struct pump {
 	int n, i_body, i_in, i_out, i_err;
 };
 
-/* What is due before waiting: held bytes out once the body is in, the
- * end, body bytes the transport holds already.  0 to wait, 1 to turn
- * again, -1 to end (p->res says how). */
+/* What is due before waiting: the end, body bytes the transport holds
+ * already.  0 to wait, 1 to turn again, -1 to end (p->res says how).
+ * The body keeps flowing, to nowhere once the child is gone: a web server
+ * may send all of it before it reads a byte of the answer (Apache
+ * mod_fcgid and mod_cgi do). */
 static int
-pump_before_wait(struct pump *p, long long now, long long deadline_ms,
-    long long *held)
+pump_before_wait(struct pump *p, long long now, long long deadline_ms)
 {
 	struct pump_io *io = p->io;
 	struct child *c = p->c;
 
-	/* Held bytes go out as soon as the body is in.  Until then the body
-	 * keeps flowing, to nowhere once the child is gone: a web server
-	 * may send all of it before it reads a byte of the answer (Apache
-	 * mod_fcgid and mod_cgi do). */
-	if (*held > 0 && io->body_left <= 0) {
-		if (io->send_held(io->body_ctx) < 0) {
-			p->res = PUMP_STOPPED;
-			return -1;
-		}
-		*held = 0;
-	}
 	if (c->out_fd < 0 && c->err_fd < 0 && io->body_left <= 0)
 		return -1;
 	if (now >= deadline_ms) {
@@ -203,9 +193,9 @@ pump_before_wait(struct pump *p, long long now, long long deadline_ms,
 
 /* Which fds this turn waits on: the body (once it is in: the end of the
  * stream, an abort), the child's stdin while body bytes wait for it, its
- * stdout unless the held answer is at its limit, its stderr. */
+ * stdout while the answer has room, its stderr. */
 static void
-pump_fds(struct pump *p, long long held)
+pump_fds(struct pump *p)
 {
 	struct pump_io *io = p->io;
 	struct child *c = p->c;
@@ -224,7 +214,7 @@ pump_fds(struct pump *p, long long held)
 		p->i_in = p->n;
 		p->pfd[p->n++] = (struct pollfd){ c->in_fd, POLLOUT, 0 };
 	}
-	if (c->out_fd >= 0 && held < io->max_held) {
+	if (c->out_fd >= 0 && io->room(io->body_ctx)) {
 		p->i_out = p->n;
 		p->pfd[p->n++] = (struct pollfd){ c->out_fd, POLLIN, 0 };
 	}
@@ -234,24 +224,26 @@ pump_fds(struct pump *p, long long held)
 	}
 }
 
-/* Wait for the fds, at most wait ms.  Buffered answer bytes go out when
- * the child has been quiet for PUSH_AFTER_MS: a program that writes a
- * line at a time is streamed, one that is about to end sends all in one
- * go.  poll's result (errno set on -1), or -2 when the web server is
- * gone. */
+/* Wait for the fds, at most wait ms.  Answer bytes waiting to go out
+ * are pushed when the child has been quiet for PUSH_AFTER_MS: a program
+ * that writes a line at a time is streamed, one that is about to end
+ * sends all in one go.  poll's result (errno set on -1; 0 after a push:
+ * the next turn asks again what to wait on, as sending may have made
+ * room for the child's output), or -2 when the web server is gone. */
 static int
 pump_wait(struct pump *p, long long wait)
 {
 	struct pump_io *io = p->io;
-	int rc = 0;
+	int rc;
 
-	if (io->unflushed != NULL && io->unflushed(io->body_ctx) &&
-	    (rc = poll(p->pfd, (nfds_t)p->n, wait < PUSH_AFTER_MS ? (int)wait :
-	    PUSH_AFTER_MS)) == 0 && io->push(io->body_ctx) < 0)
-		return -2;
-	if (rc == 0)
-		rc = poll(p->pfd, (nfds_t)p->n, wait > 60000 ? 60000 : (int)wait);
-	return rc;
+	if (io->unflushed != NULL && io->unflushed(io->body_ctx)) {
+		rc = poll(p->pfd, (nfds_t)p->n, wait < PUSH_AFTER_MS ? (int)wait :
+		    PUSH_AFTER_MS);
+		if (rc != 0)
+			return rc;
+		return io->push(io->body_ctx) < 0 ? -2 : 0;
+	}
+	return poll(p->pfd, (nfds_t)p->n, wait > 60000 ? 60000 : (int)wait);
 }
 
 /* The body's fd is readable: body bytes, or after the body the end of
@@ -354,14 +346,13 @@ child_pump(struct child *c, struct pump_io *io, long long deadline_ms)
 		close_fd(&c->in_fd);
 	for (;;) {
 		long long now = monotonic_ms();
-		long long held = io->held(io->body_ctx);
-		int rc = pump_before_wait(&p, now, deadline_ms, &held);
+		int rc = pump_before_wait(&p, now, deadline_ms);
 
 		if (rc < 0)
 			break;
 		if (rc > 0)
 			continue;
-		pump_fds(&p, held);
+		pump_fds(&p);
 		if ((rc = pump_wait(&p, deadline_ms - now)) == -2) {
 			p.res = PUMP_STOPPED;      /* the web server is gone */
 			break;

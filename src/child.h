@@ -41,15 +41,12 @@ struct pump_io {
 	 * response is already decided): the child is then killed. */
 	int (*on_stdout)(void *ctx, const char *buf, size_t n);
 	void (*on_stderr)(void *ctx, const char *buf, size_t n);
-	/* The answer the transport holds back while the body comes in
-	 * (held(), callbacks get body_ctx): sent by send_held() once the
-	 * body is in.  While max_held bytes are held, the child's output
-	 * waits.  send_held() returns -1 once the web server is gone. */
-	long long (*held)(void *ctx);
-	int (*send_held)(void *ctx);
-	long long max_held;
-	/* Answer bytes the transport buffers (body_ctx): when unflushed()
-	 * says some wait and the child has written nothing for a moment
+	/* Whether the answer can take more output now (body_ctx): while it
+	 * cannot (the transport holds its limit), the child's output waits.
+	 * When held bytes go out is the transport's business. */
+	int (*room)(void *ctx);
+	/* Answer bytes waiting to go out (body_ctx): when unflushed() says
+	 * some do and the child has written nothing for a moment
 	 * (2 ms), push() sends them, so a program that writes a line at a
 	 * time streams, and one that writes fast or is about to end still
 	 * goes out in big records.  NULL: nothing is buffered. */

@@ -435,13 +435,11 @@ read_body(struct transport *t, struct response *r, const char *what,
 
 		if (n <= 0) {
 			log_warn("%s: the form body ended early", what);
-			transport_stop_holding(t);
 			response_error(r, 400);
 			return -1;
 		}
 		got += (size_t)n;
 	}
-	transport_stop_holding(t);
 	buf[got] = '\0';
 	return (long)got;
 }

@@ -3,19 +3,13 @@
  * our error answers.  The cookie and directive rules it follows are the
  * session layer's (sessions.h); the bytes go out through the transport.
  *
- * Holding back.  An answer is held for two reasons, both in a struct spool
- * (spool.c), one after the other on the way out:
- *   1. here, until the commit point (README "Commit point"): the body of
- *      an answer whose session has changes waits in r->hold until the
- *      child has exited or COMMIT_HOLD bytes came, because our headers
- *      (Set-Cookie) are only known after the commit, and a crash before
- *      it must commit nothing.  It never passes COMMIT_HOLD, so it stays
- *      in memory, which the worker keeps from request to request;
- *   2. in the transport, while request body bytes are due (transport.h):
- *      what this module writes is spooled there, in memory then a file,
- *      and child.c's pump sends it once the body is in.
- * So this module decides when the answer is final, the transport when it
- * may leave; nothing else keeps answer bytes. */
+ * Holding back.  The body of an answer whose session has changes is held
+ * until the commit point (README "Commit point"): until the child has
+ * exited or COMMIT_HOLD bytes came, because our headers (Set-Cookie) are
+ * known only after the commit, and a crash before it must commit
+ * nothing.  It is held where every answer byte waits, in the transport
+ * (HOLD_COMMIT, transport.h), which also holds the answer while request
+ * body bytes are due; our headers are then written ahead of that body. */
 #include "response.h"
 
 #include <stdio.h>
@@ -26,29 +20,28 @@
 #include "log.h"
 
 void
-response_hold_init(struct spool *hold)
-{
-	spool_init(hold, spool_tmpdir(), COMMIT_HOLD);
-}
-
-void
 response_init(struct response *r, const struct config *cfg,
-    struct transport *t, char *head, struct spool *hold, int *warned)
+    struct transport *t, char *head, int *warned)
 {
 	memset(r, 0, sizeof(*r));
 	r->cfg = cfg;
 	r->t = t;
 	r->head = head;
-	r->hold = hold;
 	r->warned_ignored = warned;
 	r->script = "(no script)";
-	spool_clear(hold);
 }
 
-void
-response_free(struct response *r)
+/* The body held for the commit is given up (this answer replaces it), or
+ * it may go out behind our headers (released). */
+static void
+unhold(struct response *r, int drop)
 {
-	spool_clear(r->hold);
+	if (!r->holding)
+		return;
+	if (drop)
+		transport_drop_held(r->t);
+	transport_release(r->t, HOLD_COMMIT);
+	r->holding = 0;
 }
 
 /* One header line "name: value", of any length: written in pieces from
@@ -108,6 +101,7 @@ response_error(struct response *r, int status)
 	if (r->sent_headers)
 		return;
 	r->sent_headers = 1;
+	unhold(r, 1);
 	status_code(code, status);
 	if (put_status(r->t, status, reason, strlen(reason)) < 0 ||
 	    put_header_str(r->t, "Content-Type", "text/plain; charset=utf-8") < 0 ||
@@ -307,6 +301,23 @@ read_headers(struct response *r)
 	return 0;
 }
 
+/* Our headers, ahead of the body held for the commit, which then follows
+ * them out. */
+static int
+emit_ahead(struct response *r, const struct sess_headers *sh)
+{
+	int rc;
+
+	if (!r->holding)
+		return emit_headers(r, sh);
+	transport_ahead(r->t, 1);
+	rc = emit_headers(r, sh);
+	if (transport_ahead(r->t, 0) < 0)
+		rc = -1;
+	unhold(r, 0);
+	return rc;
+}
+
 /* Commit the session (if this answer commits) and send the headers. */
 static int
 commit_and_emit(struct response *r)
@@ -315,7 +326,7 @@ commit_and_emit(struct response *r)
 	char err[300];
 
 	if (!r->sr)
-		return emit_headers(r, NULL);
+		return emit_ahead(r, NULL);
 	memset(&sh, 0, sizeof(sh));
 	if (r->status < 500) {
 		/* sess_commit logs its failures itself, naming the script. */
@@ -329,28 +340,7 @@ commit_and_emit(struct response *r)
 	} else {
 		sess_headers_nocommit(r->sr, &sh);
 	}
-	return emit_headers(r, &sh);
-}
-
-/* What R_HOLD kept, after our headers. */
-static int
-send_hold(struct response *r)
-{
-	char err[300];
-
-	while (spool_len(r->hold) > 0) {
-		const char *p;
-		size_t n;
-
-		if (spool_front(r->hold, &p, &n, err, sizeof(err)) < 0) {
-			log_error("script %s: answer cut short: %s", r->script, err);
-			return -1;
-		}
-		if (transport_write(r->t, p, n) < 0)
-			return -1;
-		spool_drop(r->hold, n);
-	}
-	return 0;
+	return emit_ahead(r, &sh);
 }
 
 /* The header block is complete and read: hold the body, or commit and
@@ -362,6 +352,8 @@ head_done(struct response *r, const char *body, size_t n)
 	 * session's changes; without changes it streams. */
 	if (r->sr && r->status < 500 && sess_changes_pending(r->sr)) {
 		r->state = R_HOLD;
+		r->holding = 1;
+		transport_hold(r->t, HOLD_COMMIT);
 		return n ? response_write(r, body, n) : 0;
 	}
 	if (commit_and_emit(r) < 0)
@@ -406,24 +398,25 @@ int
 response_write(void *ctx, const char *buf, size_t n)
 {
 	struct response *r = ctx;
-	char err[300];
+	int rc;
 
 	switch (r->state) {
 	case R_HEAD:
 		return head_write(r, buf, n);
 	case R_HOLD:
-		if (spool_len(r->hold) + (long long)n <= COMMIT_HOLD) {
-			if (spool_put(r->hold, buf, n, err, sizeof(err)) == 0)
+		if (r->held + n <= COMMIT_HOLD) {
+			if ((rc = transport_write(r->t, buf, n)) == 0) {
+				r->held += n;
 				return 0;
-			log_warn("script %s: cannot hold the body back until the "
-			    "program ends: %s; the session commits now",
-			    r->script, err);
+			}
+			if (rc == -1)
+				return -1;
+			log_warn("script %s: the session commits now, before the "
+			    "program ends", r->script);
 		}
 		if (commit_and_emit(r) < 0)
 			return -1;
 		r->state = R_STREAM;
-		if (send_hold(r) < 0)
-			return -1;
 		/* fall through */
 	case R_STREAM:
 		return transport_write(r->t, buf, n);
@@ -439,7 +432,7 @@ response_release(struct response *r)
 	if (commit_and_emit(r) < 0)
 		return -1;
 	r->state = R_STREAM;
-	return send_hold(r);
+	return 0;
 }
 
 int

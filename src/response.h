@@ -11,7 +11,6 @@
 #include "cgi_response.h"
 #include "config.h"
 #include "sessions.h"
-#include "spool.h"
 #include "transport.h"
 
 enum rstate {
@@ -41,22 +40,15 @@ struct response {
 	size_t rlen;
 	int fail_status;             /* error decided while the child ran */
 	int sent_headers;
-	struct spool *hold;          /* R_HOLD's body, up to COMMIT_HOLD:
-	                              * the caller's, made with
-	                              * response_hold_init() */
+	int holding;                 /* R_HOLD: HOLD_COMMIT is set */
+	size_t held;                 /* body bytes it holds: <= COMMIT_HOLD */
 };
 
-/* What a worker keeps from one response to the next: the hold spool. */
-void response_hold_init(struct spool *hold);
-
-/* head: a buffer of MAX_HEADER_BLOCK bytes the caller keeps; hold: the
- * caller's spool (response_hold_init); *warned: the caller's flag, set
- * once a dropped directive has been logged.  The caller sets script and
- * sr when it knows them. */
+/* head: a buffer of MAX_HEADER_BLOCK bytes the caller keeps; *warned: the
+ * caller's flag, set once a dropped directive has been logged.  The
+ * caller sets script and sr when it knows them. */
 void response_init(struct response *r, const struct config *cfg,
-    struct transport *t, char *head, struct spool *hold, int *warned);
-/* The end of the request: the hold is emptied, its memory kept. */
-void response_free(struct response *r);
+    struct transport *t, char *head, int *warned);
 
 /* The child's standard output, as it comes (a pump_io on_stdout, ctx
  * being the response).  -1: stop the child, the answer is decided

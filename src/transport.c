@@ -13,12 +13,14 @@
 #include "log.h"
 
 /* The request's params are read once; an answer held back past memory
- * goes to a file in TMPDIR. */
+ * goes to a file in TMPDIR.  What goes ahead of it is one header block,
+ * which memory always holds. */
 static void
 begin(struct transport *t)
 {
 	request_read(&t->req, t->envp);
 	spool_init(&t->held, spool_tmpdir(), HELD_IN_MEMORY);
+	spool_init(&t->ahead, spool_tmpdir(), (size_t)-1);
 }
 
 void
@@ -63,6 +65,8 @@ long long
 transport_body_begin(struct transport *t)
 {
 	t->body_left = t->req.content_length > 0 ? t->req.content_length : 0;
+	if (t->body_left > 0)
+		transport_hold(t, HOLD_BODY);
 	return t->body_left;
 }
 
@@ -186,6 +190,8 @@ transport_body_read(void *tp, char *buf, size_t n)
 		t->body_ended = 1;
 	/* At the end of the stream or an error, no more body will come. */
 	t->body_left = got > 0 && got < t->body_left ? t->body_left - got : 0;
+	if (t->body_left == 0)
+		transport_release(t, HOLD_BODY);
 	return got;
 }
 
@@ -217,30 +223,13 @@ put(struct transport *t, const char *buf, size_t n)
 	return 0;
 }
 
-/* While body bytes are due the answer is held back, whole: a web server
- * that has the answer's header stops sending the body (nginx does), and
- * one that sends the whole body before it reads (Apache mod_fcgid and
- * mod_cgi) would wait for us while we wait for it.  Holding failed:
- * write through. */
+/* What is held, out, once no reason holds it. */
 static int
-holding(const struct transport *t)
+send_held(struct transport *t)
 {
-	return t->body_left > 0 && !t->nohold;
-}
-
-long long
-transport_held(void *tp)
-{
-	return spool_len(&((struct transport *)tp)->held);
-}
-
-int
-transport_send_held(void *tp)
-{
-	struct transport *t = tp;
 	char err[300];
 
-	while (!t->failed && !holding(t) && spool_len(&t->held) > 0) {
+	while (!t->failed && !t->holds && spool_len(&t->held) > 0) {
 		const char *p;
 		size_t n;
 
@@ -256,12 +245,51 @@ transport_send_held(void *tp)
 	return t->failed ? -1 : 0;
 }
 
+void
+transport_hold(struct transport *t, enum hold_reason why)
+{
+	t->holds |= (unsigned)why;
+}
+
+void
+transport_release(struct transport *t, enum hold_reason why)
+{
+	t->holds &= ~(unsigned)why;
+}
+
+int
+transport_ahead(struct transport *t, int on)
+{
+	const char *p;
+	size_t n;
+	char err[300];
+
+	t->ahead_on = on;
+	if (on || spool_len(&t->ahead) == 0)
+		return 0;
+	/* The ahead spool never overflows into a file: one piece. */
+	if (spool_front(&t->ahead, &p, &n, err, sizeof(err)) < 0 ||
+	    spool_prepend(&t->held, p, n, err, sizeof(err)) < 0) {
+		log_error("script %s: answer cut short: %s", t->script, err);
+		t->failed = 1;
+	}
+	spool_clear(&t->ahead);
+	return t->failed ? -1 : 0;
+}
+
+int
+transport_room(void *tp)
+{
+	return spool_len(&((struct transport *)tp)->held) < MAX_HELD;
+}
+
 int
 transport_unflushed(void *tp)
 {
 	const struct transport *t = tp;
 
-	return t->unflushed && !t->failed;
+	return !t->failed && (t->unflushed ||
+	    (!t->holds && spool_len(&t->held) > 0));
 }
 
 int
@@ -269,6 +297,8 @@ transport_push(void *tp)
 {
 	struct transport *t = tp;
 
+	if (send_held(t) < 0)
+		return -1;
 	t->unflushed = 0;
 	if (t->fcgi && !t->failed) {
 		fcgi_guard_busy(1);
@@ -279,18 +309,13 @@ transport_push(void *tp)
 	return t->failed ? -1 : 0;
 }
 
-void
-transport_stop_holding(struct transport *t)
-{
-	t->nohold = 1;
-}
-
 int
 transport_drop_held(struct transport *t)
 {
 	if (t->sent)
 		return -1;
 	spool_free(&t->held);    /* (and ready for more) */
+	spool_free(&t->ahead);
 	return 0;
 }
 
@@ -301,14 +326,24 @@ transport_write(struct transport *t, const char *buf, size_t n)
 
 	if (t->failed)
 		return -1;
-	if (holding(t)) {
-		if (spool_put(&t->held, buf, n, err, sizeof(err)) == 0)
+	if (t->ahead_on || t->holds) {
+		struct spool *into = t->ahead_on ? &t->ahead : &t->held;
+
+		if (spool_put(into, buf, n, err, sizeof(err)) == 0)
 			return 0;
+		if (t->ahead_on || (t->holds & HOLD_COMMIT)) {
+			log_error("script %s: cannot hold the answer back until the "
+			    "session is committed: %s", t->script, err);
+			if (!t->ahead_on)
+				return -2;
+			t->failed = 1;
+			return -1;
+		}
 		log_warn("script %s: cannot hold the answer back while the "
 		    "request body comes in: %s; writing through", t->script, err);
-		t->nohold = 1;
+		transport_release(t, HOLD_BODY);
 	}
-	if (transport_send_held(t) < 0)
+	if (send_held(t) < 0)
 		return -1;
 	return put(t, buf, n);
 }
@@ -334,20 +369,24 @@ transport_log(struct transport *t, const char *buf, size_t n)
 void
 transport_flush(struct transport *t)
 {
+	/* Still held for the commit: the answer was never committed, and
+	 * what is held of it must not go out. */
+	if (t->holds & HOLD_COMMIT)
+		spool_clear(&t->held);
 	/* The body never came in whole (timeout, abort, a program that
 	 * failed): an answer that fits in any socket buffer, such as our
 	 * error answer, goes out now; a longer one cannot safely. */
-	if (holding(t) && spool_len(&t->held) > 0) {
+	if (t->holds && spool_len(&t->held) > 0) {
 		if (spool_len(&t->held) <= HELD_SENT_ANYWAY)
-			t->nohold = 1;
+			t->holds = 0;
 		else
 			log_info("script %s: an answer of %lld bytes dropped: the "
 			    "request body never came in whole", t->script,
 			    spool_len(&t->held));
 	}
-	transport_send_held(t);
 	transport_push(t);
 	spool_free(&t->held);
+	spool_free(&t->ahead);
 	free(t->peek);
 	t->peek = NULL;
 	t->peek_len = t->peek_pos = 0;

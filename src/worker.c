@@ -43,7 +43,6 @@ worker_init(struct worker_ctx *w, const struct config *cfg,
 	w->cfg = cfg;
 	w->sessions = sessions;
 	w->head = malloc(MAX_HEADER_BLOCK);
-	response_hold_init(&w->hold);
 	if ((w->login = malloc(sizeof(*w->login))) == NULL ||
 	    login_init(w->login, cfg, why, sizeof(why)) < 0) {
 		log_error("%s", w->login ? why : "out of memory");
@@ -57,7 +56,6 @@ worker_free(struct worker_ctx *w)
 {
 	free(w->head);
 	free(w->login);
-	spool_free(&w->hold);
 }
 
 /* One complete line, prefixed with the script, in one write: the web
@@ -357,8 +355,7 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 
 	memset(j, 0, sizeof(*j));
 	j->w = w;
-	response_init(r, w->cfg, t, w->head, &w->hold,
-	    &w->warned_ignored_directive);
+	response_init(r, w->cfg, t, w->head, &w->warned_ignored_directive);
 	r->script = req->script_name ? req->script_name : "(no SCRIPT_NAME)";
 	env_init(&env);
 	deadline = monotonic_ms() + w->cfg->timeout * 1000;
@@ -436,17 +433,15 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 		.watch_abort = t->watch_abort,
 		.on_stdout = on_stdout,
 		.on_stderr = on_stderr,
-		.held = transport_held,
-		.send_held = transport_send_held,
-		.max_held = MAX_HELD,
+		.room = transport_room,
 		.unflushed = transport_unflushed,
 		.push = transport_push,
 	};
 	j->body_len = io.body_left;
 	pr = child_pump(&c, &io, deadline);
 	j->body_got = j->body_len - io.body_left;
-	if (pr == PUMP_DONE)
-		transport_stop_holding(t);   /* the body is in, or given up on */
+	if (pr == PUMP_DONE)          /* the body is in, or given up on */
+		transport_release(t, HOLD_BODY);
 	finish(j, &c, pr, deadline);
 out:
 	transport_flush(t);          /* may log, naming the script */
@@ -456,7 +451,6 @@ out:
 	env_free(&env);
 	if (r->sr)
 		sess_end(r->sr);
-	response_free(r);
 	free(path);
 	free(cwd);
 }

@@ -13,8 +13,6 @@ struct worker_ctx {
 	struct sessions *sessions;   /* NULL when sessions are off */
 	char *head;                  /* MAX_HEADER_BLOCK bytes, reused: the
 	                                child's header block (response.c) */
-	struct spool hold;           /* the body held until the commit point
-	                                (response.c), its memory reused */
 	int warned_ignored_directive; /* said once that one was dropped */
 	struct login *login;         /* [access] rules and the login form */
 	volatile pid_t *child_group; /* shared with the master: the running

@@ -1,7 +1,8 @@
 /* test_child.c — the pump with a real child and a body arriving late
  * through a pipe: the answer held back while the body comes in stays
- * under its limit (the child's output waits), goes out once the body is
- * in, and the body keeps flowing after the child is gone.  And what a
+ * under its limit (the child's output waits), the pump sends nothing of
+ * it while the body is due, and the body keeps flowing after the child
+ * is gone.  And what a
  * program leaves behind outside its process group is killed. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,12 +23,13 @@
 #include "clock.h"
 
 /* A stand-in for the transport: output counts as held while body bytes
- * are due, as transport_write does. */
+ * are due, and what is held goes out with the next write or push after
+ * that, as in transport.c. */
 struct fake {
 	long long body_left;     /* the transport's view */
 	int body_fd;
-	int hold_outside;        /* keep the answer ourselves (the worker
-				  * does, until it commits) */
+	int hold_nothing;        /* output is never held (a GET) */
+	long long max_held;      /* room() says no from here */
 	long long held, max_seen, out_total, sent_held;
 	long long pump_ms;       /* how long child_pump took */
 	int sent_with_body_due;
@@ -56,6 +58,16 @@ fake_buffered(void *ctx)
 	return 0;
 }
 
+/* What is held goes out (only once the body is in, or it is a fault). */
+static void
+send_held(struct fake *f)
+{
+	if (f->held > 0 && f->body_left > 0)
+		f->sent_with_body_due = 1;
+	f->sent_held += f->held;
+	f->held = 0;
+}
+
 static int
 fake_stdout(void *ctx, const char *buf, size_t n)
 {
@@ -63,10 +75,12 @@ fake_stdout(void *ctx, const char *buf, size_t n)
 
 	f->out_total += (long long)n;
 	f->unflushed = 1;
-	if (f->body_left > 0 && !f->hold_outside) {
+	if (f->body_left > 0 && !f->hold_nothing) {
 		f->held += (long long)n;
 		if (f->held > f->max_seen)
 			f->max_seen = f->held;
+	} else {
+		send_held(f);
 	}
 	/* keep the last bytes: the child's last words */
 	for (size_t i = 0; i < n; i++) {
@@ -88,22 +102,12 @@ fake_stderr(void *ctx, const char *buf, size_t n)
 	(void)n;
 }
 
-static long long
-fake_held(void *ctx)
-{
-	return ((struct fake *)ctx)->held;
-}
-
 static int
-fake_send_held(void *ctx)
+fake_room(void *ctx)
 {
 	struct fake *f = ctx;
 
-	if (f->body_left > 0)
-		f->sent_with_body_due = 1;
-	f->sent_held += f->held;
-	f->held = 0;
-	return 0;
+	return f->held < f->max_held;
 }
 
 static int
@@ -111,7 +115,8 @@ fake_unflushed(void *ctx)
 {
 	struct fake *f = ctx;
 
-	return f->track_push && f->unflushed;
+	return (f->track_push && f->unflushed) ||
+	    (f->body_left <= 0 && f->held > 0);
 }
 
 static int
@@ -122,6 +127,8 @@ fake_push(void *ctx)
 	if (f->pushes++ == 0)
 		f->out_at_first_push = f->out_total;
 	f->unflushed = 0;
+	if (f->body_left <= 0)
+		send_held(f);
 	return 0;
 }
 
@@ -185,14 +192,13 @@ run_until(struct fake *f, long long body, long long max_held, pid_t writer,
 		.watch_abort = 0,
 		.on_stdout = fake_stdout,
 		.on_stderr = fake_stderr,
-		.held = fake_held,
-		.send_held = fake_send_held,
-		.max_held = max_held,
+		.room = fake_room,
 		.unflushed = fake_unflushed,
 		.push = fake_push,
 	};
 
 	f->body_left = body;
+	f->max_held = max_held;
 	assert_int_equal(child_spawn(&c, script, envp, "/", err, sizeof(err)), 0);
 	f->pump_ms = monotonic_ms();
 	pr = child_pump(&c, &io, f->pump_ms + timeout_ms);
@@ -239,27 +245,27 @@ test_held_output_waits_at_its_limit(void **state)
 }
 
 /* The child answers and exits without reading; the body comes 300 ms
- * later and is bigger than a pipe holds: the pump drains it all, then
- * sends what is held.  With hold_outside the answer is kept outside the
- * transport (the worker keeps the start of an answer until it commits):
- * nothing is held, and still the whole body is read first. */
+ * later and is bigger than a pipe holds: the pump drains it all, sending
+ * nothing while it comes, and ends with the answer still held for the
+ * transport to send (transport_flush).  With hold_nothing no output is
+ * held, and still the whole body is read first. */
 static void
-drain_after_exit(int hold_outside)
+drain_after_exit(int hold_nothing)
 {
 	struct fake f;
 	int ws;
 	pid_t w;
 
 	memset(&f, 0, sizeof(f));
-	f.hold_outside = hold_outside;
+	f.hold_nothing = hold_nothing;
 	write_script("#!/bin/sh\nprintf 'Status: 200\\r\\n\\r\\nbye'\n");
 	w = late_body(&f.body_fd, 500000, 300);
 	assert_int_equal(run(&f, 500000, 1 << 30, w, &ws), PUMP_DONE);
 	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
 	assert_int_equal(f.body_left, 0);
 	assert_int_equal(f.out_total, 18);
-	assert_int_equal(f.held, 0);
-	assert_int_equal(f.sent_held, hold_outside ? 0 : 18);
+	assert_int_equal(f.held, hold_nothing ? 0 : 18);
+	assert_int_equal(f.sent_held, 0);
 	assert_int_equal(f.sent_with_body_due, 0);
 }
 
@@ -396,9 +402,9 @@ leftovers_killed(int outlive_deadline)
 		.ctx = &f, .body_ctx = &f, .body_fd = f.body_fd,
 		.body_buffered = fake_buffered, .body_read = fake_read,
 		.body_left = 0, .on_stdout = fake_stdout,
-		.on_stderr = fake_stderr, .held = fake_held,
-		.send_held = fake_send_held, .max_held = 1 << 20,
+		.on_stderr = fake_stderr, .room = fake_room,
 	};
+	f.max_held = 1 << 20;
 	assert_int_equal(child_spawn(&c, script, envp, "/", err, sizeof(err)), 0);
 	pr = child_pump(&c, &io, monotonic_ms() + (outlive_deadline ? 2000 : 20000));
 	child_reap(&c, monotonic_ms() + 5000);

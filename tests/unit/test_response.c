@@ -30,7 +30,6 @@ answer(const char *out, size_t len, size_t step, int *rc, int *fail,
 {
 	struct transport t;
 	struct response r;
-	struct spool hold;
 	char *head = malloc(MAX_HEADER_BLOCK), *got;
 	FILE *f = tmpfile();
 	int saved = dup(STDOUT_FILENO);
@@ -41,8 +40,7 @@ answer(const char *out, size_t len, size_t step, int *rc, int *fail,
 	assert_true(saved >= 0);
 	assert_int_equal(dup2(fileno(f), STDOUT_FILENO), STDOUT_FILENO);
 	transport_cgi(&t, no_env);
-	response_hold_init(&hold);
-	response_init(&r, &cfg, &t, head, &hold, warned);
+	response_init(&r, &cfg, &t, head, warned);
 	r.script = "/t.cgi";
 	*rc = 0;
 	for (size_t k = 0; k < len && *rc == 0; k += step)
@@ -50,8 +48,6 @@ answer(const char *out, size_t len, size_t step, int *rc, int *fail,
 	if (*rc < 0 && r.fail_status)
 		response_error(&r, r.fail_status);
 	*fail = r.fail_status;
-	response_free(&r);
-	spool_free(&hold);
 	transport_flush(&t);
 	assert_int_equal(dup2(saved, STDOUT_FILENO), STDOUT_FILENO);
 	close(saved);
@@ -145,7 +141,6 @@ test_error_answer(void **state)
 {
 	struct transport t;
 	struct response r;
-	struct spool hold;
 	FILE *f = tmpfile();
 	int saved = dup(STDOUT_FILENO), warned = 0;
 	char got[512] = "";
@@ -153,12 +148,9 @@ test_error_answer(void **state)
 	(void)state;
 	assert_int_equal(dup2(fileno(f), STDOUT_FILENO), STDOUT_FILENO);
 	transport_cgi(&t, no_env);
-	response_hold_init(&hold);
-	response_init(&r, &cfg, &t, NULL, &hold, &warned);
+	response_init(&r, &cfg, &t, NULL, &warned);
 	response_error(&r, 413);
 	response_error(&r, 500);        /* the first answer stands */
-	response_free(&r);
-	spool_free(&hold);
 	transport_flush(&t);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);
