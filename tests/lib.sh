@@ -236,7 +236,7 @@ store_holds() {
 }
 # hq "Header: value" -> the h= query parameter sess.cgi turns into a header
 # (every byte but A-Z a-z 0-9 _ . ~ - percent-encoded)
-hq() { perl -e '$_ = shift; s/([^A-Za-z0-9_.~-])/sprintf("%%%02X", ord $1)/ge; print "h=$_\n"' "$1"; }
+hq() { perl -e '$_ = shift; s/([^A-Za-z0-9_.~-])/sprintf("%%%02X", ord $1)/ge; print "h=$_\n"' -- "$1"; }
 # The session store the tests run on: file (the default), or with
 # SW_STORE=cookie the cookie store (no server state: a test that needs
 # some asserts the documented behaviour instead when SW_STORE=cookie).

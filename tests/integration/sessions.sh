@@ -327,8 +327,10 @@ EOF2
 J4="$T/jar4"
 sreq "$J4" "setkey.cgi?user=erin" >/dev/null
 c4=$(awk '$6 == "sid" {print $7}' "$J4")
-# cookie_of_len N: "sid=<c4>; p=xxx..." of exactly N bytes
-cookie_of_len() { perl -e '$h = "sid=$ARGV[0]; p="; print $h, "x" x ($ARGV[1] - length $h), "\n"' "$c4" "$1"; }
+# cookie_of_len N: "sid=<c4>; p=xxx..." of exactly N bytes.  The "--":
+# a cookie value may start with "-" (base64url), which perl would take
+# for a switch of its own, printing nothing.
+cookie_of_len() { perl -e '$h = "sid=$ARGV[0]; p="; print $h, "x" x ($ARGV[1] - length $h), "\n"' -- "$c4" "$1"; }
 b=$(curl -s -D "$T/h" -H "Cookie: $(cookie_of_len 16384)" "$URL/setkey.cgi?cart=1")
 expect_match "Cookie header of exactly 16 KiB: read, the session found" '^HTTP/1.1 200' "$(hdr)"
 if [ "$SW_STORE" = cookie ]; then
