@@ -126,20 +126,27 @@ peer_gave_up(int fd)
 	return 1;
 }
 
+/* Body bytes still due. */
+static long long
+due(struct pump_io *io)
+{
+	return io->body_due(io->body_ctx);
+}
+
 /* Read the next piece of the request body (no more than CONTENT_LENGTH)
  * into buf; *blen is what is to be written to the child (nothing when the
  * child closed its stdin: the body is drained to nowhere). */
 static int
 take_body(struct pump_io *io, char *buf, size_t size, int discard, size_t *blen)
 {
+	long long left = due(io);
 	long got;
 
-	if ((long long)size > io->body_left)
-		size = (size_t)io->body_left;
+	if ((long long)size > left)
+		size = (size_t)left;
 	got = io->body_read(io->body_ctx, buf, size);
 	if (got <= 0)
 		return -1;
-	io->body_left -= got;
 	*blen = discard ? 0 : (size_t)got;
 	return 0;
 }
@@ -168,7 +175,7 @@ pump_before_wait(struct pump *p, long long now, long long deadline_ms)
 	struct pump_io *io = p->io;
 	struct child *c = p->c;
 
-	if (c->out_fd < 0 && c->err_fd < 0 && io->body_left <= 0)
+	if (c->out_fd < 0 && c->err_fd < 0 && due(io) <= 0)
 		return -1;
 	if (now >= deadline_ms) {
 		/* The child is done; only the body's rest did not come in
@@ -178,7 +185,7 @@ pump_before_wait(struct pump *p, long long now, long long deadline_ms)
 		return -1;
 	}
 	/* Body bytes buffered by the transport first: poll cannot see them. */
-	if (io->body_left > 0 && p->blen == 0 &&
+	if (due(io) > 0 && p->blen == 0 &&
 	    io->body_buffered(io->body_ctx) > 0) {
 		if (take_body(io, p->body, sizeof(p->body), p->discard,
 		        &p->blen) < 0) {
@@ -202,10 +209,10 @@ pump_fds(struct pump *p)
 
 	p->n = 0;
 	p->i_body = p->i_in = p->i_out = p->i_err = -1;
-	if (io->body_left > 0 && p->blen == 0 && io->body_fd >= 0) {
+	if (due(io) > 0 && p->blen == 0 && io->body_fd >= 0) {
 		p->i_body = p->n;
 		p->pfd[p->n++] = (struct pollfd){ io->body_fd, POLLIN, 0 };
-	} else if (io->body_left <= 0 && io->watch_abort && io->body_fd >= 0) {
+	} else if (due(io) <= 0 && io->watch_abort && io->body_fd >= 0) {
 		p->i_body = p->n;
 		p->pfd[p->n++] = (struct pollfd){ io->body_fd,
 		    POLLIN | POLLRDHUP, 0 };
@@ -254,7 +261,7 @@ pump_body_in(struct pump *p)
 	struct pump_io *io = p->io;
 	long got;
 
-	if (io->body_left > 0) {
+	if (due(io) > 0) {
 		if (take_body(io, p->body, sizeof(p->body), p->discard,
 		        &p->blen) < 0) {
 			p->res = PUMP_ERROR;
@@ -328,7 +335,7 @@ pump_ready(struct pump *p)
 		return -1;
 	if (p->i_in >= 0 && p->pfd[p->i_in].revents)
 		pump_child_in(p);
-	if (c->in_fd >= 0 && p->io->body_left <= 0 && p->blen == 0)
+	if (c->in_fd >= 0 && due(p->io) <= 0 && p->blen == 0)
 		close_fd(&c->in_fd);
 	if (p->i_out >= 0 && p->pfd[p->i_out].revents && pump_child_out(p, 0) < 0)
 		return -1;
@@ -342,7 +349,7 @@ child_pump(struct child *c, struct pump_io *io, long long deadline_ms)
 {
 	struct pump p = { .c = c, .io = io, .res = PUMP_DONE };
 
-	if (io->body_left <= 0)
+	if (due(io) <= 0)
 		close_fd(&c->in_fd);
 	for (;;) {
 		long long now = monotonic_ms();

@@ -32,7 +32,9 @@ struct pump_io {
 	int body_fd;
 	size_t (*body_buffered)(void *ctx);
 	long (*body_read)(void *ctx, char *buf, size_t n);
-	long long body_left;     /* CONTENT_LENGTH still to pass on */
+	/* Body bytes still due (of CONTENT_LENGTH): the transport counts
+	 * them as body_read() gives them. */
+	long long (*body_due)(void *ctx);
 	/* After the body, body_fd becoming readable means the web server
 	 * gave up on the request (connection closed or abort): the child is
 	 * killed.  Set watch_abort to 0 where that does not hold (plain CGI). */

@@ -70,6 +70,12 @@ transport_body_begin(struct transport *t)
 	return t->body_left;
 }
 
+long long
+transport_body_due(void *tp)
+{
+	return ((struct transport *)tp)->body_left;
+}
+
 /* libfcgi reads the socket in 8 KiB gulps and shows the caller one
  * record's content at a time (rdNext..stop); the rest of the gulp waits in
  * its private stream data, where poll() cannot see it.  This mirrors the
@@ -188,6 +194,8 @@ transport_body_read(void *tp, char *buf, size_t n)
 	}
 	if (got == 0 && t->body_left > 0)
 		t->body_ended = 1;
+	if (got > 0)
+		t->body_got += got < t->body_left ? got : t->body_left;
 	/* At the end of the stream or an error, no more body will come. */
 	t->body_left = got > 0 && got < t->body_left ? t->body_left - got : 0;
 	if (t->body_left == 0)

@@ -19,6 +19,7 @@ struct transport {
 	/* Request body bytes the web server has still to send (from
 	 * req.content_length, once transport_body_begin() is called). */
 	long long body_left;
+	long long body_got;      /* body bytes read (up to CONTENT_LENGTH) */
 	/* The answer held back, whole, while any reason in holds is set
 	 * (enum hold_reason); what is written ahead of it (transport_ahead)
 	 * waits in ahead. */
@@ -76,6 +77,7 @@ long transport_body_peek(struct transport *t, size_t max, const char **p);
  * the worker refuses before any body is read). */
 long long transport_body_begin(struct transport *t);
 size_t transport_body_buffered(void *t);
+long long transport_body_due(void *t);
 long transport_body_read(void *t, char *buf, size_t n);
 
 /* Hold the answer back for this reason, and lift it: what is held goes

@@ -429,7 +429,7 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 		.body_fd = t->body_fd,
 		.body_buffered = transport_body_buffered,
 		.body_read = transport_body_read,
-		.body_left = transport_body_begin(t),
+		.body_due = transport_body_due,
 		.watch_abort = t->watch_abort,
 		.on_stdout = on_stdout,
 		.on_stderr = on_stderr,
@@ -437,9 +437,9 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 		.unflushed = transport_unflushed,
 		.push = transport_push,
 	};
-	j->body_len = io.body_left;
+	j->body_len = transport_body_begin(t);
 	pr = child_pump(&c, &io, deadline);
-	j->body_got = j->body_len - io.body_left;
+	j->body_got = t->body_got;
 	if (pr == PUMP_DONE)          /* the body is in, or given up on */
 		transport_release(t, HOLD_BODY);
 	finish(j, &c, pr, deadline);

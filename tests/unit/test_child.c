@@ -51,6 +51,12 @@ fake_read(void *ctx, char *buf, size_t n)
 	return r;
 }
 
+static long long
+fake_due(void *ctx)
+{
+	return ((struct fake *)ctx)->body_left;
+}
+
 static size_t
 fake_buffered(void *ctx)
 {
@@ -188,7 +194,7 @@ run_until(struct fake *f, long long body, long long max_held, pid_t writer,
 		.body_fd = f->body_fd,
 		.body_buffered = fake_buffered,
 		.body_read = fake_read,
-		.body_left = body,
+		.body_due = fake_due,
 		.watch_abort = 0,
 		.on_stdout = fake_stdout,
 		.on_stderr = fake_stderr,
@@ -401,7 +407,7 @@ leftovers_killed(int outlive_deadline)
 	struct pump_io io = {
 		.ctx = &f, .body_ctx = &f, .body_fd = f.body_fd,
 		.body_buffered = fake_buffered, .body_read = fake_read,
-		.body_left = 0, .on_stdout = fake_stdout,
+		.body_due = fake_due, .on_stdout = fake_stdout,
 		.on_stderr = fake_stderr, .room = fake_room,
 	};
 	f.max_held = 1 << 20;

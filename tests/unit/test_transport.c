@@ -97,6 +97,8 @@ test_held_until_the_body_is_in(void **state)
 	io_sent(&io, got, sizeof(got));
 	assert_string_equal(got, "");                /* 2 bytes still due */
 	assert_int_equal(transport_body_read(&io.t, buf, sizeof(buf)), 2);
+	assert_int_equal(io.t.body_got, 5);
+	assert_int_equal(transport_body_due(&io.t), 0);
 	assert_int_equal(transport_unflushed(&io.t), 1);
 	assert_int_equal(transport_push(&io.t), 0);
 	io_sent(&io, got, sizeof(got));
@@ -226,6 +228,26 @@ test_short_body_big_answer_dropped(void **state)
 	body_never_whole(HELD_SENT_ANYWAY + 1, 0);
 }
 
+/* A body that ends early: what came is counted, the end is known, and
+ * nothing is due any more (what the worker logs and answers 400 on). */
+static void
+test_short_body_counted(void **state)
+{
+	struct io io;
+	char got[16], buf[16];
+
+	(void)state;
+	io_open(&io, "ab", 10);
+	assert_int_equal(transport_body_begin(&io.t), 10);
+	assert_int_equal(transport_body_read(&io.t, buf, sizeof(buf)), 2);
+	assert_int_equal(transport_body_due(&io.t), 8);
+	assert_int_equal(transport_body_read(&io.t, buf, sizeof(buf)), 0);
+	assert_int_equal(io.t.body_got, 2);
+	assert_int_equal(io.t.body_ended, 1);
+	assert_int_equal(transport_body_due(&io.t), 0);
+	io_close(&io, got, sizeof(got));
+}
+
 int
 main(void)
 {
@@ -237,6 +259,7 @@ main(void)
 		cmocka_unit_test(test_drop_held),
 		cmocka_unit_test(test_short_body_small_answer_sent),
 		cmocka_unit_test(test_short_body_big_answer_dropped),
+		cmocka_unit_test(test_short_body_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
