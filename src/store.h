@@ -179,7 +179,7 @@ struct user_session {
 };
 typedef int user_session_fn(void *ctx, const struct user_session *us);
 
-/* What load, commit, touch and destroy return when the store's server is
+/* What load and commit return when the store's server is
  * unreachable, refusing or too slow (not a fault of the record): the
  * request is answered 503 with Retry-After, to be tried again. */
 #define STORE_UNAVAILABLE (-2)
@@ -268,10 +268,6 @@ struct store_ops {
 	long (*cookie_value)(struct store *st, const struct keys *k,
 	    const uint8_t *id, const struct commit_plan *plan, char *out,
 	    size_t cap, char *err, size_t errlen);
-	/* Move ref's last-access time to now.  0 or -1. */
-	int (*touch)(struct store *st, const struct record_ref *ref, time_t now);
-	/* Kill ref's session at once (a tombstone).  0 or -1. */
-	int (*destroy)(struct store *st, const struct record_ref *ref, time_t now);
 	/* Remove expired records, old tombstones and stale temporary files;
 	 * returns how many, or -1.  progress (may be NULL) is called after
 	 * each record looked at; when it returns non-zero GC stops there, no

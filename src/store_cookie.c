@@ -304,28 +304,6 @@ cookie_value(struct store *st, const struct keys *k, const uint8_t *id,
 	return n;
 }
 
-/* Nothing on the server to move or kill: a session ends with its cookie
- * (logout expires it) or its timeouts. */
-static int
-cookie_touch(struct store *st, const struct record_ref *ref, time_t now)
-{
-	(void)st;
-	(void)ref;
-	(void)now;
-	return 0;
-}
-
-static int
-cookie_destroy(struct store *st, const struct record_ref *ref, time_t now)
-{
-	(void)st;
-	(void)ref;
-	(void)now;
-	log_error("cookie store: a session cannot be destroyed on the server "
-	    "(there is no server state; it ends with its timeouts)");
-	return -1;
-}
-
 static long
 cookie_gc(struct store *st, time_t now, store_progress_fn *progress,
     void *ctx)
@@ -351,8 +329,6 @@ const struct store_ops store_cookie_ops = {
 	.commit = cookie_commit,
 	.cookie_load = cookie_load,
 	.cookie_value = cookie_value,
-	.touch = cookie_touch,
-	.destroy = cookie_destroy,
 	.gc = cookie_gc,
 	.close = cookie_close,
 };

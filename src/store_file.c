@@ -716,31 +716,6 @@ file_load(struct store *st, const struct record_ref *ref, time_t now,
 	return ref_read((struct file_store *)st, ref, now, out, NULL);
 }
 
-static int
-file_touch(struct store *st, const struct record_ref *ref, time_t now)
-{
-	return record_touch((struct file_store *)st, ref->keys, ref->id, now);
-}
-
-static int
-file_destroy(struct store *st, const struct record_ref *ref, time_t now)
-{
-	struct file_store *fs = (struct file_store *)st;
-	struct ref_locks locks;
-	int rc = -1;
-
-	if (ref_lock(fs, ref, 1, NULL, &locks) < 0)
-		return -1;
-	if (record_write(fs, ref->keys, ref->id, NULL, now) < 0)
-		goto out;
-	if (ref->old_keys != NULL && record_remove(fs, ref->old_keys, ref->id) < 0)
-		goto out;
-	rc = 0;
-out:
-	ref_unlock(&locks);
-	return rc;
-}
-
 /* One file of a shard directory, as GC and walk take them. */
 struct shard_entry {
 	ino_t ino;
@@ -1375,8 +1350,6 @@ const struct store_ops store_file_ops = {
 	.commit = file_commit,
 	.cookie_load = store_id_cookie_load,
 	.cookie_value = store_id_cookie_value,
-	.touch = file_touch,
-	.destroy = file_destroy,
 	.gc = file_gc,
 	.walk = file_walk,
 	.fail_count = file_fail_count,

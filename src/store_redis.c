@@ -1027,71 +1027,6 @@ redis_load(struct store *st, const struct record_ref *ref, time_t now,
 	return ref_read((struct redis_store *)st, ref, now, out, rd);
 }
 
-static int
-redis_touch(struct store *st, const struct record_ref *ref, time_t now)
-{
-	struct redis_store *rs = (struct redis_store *)st;
-	struct commit_plan p = { .touch = 1 };
-	struct commit_in in = { .loaded = 1 };
-	struct batch b = { .argc = 8 };
-	struct stored cur;
-	struct read rd[2];
-	const char *keys[3];
-	int r;
-
-	if (ref_read(rs, ref, now, &cur, rd) < 0)
-		return STORE_UNAVAILABLE;
-	if (cur.state != STORED_LIVE) {
-		stored_free(&cur);
-		return 0;
-	}
-	if (batch_of_plan(rs, ref, &in, &p, &cur, rd, now, NULL, &b) < 0) {
-		batch_free(&b);
-		stored_free(&cur);
-		return -1;
-	}
-	stored_free(&cur);
-	if (rd[1].key[0] == '\0')
-		key_of(rs, ref->keys, ref->id, rd[1].key);
-	keys[0] = rd[0].key;
-	keys[1] = rd[1].key;
-	keys[2] = rd[0].key;
-	/* Another writer first: its write moved the last access too. */
-	r = batch_run(rs, &b, keys, rd, 1);
-	batch_free(&b);
-	return r < 0 ? r : 0;
-}
-
-static int
-redis_destroy(struct store *st, const struct record_ref *ref, time_t now)
-{
-	struct redis_store *rs = (struct redis_store *)st;
-	struct batch b = { .argc = 8 };
-	struct read rd[2];
-	const char *keys[3];
-	uint8_t *v;
-	size_t vlen;
-	int r;
-
-	memset(rd, 0, sizeof(rd));
-	key_of(rs, ref->keys, ref->id, rd[0].key);
-	key_of(rs, ref->old_keys ? ref->old_keys : ref->keys, ref->id, rd[1].key);
-	if ((v = value_make(ref->keys, ref->id, NULL, 1, now, &vlen)) == NULL)
-		return -1;
-	batch_add(&b, 'S', 1, v, vlen, (long long)tombstone_grace(st->cfg) * 1000);
-	if (ref->old_keys != NULL)
-		batch_add(&b, 'D', 2, NULL, 0, 0);
-	keys[0] = rd[0].key;
-	keys[1] = rd[1].key;
-	keys[2] = rd[0].key;
-	r = batch_run(rs, &b, keys, rd, 0);
-	batch_free(&b);
-	if (r == 1)
-		r = replicas_wait(rs);
-	return r < 0 ? r : 0;
-}
-
-
 /* Failed logins (store.h fail_count): a key prefix + "fails:" + name
  * holding "COUNT LAST", its TTL the time left; one script reads and
  * counts, so that the count of every machine is one count. */
@@ -1835,8 +1770,6 @@ const struct store_ops store_redis_ops = {
 	.commit = redis_commit,
 	.cookie_load = store_id_cookie_load,
 	.cookie_value = store_id_cookie_value,
-	.touch = redis_touch,
-	.destroy = redis_destroy,
 	.gc = redis_gc,
 	.walk = redis_walk,
 	.revoke_user = redis_revoke_user,

@@ -56,6 +56,36 @@ commit(struct file_fixture *f, const struct record_ref *ref, int loaded,
 	return rc;
 }
 
+/* A request that changes nothing at now: its commit touches the record
+ * (the touch is due). */
+static void
+touch_by_request(struct file_fixture *f, struct record_ref *ref, time_t now)
+{
+	struct changelog l;
+	struct commit_plan p;
+
+	changelog_init(&l);
+	assert_int_equal(commit(f, ref, 1, &l, now, &p, NULL), 0);
+	assert_true(p.touch);
+	commit_plan_free(&p);
+	changelog_free(&l);
+}
+
+/* A request that clears the session (a logout) at now: a tombstone. */
+static void
+end_by_request(struct file_fixture *f, struct record_ref *ref, time_t now)
+{
+	struct changelog l;
+	struct commit_plan p;
+
+	changelog_init(&l);
+	log_op(&l, CHANGE_CLEAR, NULL, 0);
+	assert_int_equal(commit(f, ref, 1, &l, now, &p, NULL), 0);
+	assert_false(p.alive);
+	commit_plan_free(&p);
+	changelog_free(&l);
+}
+
 /* A new session holding user=alice, made at T0; its id in id. */
 static void
 make_session(struct file_fixture *f, uint8_t id[SESSION_ID_LEN], int permanent)
@@ -179,10 +209,6 @@ test_load_commit_touch(void **state)
 	assert_int_equal(f->st->ops->load(f->st, &ref, T0 + 80, &s), 0);
 	assert_int_equal(s.sess.nitems, 2);
 	stored_free(&s);
-
-	/* The touch op on its own. */
-	assert_int_equal(f->st->ops->touch(f->st, &ref, T0 + 100), 0);
-	assert_int_equal(mtime_of(path), T0 + 100);
 }
 
 static void
@@ -211,7 +237,7 @@ test_permanent_lifetime_sliding(void **state)
 	assert_int_equal(load_state(f, id, T0 + life - 1), STORED_LIVE);
 	assert_int_equal(load_state(f, id, T0 + life), STORED_ABSENT);
 	/* Sliding: an access moves the end. */
-	assert_int_equal(f->st->ops->touch(f->st, &ref, T0 + 1000), 0);
+	touch_by_request(f, &ref, T0 + 1000);
 	assert_int_equal(load_state(f, id, T0 + life), STORED_LIVE);
 	assert_int_equal(load_state(f, id, T0 + 1000 + life), STORED_ABSENT);
 }
@@ -704,19 +730,6 @@ test_id_cookie(void **state)
 	assert_int_equal(st.state, STORED_LIVE);
 	assert_true(st.under_old_name);
 	stored_free(&st);
-}
-
-static void
-test_destroy(void **state)
-{
-	struct file_fixture *f = *state;
-	uint8_t id[SESSION_ID_LEN];
-	struct record_ref ref;
-
-	make_session(f, id, 0);
-	ref = ref_of(f, id);
-	assert_int_equal(f->st->ops->destroy(f->st, &ref, T0 + 1), 0);
-	assert_int_equal(load_state(f, id, T0 + 2), STORED_TOMBSTONE);
 }
 
 /* The length of the version in the slot at buf. */
@@ -1270,13 +1283,13 @@ test_gc(void **state)
 	assert_int_equal(commit(f, &ref, 1, &l, T0, &p, NULL), 0);
 	make_session(f, tomb_fresh, 0);
 	ref = ref_of(f, tomb_fresh);
-	f->st->ops->touch(f->st, &ref, now - 20);
+	touch_by_request(f, &ref, now - 20);
 	assert_int_equal(commit(f, &ref, 1, &l, now - 10, &p, NULL), 0);
 	changelog_free(&l);
 	/* A session still in use (touched recently). */
 	make_session(f, dead, 0);
 	ref = ref_of(f, dead);
-	f->st->ops->touch(f->st, &ref, now - 5);
+	touch_by_request(f, &ref, now - 15);
 	memcpy(fresh_tomb, dead, sizeof(dead));
 
 	/* A stale temp file, a recent one, and a foreign file. */
@@ -1405,12 +1418,12 @@ test_gc_one_full_shard(void **state)
 		} else {
 			/* Elsewhere: made a tombstone at once. */
 			ref = ref_of(f, id);
-			assert_int_equal(f->st->ops->destroy(f->st, &ref, T0), 0);
+			end_by_request(f, &ref, T0);
 			elsewhere++;
 		}
 	}
 	ref = ref_of(f, live);
-	assert_int_equal(f->st->ops->touch(f->st, &ref, T0 + 1800), 0);
+	touch_by_request(f, &ref, T0 + 1799);
 	/* The idle ones in the shard, and every old tombstone elsewhere. */
 	assert_int_equal(f->st->ops->gc(f->st, T0 + 1800 + 10, NULL, NULL), DEAD + elsewhere);
 	assert_int_equal(load_state(f, live, T0 + 1800 + 10), STORED_LIVE);
@@ -1422,8 +1435,8 @@ struct gc_watch {
 	unsigned long calls, last_scanned, last_removed, total;
 	unsigned long stop_at_removed;  /* 0: never */
 	int backwards;                  /* a count went down */
-	struct file_fixture *f;              /* with destroy_id: ... */
-	const uint8_t *destroy_id;      /* destroyed after its scan */
+	struct file_fixture *f;         /* with logout_id: ... */
+	const uint8_t *logout_id;      /* logged out after its scan, at now */
 	time_t now;
 };
 
@@ -1438,12 +1451,11 @@ gc_watch_cb(void *ctx, unsigned long scanned, unsigned long removed,
 	w->last_scanned = scanned;
 	w->last_removed = removed;
 	w->total = total;
-	if (w->destroy_id != NULL && scanned == 1 && removed == 0) {
-		struct record_ref ref = ref_of(w->f, w->destroy_id);
+	if (w->logout_id != NULL && scanned == 1 && removed == 0) {
+		struct record_ref ref = ref_of(w->f, w->logout_id);
 
-		assert_int_equal(w->f->st->ops->destroy(w->f->st, &ref, w->now),
-		    0);
-		w->destroy_id = NULL;
+		end_by_request(w->f, &ref, w->now);
+		w->logout_id = NULL;
 	}
 	return w->stop_at_removed && removed >= w->stop_at_removed;
 }
@@ -1505,11 +1517,14 @@ test_gc_looks_again_at_a_changed_record(void **state)
 	struct file_fixture *f = *state;
 	uint8_t id[SESSION_ID_LEN];
 	time_t later = T0 + f->cfg.idle_timeout + 10;
-	struct gc_watch w = { .f = f, .destroy_id = id, .now = later };
+	/* The logout's commit is dated just before the expiry: it read the
+	 * session while it was live. */
+	struct gc_watch w = { .f = f, .logout_id = id,
+	    .now = T0 + f->cfg.idle_timeout - 1 };
 
 	make_session(f, id, 0);
 	assert_int_equal(f->st->ops->gc(f->st, later, gc_watch_cb, &w), 0);
-	assert_null(w.destroy_id);              /* the logout happened */
+	assert_null(w.logout_id);              /* the logout happened */
 	assert_int_equal(load_state(f, id, later + 1), STORED_TOMBSTONE);
 	assert_int_equal(f->st->ops->gc(f->st, later + f->cfg.tombstone_grace,
 	    NULL, NULL), 1);
@@ -1556,11 +1571,11 @@ test_walk(void **state)
 	make_session(f, perm, 1);
 	make_session(f, tomb, 0);
 	ref = ref_of(f, a);
-	assert_int_equal(f->st->ops->touch(f->st, &ref, now - 5), 0);
+	touch_by_request(f, &ref, now - 15);
 	ref = ref_of(f, b);
-	assert_int_equal(f->st->ops->touch(f->st, &ref, now - 5), 0);
+	touch_by_request(f, &ref, now - 15);
 	ref = ref_of(f, tomb);
-	assert_int_equal(f->st->ops->destroy(f->st, &ref, now - 5), 0);
+	end_by_request(f, &ref, now - 15);
 	record_path(f, &f->keys, a, path, sizeof(path));
 	snprintf(other, sizeof(other), "%.*s/%064d",
 	    (int)(strrchr(path, '/') - path), path, 0);
@@ -1635,7 +1650,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_max_size_leaves_store_unchanged, file_fixture_setup, file_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_rotation, file_fixture_setup, file_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_id_cookie, file_fixture_setup, file_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_destroy, file_fixture_setup, file_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_records_are_absent, file_fixture_setup, file_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_update_in_place, file_fixture_setup, file_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_half_written_slot, file_fixture_setup, file_fixture_teardown),

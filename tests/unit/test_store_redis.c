@@ -311,6 +311,8 @@ test_touch_moves_ttl_not_the_version(void **state)
 	char key[128];
 	redisReply *a, *b;
 	long long ttl;
+	struct changelog l;
+	struct commit_plan p;
 
 	f->cfg.absolute_timeout = 0;
 	new_session(f, id, "k", "v", T0);
@@ -318,7 +320,11 @@ test_touch_moves_ttl_not_the_version(void **state)
 	key_name(f, &f->keys, id, key);
 	freeReplyObject(cmd(f, "PEXPIRE %s 5000", key));
 	a = cmd(f, "GET %s", key);
-	assert_int_equal(f->st->ops->touch(f->st, &ref, T0 + 1000), 0);
+	changelog_init(&l);               /* a request that changes nothing */
+	assert_int_equal(commit(f, f->st, &ref, 1, &l, T0 + 1000, &p, NULL), 0);
+	assert_true(p.touch);
+	commit_plan_free(&p);
+	changelog_free(&l);
 	b = cmd(f, "GET %s", key);
 	assert_int_equal(a->len, b->len);
 	/* The sealed version is the same bytes; the last access moved. */
@@ -518,20 +524,6 @@ test_rotation(void **state)
 	assert_int_equal(r->integer, 1);
 	freeReplyObject(r);
 	assert_int_equal(state_of(f, &f->keys, id, T0 + 3), STORED_LIVE);
-}
-
-static void
-test_destroy(void **state)
-{
-	struct fixture *f = *state;
-	uint8_t id[SESSION_ID_LEN];
-	struct record_ref ref;
-
-	new_session(f, id, "k", "v", T0);
-	ref = ref_of(f, id);
-	assert_int_equal(f->st->ops->destroy(f->st, &ref, T0 + 1), 0);
-	assert_int_equal(state_of(f, &f->keys, id, T0 + 2), STORED_TOMBSTONE);
-	assert_int_equal(f->st->ops->gc(f->st, T0 + 9999, NULL, NULL), 0);
 }
 
 static void
@@ -891,7 +883,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_disjoint_keys_merge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parallel_writers_lose_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_broken_value_is_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_script_cache_flushed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_gone_and_back, setup, teardown),
