@@ -546,7 +546,7 @@ sess_env(struct sess_request *r, env_add_fn add, void *ctx)
 {
 	const struct config *cfg = r->s->cfg;
 	const struct session *sess = &r->loaded.sess;
-	const struct sess_item *user;
+	const struct session_item *user;
 	char name[sizeof("SESSION_") + ENV_KEY_MAX];
 	char token[CSRF_TOKEN_LEN + 1];
 	size_t len = session_data_form_len(sess);
@@ -558,7 +558,7 @@ sess_env(struct sess_request *r, env_add_fn add, void *ctx)
 	        "HTTP_SESSION", len, session_data_form)) != 0)
 		return rc;
 	for (size_t i = 0; i < sess->nitems; i++) {
-		const struct sess_item *it = &sess->items[i];
+		const struct session_item *it = &sess->items[i];
 		if (!env_key_ok(it->key, it->klen))
 			continue;
 		snprintf(name, sizeof(name), "SESSION_%s", it->key);
@@ -597,7 +597,7 @@ sess_env(struct sess_request *r, env_add_fn add, void *ctx)
 		    user->value, user->vlen > 64 ? "..." : "");
 	} else if (user != NULL && user->vlen > 0) {
 		/* "Form" when the built-in login set it (sess_login). */
-		const struct sess_item *how = session_get(sess, SESS_AUTH_KEY,
+		const struct session_item *how = session_get(sess, SESS_AUTH_KEY,
 		    strlen(SESS_AUTH_KEY));
 		int form = how && how->vlen == 4 && memcmp(how->value, "Form", 4) == 0;
 
@@ -786,7 +786,7 @@ const char *
 sess_get(const struct sess_request *r, const char *key, size_t klen,
     size_t *vlen)
 {
-	const struct sess_item *it = session_get(&r->loaded.sess, key, klen);
+	const struct session_item *it = session_get(&r->loaded.sess, key, klen);
 
 	if (it == NULL)
 		return NULL;

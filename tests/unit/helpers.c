@@ -21,7 +21,7 @@ set(struct session *s, const char *k, const char *v)
 void
 assert_value(const struct session *s, const char *k, const char *v)
 {
-	const struct sess_item *it = session_get(s, k, strlen(k));
+	const struct session_item *it = session_get(s, k, strlen(k));
 
 	if (v == NULL) {
 		assert_null(it);
