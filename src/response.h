@@ -10,9 +10,9 @@
 #include "bounds.h"
 #include "cgi_response.h"
 #include "config.h"
-#include "sessions.h"
 #include "spool.h"
 #include "transport.h"
+#include "visit.h"
 
 enum rstate {
 	R_HEAD,                  /* the child's header block is coming in */
@@ -26,7 +26,7 @@ struct response {
 	const struct config *cfg;
 	struct transport *t;
 	const char *script;          /* names it in log lines */
-	struct sess_request *sr;     /* NULL when sessions are off */
+	struct visit *visit;         /* NULL when sessions are off */
 	char *head;                  /* MAX_HEADER_BLOCK bytes: the block */
 	int *warned_ignored;         /* said once per worker that a
 	                              * directive was dropped */
@@ -52,7 +52,7 @@ void response_hold_init(struct spool *hold);
 /* head: a buffer of MAX_HEADER_BLOCK bytes the caller keeps; hold: the
  * caller's spool (response_hold_init); *warned: the caller's flag, set
  * once a dropped directive has been logged.  The caller sets script and
- * sr when it knows them. */
+ * visit when it knows them. */
 void response_init(struct response *r, const struct config *cfg,
     struct transport *t, char *head, struct spool *hold, int *warned);
 /* The end of the request: the hold is emptied, its memory kept. */
@@ -78,7 +78,7 @@ void response_error(struct response *r, int status);
  * by a cache, never framed by another site.  0, or -1 once the web
  * server is gone. */
 int response_own(struct response *r, int status, const char *location,
-    const char *extra, const struct sess_headers *sh, const char *ctype,
+    const char *extra, const struct visit_headers *sh, const char *ctype,
     const char *body, size_t blen);
 
 #endif

@@ -395,7 +395,7 @@ changelog_replay(const struct changelog *log, struct session *s, uint64_t now,
 			out->changed |= s->nflashes != n;
 			break;
 		case CHANGE_REVOKE_OTHERS:
-			break;          /* (sessions.c does it after the commit) */
+			break;          /* (visit.c does it after the commit) */
 		}
 	}
 	return 0;
