@@ -1,7 +1,7 @@
 /* store_bench.c — micro-benchmark of the session store (src/store.h).
  *
  * Measures, through the store API exactly as the worker uses it
- * (sessions.c: ops->load, then ops->commit with a change log):
+ * (visit.c: ops->load, then ops->commit with a change log):
  *
  *   1. load + commit of a 1 KiB session (one key changed per op) on a
  *      small store (SMALL sessions), fsync off and on: median, p90, p99
@@ -44,9 +44,9 @@
 
 #include "config.h"
 #include "crypto.h"
+#include "keeper.h"
 #include "secret.h"
 #include "session.h"
-#include "sessions.h"
 #include "store.h"
 
 #define VALUE_LEN 1000               /* + key, count, framing: ~1 KiB */

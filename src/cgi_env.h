@@ -19,7 +19,7 @@ void env_free(struct envbuf *e);
  * then names the variable. */
 int env_add(struct envbuf *e, const char *name, const char *value, size_t vlen);
 
-/* Same, with the signature of sessions.h's env_add_fn. */
+/* Same, with the signature of visit.h's env_add_fn. */
 int env_add_cb(void *envbuf, const char *name, const char *value, size_t vlen);
 
 /* Which params are dropped on the way from the web server to the child. */

@@ -1,5 +1,5 @@
 /* checks.h — every check of a configuration beyond config.c's own
- * parsing: the session store's keys (sessions.h) and [access]
+ * parsing: the session store's keys (keeper.h) and [access]
  * (login.h).  What -t, a start, a reload (SIGHUP) and sessionctl hand
  * to config_load. */
 #ifndef SW_CHECKS_H

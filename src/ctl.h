@@ -5,19 +5,19 @@
 
 #include "config.h"
 
-struct sessions;
+struct keeper;
 
 /* What a command is given, according to what it needs. */
 struct ctl {
 	const char *file;               /* -f: the configuration file */
 	struct config *cfg;             /* CTL_CONFIG and up, else NULL */
-	struct sessions *sessions;      /* CTL_STORE, else NULL */
+	struct keeper *keeper;          /* CTL_STORE, else NULL */
 };
 
 #define CTL_NO_CONFIG 0         /* needs no configuration (passwd) */
 #define CTL_CONFIG 1            /* the configuration, loaded and checked */
-#define CTL_STORE 2             /* ... and the sessions, opened as the
-                                   workers would (their user) */
+#define CTL_STORE 2             /* ... and the keeper (keeper.h), opened
+                                   as the workers would (their user) */
 
 /* Exit codes of sessionctl, and what run returns. */
 #define CTL_OK 0

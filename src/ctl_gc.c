@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "keeper.h"
 #include "log.h"
-#include "sessions.h"
 #include "store.h"
 
 #define REDRAW_NS     250000000L    /* the progress line, at most 4/s */
@@ -88,7 +88,7 @@ gc_run(struct ctl *c, int argc, char **argv)
 	if (strcmp(c->cfg->store, "redis") == 0) {
 		/* Every record carries its TTL: only the per-user index's
 		 * stale entries are left for us. */
-		st = sessions_store(c->sessions);
+		st = keeper_store(c->keeper);
 		if (st->ops->gc(st, time(NULL), NULL, NULL) < 0) {
 			log_error("session store gc failed (see above)");
 			return CTL_ERROR;
@@ -115,7 +115,7 @@ gc_run(struct ctl *c, int argc, char **argv)
 	/* The first look at the clock draws: a line at once. */
 	p.drawn = p.start;
 	p.drawn.tv_sec--;
-	st = sessions_store(c->sessions);
+	st = keeper_store(c->keeper);
 	n = st->ops->gc(st, time(NULL), gc_progress, &p);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	sigaction(SIGINT, &old_int, NULL);

@@ -9,15 +9,15 @@
 #include <time.h>
 
 #include "ctl.h"
-#include "sessions.h"
+#include "keeper.h"
 
 struct rows {
-	struct sess_info *v;
+	struct keeper_info *v;
 	size_t n, cap;
 };
 
 static int
-add_row(void *ctx, const struct sess_info *si)
+add_row(void *ctx, const struct keeper_info *si)
 {
 	struct rows *r = ctx;
 
@@ -37,7 +37,7 @@ add_row(void *ctx, const struct sess_info *si)
 static int
 by_created(const void *a, const void *b)
 {
-	const struct sess_info *x = a, *y = b;
+	const struct keeper_info *x = a, *y = b;
 
 	return x->created < y->created ? -1 : x->created > y->created;
 }
@@ -76,13 +76,13 @@ list_run(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "sessionctl list: give --user NAME\n");
 		return CTL_USAGE;
 	}
-	if (!sessions_can_revoke(c->sessions)) {
+	if (!keeper_can_revoke(c->keeper)) {
 		fprintf(stderr, "sessionctl list: %s: store = %s keeps the "
 		    "sessions in the cookies themselves: it knows none of them\n",
 		    c->file, c->cfg->store);
 		return CTL_ERROR;
 	}
-	rc = sessions_list_user(c->sessions, user, strlen(user), time(NULL),
+	rc = keeper_list_user(c->keeper, user, strlen(user), time(NULL),
 	    add_row, &rows);
 	if (rc != 0) {
 		fprintf(stderr, "sessionctl list: %s\n", rc > 0 ? "out of memory" :

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "ctl.h"
-#include "sessions.h"
+#include "keeper.h"
 
 static int
 revoke_run(struct ctl *c, int argc, char **argv)
@@ -41,15 +41,15 @@ revoke_run(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "sessionctl revoke: --user: an empty name\n");
 		return CTL_USAGE;
 	}
-	if (!sessions_can_revoke(c->sessions)) {
+	if (!keeper_can_revoke(c->keeper)) {
 		fprintf(stderr, "sessionctl revoke: %s: store = %s keeps the "
 		    "sessions in the cookies themselves: it cannot revoke them "
 		    "(a new secret_file, without the old one in secret_fallbacks, "
 		    "ends them all)\n", c->file, c->cfg->store);
 		return CTL_ERROR;
 	}
-	n = user ? sessions_revoke_user(c->sessions, user, strlen(user),
-	    time(NULL)) : sessions_revoke_all(c->sessions, time(NULL));
+	n = user ? keeper_revoke_user(c->keeper, user, strlen(user),
+	    time(NULL)) : keeper_revoke_all(c->keeper, time(NULL));
 	if (n < 0) {
 		fprintf(stderr, "sessionctl revoke: the store failed (see the "
 		    "messages above)\n");

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "ctl.h"
-#include "sessions.h"
+#include "keeper.h"
 #include "store.h"
 
 struct counts {
@@ -119,7 +119,7 @@ stats_run(struct ctl *c, int argc, char **argv)
 		    argv[optind]);
 		return CTL_USAGE;
 	}
-	st = sessions_store(c->sessions);
+	st = keeper_store(c->keeper);
 	if (st->ops->walk == NULL) {
 		/* The cookie store. */
 		if (json)
@@ -131,7 +131,7 @@ stats_run(struct ctl *c, int argc, char **argv)
 		return CTL_OK;
 	}
 	if (st->ops->walk(st, time(NULL), count, &n) < 0 ||
-	    (n.users = sessions_user_count(c->sessions, time(NULL))) < 0) {
+	    (n.users = keeper_user_count(c->keeper, time(NULL))) < 0) {
 		fprintf(stderr, "sessionctl stats: the store could not be read "
 		    "(see above)\n");
 		return CTL_ERROR;

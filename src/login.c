@@ -1,7 +1,7 @@
 /* login.c — sessionwrap's own answers (login.h): the login form, its
  * POST, logout, and the refusals of the [access] rules.  The decisions
  * are access.c's and pwfile.c's (pure); this file reads the request body
- * and the files, changes the session through sessions.h, and answers
+ * and the files, changes the session through visit.h, and answers
  * through response.h.  The password is never kept: it lives in one
  * buffer for the time of the check, is wiped, and is never logged. */
 #include "login.h"
@@ -112,7 +112,7 @@ login_config_check(const struct config *cfg, config_report_fn *report,
 		report(ctx, "access", "logout_path", "is the login_path");
 	if (cfg->lockout < 1)
 		report(ctx, "access", "lockout", "must be at least 1s");
-	if (cfg->password_file && cfg->secret_file && !sessions_can_count(cfg))
+	if (cfg->password_file && cfg->secret_file && !keeper_can_count(cfg))
 		report(ctx, "access", "password_file", "the login form counts "
 		    "failed logins in the session store, and this store keeps "
 		    "nothing on a server (store = cookie): use store = file or "
@@ -351,10 +351,10 @@ client(const struct request *req)
 
 /* Commit the session's changes: 0, or -1 answered (500/503). */
 static int
-commit(struct sess_request *sr, struct response *r, struct sess_headers *sh)
+commit(struct visit *visit, struct response *r, struct visit_headers *sh)
 {
 	char err[300];
-	int rc = sess_commit(sr, time(NULL), sh, err, sizeof(err));
+	int rc = visit_commit(visit, time(NULL), sh, err, sizeof(err));
 
 	if (rc < 0) {
 		response_error(r, rc == -2 ? 503 : 500);
@@ -365,24 +365,24 @@ commit(struct sess_request *sr, struct response *r, struct sess_headers *sh)
 
 /* The form, with message, status and an extra header (or NULL). */
 static void
-show_form_extra(struct login *l, struct sess_request *sr, struct response *r,
+show_form_extra(struct login *l, struct visit *visit, struct response *r,
     int status, const char *next, const char *message, const char *extra)
 {
 	const struct config *cfg = l->cfg;
-	struct sess_headers sh;
-	char token[SESS_TOKEN_LEN + 1], err[300], *tmpl = NULL, *page = NULL;
+	struct visit_headers sh;
+	char token[VISIT_TOKEN_LEN + 1], err[300], *tmpl = NULL, *page = NULL;
 	struct login_page pg;
 	long n;
 
 	/* A first visit has no session yet, and its token would be of an
 	 * id that is never stored: keep the session. */
-	if (!sess_loaded(sr) && sess_keep(sr) < 0) {
+	if (!visit_loaded(visit) && visit_keep(visit) < 0) {
 		response_error(r, 500);
 		return;
 	}
-	if (commit(sr, r, &sh) < 0)
+	if (commit(visit, r, &sh) < 0)
 		return;
-	sess_csrf(sr, token, sizeof(token));
+	visit_csrf(visit, token, sizeof(token));
 	tmpl = malloc(MAX_LOGIN_TEMPLATE + 1);
 	page = malloc(MAX_LOGIN_PAGE);
 	if (!tmpl || !page) {
@@ -408,10 +408,10 @@ out:
 }
 
 static void
-show_form(struct login *l, struct sess_request *sr, struct response *r,
+show_form(struct login *l, struct visit *visit, struct response *r,
     int status, const char *next, const char *message)
 {
-	show_form_extra(l, sr, r, status, next, message, NULL);
+	show_form_extra(l, visit, r, status, next, message, NULL);
 }
 
 /* The whole form body into buf (cap > MAX_LOGIN_BODY): its length, or
@@ -516,21 +516,21 @@ count_key(char *out, size_t cap, char kind, const char *v, size_t len)
  * login that succeeded); *n: the name's count.  0, or -1 when the store
  * failed (logged). */
 static int
-count_name(struct login *l, struct sessions *s, const char *user,
+count_name(struct login *l, struct keeper *k, const char *user,
     size_t ulen, int how, long *n)
 {
 	char key[MAX_LOGIN_NAME + 80];
 	time_t last;
 	size_t kl = count_key(key, sizeof(key), 'u', user, ulen);
 
-	return sessions_fail_count(s, key, kl, how, time(NULL), l->cfg->lockout,
+	return keeper_fail_count(k, key, kl, how, time(NULL), l->cfg->lockout,
 	    n, &last);
 }
 
 /* A failed login: count it against the client's address too, and log
  * it with both counts (nu: the name's).  0, or -1 (logged). */
 static int
-count_address(struct login *l, struct sessions *s, struct transport *t,
+count_address(struct login *l, struct keeper *k, struct transport *t,
     const char *user, long nu)
 {
 	const struct config *cfg = l->cfg;
@@ -540,7 +540,7 @@ count_address(struct login *l, struct sessions *s, struct transport *t,
 	long na;
 	size_t kl = count_key(key, sizeof(key), 'a', addr, strlen(addr));
 
-	if (sessions_fail_count(s, key, kl, 1, time(NULL), cfg->lockout, &na,
+	if (keeper_fail_count(k, key, kl, 1, time(NULL), cfg->lockout, &na,
 	        &last) < 0)
 		return -1;
 	log_warn("%s: failed login for user '%s' from %s (failure %ld of the "
@@ -551,7 +551,7 @@ count_address(struct login *l, struct sessions *s, struct transport *t,
 /* Whether this try must wait: seconds (> 0, logged), 0 not, -1 when the
  * store failed (answered 503). */
 static long
-throttled(struct login *l, struct sessions *s, struct transport *t,
+throttled(struct login *l, struct keeper *k, struct transport *t,
     struct response *r, const char *user, size_t ulen)
 {
 	const struct config *cfg = l->cfg;
@@ -562,10 +562,10 @@ throttled(struct login *l, struct sessions *s, struct transport *t,
 	size_t kl;
 
 	kl = count_key(key, sizeof(key), 'u', user, ulen);
-	if (sessions_fail_count(s, key, kl, 0, now, cfg->lockout, &nu, &lu) < 0)
+	if (keeper_fail_count(k, key, kl, 0, now, cfg->lockout, &nu, &lu) < 0)
 		goto fail;
 	kl = count_key(key, sizeof(key), 'a', addr, strlen(addr));
-	if (sessions_fail_count(s, key, kl, 0, now, cfg->lockout, &na, &la) < 0)
+	if (keeper_fail_count(k, key, kl, 0, now, cfg->lockout, &na, &la) < 0)
 		goto fail;
 	wu = login_wait(nu, lu, now, cfg->max_failures, cfg->lockout);
 	wa = login_wait(na, la, now, 10L * cfg->max_failures, cfg->lockout);
@@ -584,24 +584,24 @@ fail:
 
 /* The answer to a try that must wait: the form, 429, Retry-After. */
 static void
-locked_form(struct login *l, struct sess_request *sr, struct response *r,
+locked_form(struct login *l, struct visit *visit, struct response *r,
     const char *next, long wait)
 {
 	char retry[40];
 
 	snprintf(retry, sizeof(retry), "Retry-After: %ld", wait);
-	show_form_extra(l, sr, r, 429, next, MSG_LOCKED, retry);
+	show_form_extra(l, visit, r, 429, next, MSG_LOCKED, retry);
 }
 
 static void
-login_post(struct login *l, struct sessions *s, struct sess_request *sr,
+login_post(struct login *l, struct keeper *k, struct visit *visit,
     struct transport *t, struct response *r)
 {
 	const struct config *cfg = l->cfg;
 	char *body = malloc(MAX_LOGIN_BODY + 1);
-	char tok[SESS_TOKEN_LEN + 2], user[MAX_LOGIN_NAME + 2];
+	char tok[VISIT_TOKEN_LEN + 2], user[MAX_LOGIN_NAME + 2];
 	char pw[MAX_PASSWORD + 1], next[MAX_NEXT_PATH + 1];
-	struct sess_headers sh;
+	struct visit_headers sh;
 	long blen, tl, ul, pl, wait, nu = 0;
 
 	if (!body) {
@@ -612,11 +612,11 @@ login_post(struct login *l, struct sessions *s, struct sess_request *sr,
 		goto out;
 	pick_next(body, (size_t)blen, next, sizeof(next), cfg->login_path);
 	tl = form_field(body, (size_t)blen, "csrf_token", tok, sizeof(tok));
-	if (tl < 0 || !sess_csrf_ok(sr, tok, (size_t)tl)) {
+	if (tl < 0 || !visit_csrf_ok(visit, tok, (size_t)tl)) {
 		log_warn("%s: login form from %s without its session's token "
 		    "(expired, or another site's): refused", cfg->login_path,
 		    client(&t->req));
-		show_form(l, sr, r, 403, next, MSG_EXPIRED);
+		show_form(l, visit, r, 403, next, MSG_EXPIRED);
 		goto out;
 	}
 	ul = form_field(body, (size_t)blen, "user", user, sizeof(user));
@@ -625,27 +625,27 @@ login_post(struct login *l, struct sessions *s, struct sess_request *sr,
 		ul = 0, user[0] = '\0';
 	if (pl < 0)
 		pl = 0, pw[0] = '\0';
-	if ((wait = throttled(l, s, t, r, user, (size_t)ul)) != 0) {
+	if ((wait = throttled(l, k, t, r, user, (size_t)ul)) != 0) {
 		if (wait > 0)
-			locked_form(l, sr, r, next, wait);
+			locked_form(l, visit, r, next, wait);
 		goto out;
 	}
 	/* The name's failure is counted before the (slow) check, and
 	 * forgotten if it succeeds: tries sent at once are each counted
 	 * before any is answered, so a burst gets no more guesses than
 	 * max_failures allows. */
-	if (count_name(l, s, user, (size_t)ul, 1, &nu) < 0) {
+	if (count_name(l, k, user, (size_t)ul, 1, &nu) < 0) {
 		response_error(r, 503);
 		goto out;
 	}
 	if (password_ok(l, user, (size_t)ul, pw, (size_t)pl)) {
 		wipe(pw, sizeof(pw));
-		count_name(l, s, user, (size_t)ul, -1, &nu);
-		if (sess_login(sr, user, (size_t)ul) < 0) {
+		count_name(l, k, user, (size_t)ul, -1, &nu);
+		if (visit_login(visit, user, (size_t)ul) < 0) {
 			response_error(r, 500);
 			goto out;
 		}
-		if (commit(sr, r, &sh) < 0)
+		if (commit(visit, r, &sh) < 0)
 			goto out;
 		log_info("%s: user '%s' logged in from %s", cfg->login_path, user,
 		    client(&t->req));
@@ -654,11 +654,11 @@ login_post(struct login *l, struct sessions *s, struct sess_request *sr,
 		goto out;
 	}
 	wipe(pw, sizeof(pw));
-	if (count_address(l, s, t, user, nu) < 0) {
+	if (count_address(l, k, t, user, nu) < 0) {
 		response_error(r, 503);
 		goto out;
 	}
-	show_form(l, sr, r, 200, next, MSG_FAILED);
+	show_form(l, visit, r, 200, next, MSG_FAILED);
 out:
 	wipe(pw, sizeof(pw));
 	if (body)
@@ -667,12 +667,12 @@ out:
 }
 
 static void
-logout_post(struct login *l, struct sess_request *sr, struct transport *t,
+logout_post(struct login *l, struct visit *visit, struct transport *t,
     struct response *r)
 {
 	const struct config *cfg = l->cfg;
-	char body[MAX_LOGIN_BODY + 1], tok[SESS_TOKEN_LEN + 2], *loc;
-	struct sess_headers sh;
+	char body[MAX_LOGIN_BODY + 1], tok[VISIT_TOKEN_LEN + 2], *loc;
+	struct visit_headers sh;
 	size_t user_len = 0;
 	const char *user;
 	long blen, tl;
@@ -680,16 +680,16 @@ logout_post(struct login *l, struct sess_request *sr, struct transport *t,
 	if ((blen = read_body(t, r, cfg->logout_path, body)) < 0)
 		return;
 	tl = form_field(body, (size_t)blen, "csrf_token", tok, sizeof(tok));
-	if (tl < 0 || !sess_csrf_ok(sr, tok, (size_t)tl)) {
+	if (tl < 0 || !visit_csrf_ok(visit, tok, (size_t)tl)) {
 		log_warn("%s: logout from %s without its session's token: "
 		    "refused", cfg->logout_path, client(&t->req));
-		sess_headers_nocommit(sr, &sh);
+		visit_headers_nocommit(visit, &sh);
 		response_own(r, 403, NULL, NULL, &sh, "text/plain; charset=utf-8",
 		    "403 Forbidden\n", 14);
 		return;
 	}
-	user = sess_user(sr, &user_len);
-	if (sess_logout(sr) < 0 || commit(sr, r, &sh) < 0) {
+	user = visit_user(visit, &user_len);
+	if (visit_logout(visit) < 0 || commit(visit, r, &sh) < 0) {
 		response_error(r, 500);
 		return;
 	}
@@ -701,72 +701,72 @@ logout_post(struct login *l, struct sess_request *sr, struct transport *t,
 }
 
 int
-login_serve(struct login *l, struct sessions *s, struct transport *t,
+login_serve(struct login *l, struct keeper *k, struct transport *t,
     struct response *r)
 {
 	const struct config *cfg = l->cfg;
 	const struct request *req = &t->req;
 	const char *method = req->method ? req->method : "";
 	char path[MAX_ACCESS_PATH + 1], next[MAX_NEXT_PATH + 1];
-	struct sess_request *sr;
+	struct visit *visit;
 	int is_login, status;
 	const char *q = req->query_string ? req->query_string : "";
 
-	if (!cfg->password_file || !s || request_path(req, path,
+	if (!cfg->password_file || !k || request_path(req, path,
 	        sizeof(path)) < 0)
 		return 0;
 	is_login = strcmp(path, cfg->login_path) == 0;
 	if (!is_login && strcmp(path, cfg->logout_path) != 0)
 		return 0;
 	r->script = is_login ? cfg->login_path : cfg->logout_path;
-	sr = sess_begin(s, req->cookie, req->https, r->script, time(NULL),
+	visit = visit_begin(k, req->cookie, req->https, r->script, time(NULL),
 	    &status);
-	if (!sr) {
+	if (!visit) {
 		response_error(r, status);
 		return 1;
 	}
 	if (is_login && (strcmp(method, "GET") == 0 ||
 	    strcmp(method, "HEAD") == 0)) {
 		pick_next(q, strlen(q), next, sizeof(next), r->script);
-		show_form(l, sr, r, 200, next, "");
+		show_form(l, visit, r, 200, next, "");
 	} else if (strcmp(method, "POST") == 0) {
 		if (is_login)
-			login_post(l, s, sr, t, r);
+			login_post(l, k, visit, t, r);
 		else
-			logout_post(l, sr, t, r);
+			logout_post(l, visit, t, r);
 	} else {
-		struct sess_headers sh;
+		struct visit_headers sh;
 
-		sess_headers_nocommit(sr, &sh);
+		visit_headers_nocommit(visit, &sh);
 		response_own(r, 405, NULL, is_login ? "Allow: GET, HEAD, POST" :
 		    "Allow: POST", &sh, "text/plain; charset=utf-8",
 		    "405 Method Not Allowed\n", 23);
 	}
-	sess_end(sr);
+	visit_end(visit);
 	return 1;
 }
 
 static const char *
 who_get(void *ctx, const char *key, size_t klen, size_t *vlen)
 {
-	return sess_get(ctx, key, klen, vlen);
+	return visit_get(ctx, key, klen, vlen);
 }
 
 int
-login_gate(struct login *l, struct sess_request *sr, struct transport *t,
+login_gate(struct login *l, struct visit *visit, struct transport *t,
     struct response *r)
 {
 	const struct config *cfg = l->cfg;
 	const struct request *req = &t->req;
 	const struct access_rule *rule;
-	struct access_who who = { .get = who_get, .ctx = sr };
-	struct sess_headers sh;
+	struct access_who who = { .get = who_get, .ctx = visit };
+	struct visit_headers sh;
 	char path[MAX_ACCESS_PATH + 1];
 	long plen;
 
 	if (l->nrules == 0)
 		return 0;
-	sess_headers_nocommit(sr, &sh);
+	visit_headers_nocommit(visit, &sh);
 	if ((plen = request_path(req, path, sizeof(path))) < 0) {
 		log_warn("script %s: a path the [access] rules cannot be matched "
 		    "against (over %d bytes, a control byte, '..' above /, a "
@@ -777,7 +777,7 @@ login_gate(struct login *l, struct sess_request *sr, struct transport *t,
 		return 1;
 	}
 	rule = access_match(l->rules, l->nrules, path, (size_t)plen);
-	who.user = sess_user(sr, &who.ulen);
+	who.user = visit_user(visit, &who.ulen);
 	switch (access_decide(rule, &who)) {
 	case ACCESS_ALLOW:
 		return 0;

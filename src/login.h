@@ -12,9 +12,10 @@
 
 #include "access.h"
 #include "config.h"
+#include "keeper.h"
 #include "response.h"
-#include "sessions.h"
 #include "transport.h"
+#include "visit.h"
 
 struct login {
 	const struct config *cfg;
@@ -35,13 +36,13 @@ int login_init(struct login *l, const struct config *cfg, char *err,
 /* Before the script is resolved: when the request is for login_path or
  * logout_path and the form is on (password_file), answer it and return
  * 1; else 0. */
-int login_serve(struct login *l, struct sessions *s, struct transport *t,
+int login_serve(struct login *l, struct keeper *k, struct transport *t,
     struct response *r);
 
 /* With the request's session loaded: 1 when an access rule refuses the
  * request (answered: 303 to the login form, 403, or 400 for a path that
  * cannot be matched), 0 when the child may run. */
-int login_gate(struct login *l, struct sess_request *sr, struct transport *t,
+int login_gate(struct login *l, struct visit *visit, struct transport *t,
     struct response *r);
 
 /* Pure, for tests: the page of the template tmpl[0..tlen) with

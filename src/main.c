@@ -16,12 +16,12 @@
 #include "config.h"
 #include "crypto.h"
 #include "ctl.h"
+#include "keeper.h"
 #include "listen.h"
 #include "log.h"
 #include "prefork.h"
 #include "runas.h"
 #include "secret.h"
-#include "sessions.h"
 #include "transport.h"
 #include "worker.h"
 
@@ -47,24 +47,24 @@ usage(FILE *f)
 static int
 serve_cgi(const struct config *cfg)
 {
-	struct sessions *sessions = NULL;
+	struct keeper *keeper = NULL;
 	struct worker_ctx w;
 	struct transport t;
 	char err[512];
 
-	if (cfg->secret_file && sessions_open(&sessions, cfg, err, sizeof(err)) < 0) {
+	if (cfg->secret_file && keeper_open(&keeper, cfg, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		printf("Status: 500 Internal Server Error\r\nContent-Type: text/plain\r\n\r\n"
 		    "500 Internal Server Error\n");
 		return 1;
 	}
-	if (worker_init(&w, cfg, sessions) < 0)
+	if (worker_init(&w, cfg, keeper) < 0)
 		return 1;
 	transport_cgi(&t, environ);
 	worker_handle(&w, &t);
 	worker_free(&w);
-	if (sessions)
-		sessions_close(sessions);
+	if (keeper)
+		keeper_close(keeper);
 	return 0;
 }
 
@@ -86,12 +86,12 @@ run_keygen(const char *path)
 static int
 run_check(struct config *cfg, const char *file)
 {
-	struct sessions *s;
+	struct keeper *k;
 
-	if (runas_open_sessions(cfg, file, 1, &s) < 0)
+	if (runas_open_keeper(cfg, file, 1, &k) < 0)
 		return 1;
-	if (s)
-		sessions_close(s);
+	if (k)
+		keeper_close(k);
 	printf("%s: configuration ok\n", file);
 	return 0;
 }
@@ -104,15 +104,15 @@ run_gc(struct config *cfg, const char *file)
 	char *argv[] = { "gc", NULL };
 	int rc;
 
-	if (runas_open_sessions(cfg, file, 0, &c.sessions) < 0)
+	if (runas_open_keeper(cfg, file, 0, &c.keeper) < 0)
 		return 1;
-	if (!c.sessions) {
+	if (!c.keeper) {
 		fprintf(stderr, "%s: sessions are off (no [session] secret_file)\n",
 		    file);
 		return 1;
 	}
 	rc = ctl_gc_cmd.run(&c, 1, argv);
-	sessions_close(c.sessions);
+	keeper_close(c.keeper);
 	return rc;
 }
 
@@ -185,13 +185,13 @@ serve(struct config *cfg, const char *sock_arg, const struct overrides *ov)
 		 * worker uses these (until a reload), never the files as they are
 		 * when it starts.  The store too is opened once here, so a bad
 		 * secret or store directory stops us now, not in a respawn loop. */
-		struct sessions *s;
+		struct keeper *k;
 		if ((keys = secrets_load(cfg, err, sizeof(err))) == NULL ||
-		    sessions_open_keys(&s, cfg, keys, err, sizeof(err)) < 0) {
+		    keeper_open_keys(&k, cfg, keys, err, sizeof(err)) < 0) {
 			fprintf(stderr, "sessionwrap: %s\n", err);
 			goto out;
 		}
-		sessions_close(s);
+		keeper_close(k);
 	}
 	rc = prefork_run(cfg, fd, ov, &keys);
 	if (sock && strncmp(sock, "unix:", 5) == 0)

@@ -35,9 +35,9 @@
 #include "child.h"
 #include "crypto.h"
 #include "fcgi_conn.h"
+#include "keeper.h"
 #include "log.h"
 #include "secret.h"
-#include "sessions.h"
 #include "transport.h"
 #include "worker.h"
 
@@ -173,7 +173,7 @@ worker_main(const struct config *cfg, const struct keyset *keys,
 {
 	struct sigaction sa;
 	sigset_t blocked, waitmask;
-	struct sessions *sessions = NULL;
+	struct keeper *keeper = NULL;
 	struct worker_ctx w;
 	FCGX_Request req;
 	struct fcgi_head head;
@@ -203,12 +203,12 @@ worker_main(const struct config *cfg, const struct keyset *keys,
 
 	/* The master's keys, not the files: those may hold a secret not yet
 	 * taken by a reload, or be unreadable by now. */
-	if (keys && sessions_open_keys(&sessions, cfg, keys, err,
+	if (keys && keeper_open_keys(&keeper, cfg, keys, err,
 	        sizeof(err)) < 0) {
 		log_error("%s", err);
 		_exit(2);
 	}
-	if (worker_init(&w, cfg, sessions) < 0) {
+	if (worker_init(&w, cfg, keeper) < 0) {
 		log_error("out of memory");
 		_exit(2);
 	}
@@ -266,8 +266,8 @@ worker_main(const struct config *cfg, const struct keyset *keys,
 	}
 	fcgi_head_free(&head);
 	worker_free(&w);
-	if (sessions)
-		sessions_close(sessions);
+	if (keeper)
+		keeper_close(keeper);
 	_exit(0);
 }
 
@@ -461,7 +461,7 @@ reap(struct master *m, int *fast_deaths)
 static void
 run_gc(struct master *m)
 {
-	struct sessions *s;
+	struct keeper *k;
 	char err[512];
 	pid_t pid;
 
@@ -480,14 +480,14 @@ run_gc(struct master *m)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (sessions_open_keys(&s, m->cfg, *m->keys, err, sizeof(err)) < 0) {
+	if (keeper_open_keys(&k, m->cfg, *m->keys, err, sizeof(err)) < 0) {
 		log_error("gc: %s", err);
 		_exit(1);
 	}
-	long n = sessions_gc(s, time(NULL));
+	long n = keeper_gc(k, time(NULL));
 	if (n > 0)
 		log_info("gc: removed %ld expired records and tombstones", n);
-	sessions_close(s);
+	keeper_close(k);
 	_exit(n < 0);
 }
 
@@ -532,7 +532,7 @@ reload(struct master *m)
 {
 	struct config fresh;
 	struct keyset *keys = NULL;
-	struct sessions *s;
+	struct keeper *k;
 	char errs[4096];
 
 	config_defaults(&fresh);
@@ -550,14 +550,14 @@ reload(struct master *m)
 	 * running ones must not be stopped for them. */
 	if (fresh.secret_file) {
 		if ((keys = secrets_load(&fresh, errs, sizeof(errs))) == NULL ||
-		    sessions_open_keys(&s, &fresh, keys, errs, sizeof(errs)) < 0) {
+		    keeper_open_keys(&k, &fresh, keys, errs, sizeof(errs)) < 0) {
 			log_error("reload refused, keeping the running "
 			    "configuration: %s", errs);
 			keyset_free(keys);
 			config_free(&fresh);
 			return;
 		}
-		sessions_close(s);
+		keeper_close(k);
 	}
 	restart_only(m->cfg, &fresh);
 	config_free(m->cfg);

@@ -1,7 +1,7 @@
 /* response.c — our answer to one request (response.h): the child's header
  * block read as it comes in, the commit point, our headers, the body, and
  * our error answers.  The cookie and directive rules it follows are the
- * session layer's (sessions.h); the bytes go out through the transport.
+ * session layer's (visit.h); the bytes go out through the transport.
  *
  * Holding back.  The body of an answer whose session has changes is held
  * until the commit point (README "Commit point"): until the child has
@@ -108,7 +108,7 @@ response_error(struct response *r, int status)
 	    put_header_str(r->t, "Cache-Control", "no-store") < 0 ||
 	    /* 503: the session store is unavailable, for a while. */
 	    (status == 503 && put_header_str(r->t, "Retry-After",
-	    XSTR_RETRY(SESS_RETRY_AFTER)) < 0) ||
+	    XSTR_RETRY(VISIT_RETRY_AFTER)) < 0) ||
 	    transport_write(r->t, "\r\n", 2) < 0 ||
 	    transport_write(r->t, code, sizeof(code)) < 0 ||
 	    transport_write(r->t, reason, strlen(reason)) < 0)
@@ -120,8 +120,8 @@ response_error(struct response *r, int status)
 static int
 is_our_cookie(const struct response *r, const struct cgi_header *h)
 {
-	return r->sr && header_is(h, "Set-Cookie") &&
-	    sess_sets_our_cookie(r->sr, h->value, h->vlen);
+	return r->visit && header_is(h, "Set-Cookie") &&
+	    visit_sets_our_cookie(r->visit, h->value, h->vlen);
 }
 
 /* Cache-Control, or a field that overrides it for some caches: the
@@ -142,7 +142,7 @@ is_cache_control(const struct cgi_header *h)
 /* Write the status line and headers: the child's, in order, less the
  * directives, plus ours. */
 static int
-emit_headers(struct response *r, const struct sess_headers *sh)
+emit_headers(struct response *r, const struct visit_headers *sh)
 {
 	int have_cc = 0;
 
@@ -198,7 +198,7 @@ directive_ignored(struct response *r, const struct cgi_header *h)
 	*r->warned_ignored = 1;
 	log_warn("script %s: header %.*s dropped, not acted on: %s "
 	    "(this worker says so once)", r->script, (int)h->nlen, h->name,
-	    r->sr ? "compat_mod_session is off" :
+	    r->visit ? "compat_mod_session is off" :
 	    "sessions are off (no [session] secret_file)");
 }
 
@@ -222,8 +222,8 @@ header_block_refused(struct response *r, int rc,
 		log_error("script %s: too many response headers: %s", r->script, text);
 		return 502;
 	}
-	if (r->sr && (e->fault == CGI_FAULT_NUL || e->fault == CGI_FAULT_CR) &&
-	    sess_is_directive(line, e->nlen)) {
+	if (r->visit && (e->fault == CGI_FAULT_NUL || e->fault == CGI_FAULT_CR) &&
+	    visit_is_directive(line, e->nlen)) {
 		log_error("script %s: header %.*s: malformed session directive: %s",
 		    r->script, (int)e->nlen, line, text);
 		return 500;
@@ -281,8 +281,8 @@ read_headers(struct response *r)
 			}
 		} else if (header_is(h, "Location")) {
 			have_location = 1;
-		} else if (sess_is_directive(h->name, h->nlen)) {
-			rc = r->sr ? sess_directive(r->sr, h->name, h->nlen,
+		} else if (visit_is_directive(h->name, h->nlen)) {
+			rc = r->visit ? visit_directive(r->visit, h->name, h->nlen,
 			    h->value, h->vlen, err, sizeof(err)) : 0;
 			if (rc < 0) {
 				log_error("script %s: %s", r->script, err);
@@ -304,7 +304,7 @@ read_headers(struct response *r)
 /* Our headers, ahead of the body held for the commit, which then follows
  * them out. */
 static int
-emit_ahead(struct response *r, const struct sess_headers *sh)
+emit_ahead(struct response *r, const struct visit_headers *sh)
 {
 	int rc;
 
@@ -322,15 +322,15 @@ emit_ahead(struct response *r, const struct sess_headers *sh)
 static int
 commit_and_emit(struct response *r)
 {
-	struct sess_headers sh;
+	struct visit_headers sh;
 	char err[300];
 
-	if (!r->sr)
+	if (!r->visit)
 		return emit_ahead(r, NULL);
 	memset(&sh, 0, sizeof(sh));
 	if (r->status < 500) {
-		/* sess_commit logs its failures itself, naming the script. */
-		int rc = sess_commit(r->sr, time(NULL), &sh, err, sizeof(err));
+		/* visit_commit logs its failures itself, naming the script. */
+		int rc = visit_commit(r->visit, time(NULL), &sh, err, sizeof(err));
 
 		if (rc < 0) {
 			r->state = R_FAILED;
@@ -338,7 +338,7 @@ commit_and_emit(struct response *r)
 			return -1;
 		}
 	} else {
-		sess_headers_nocommit(r->sr, &sh);
+		visit_headers_nocommit(r->visit, &sh);
 	}
 	return emit_ahead(r, &sh);
 }
@@ -350,7 +350,7 @@ head_done(struct response *r, const char *body, size_t n)
 {
 	/* The body is held back while a crash could still undo the
 	 * session's changes; without changes it streams. */
-	if (r->sr && r->status < 500 && sess_changes_pending(r->sr)) {
+	if (r->visit && r->status < 500 && visit_changes_pending(r->visit)) {
 		r->state = R_HOLD;
 		r->holding = 1;
 		transport_hold(r->t, HOLD_COMMIT);
@@ -437,7 +437,7 @@ response_release(struct response *r)
 
 int
 response_own(struct response *r, int status, const char *location,
-    const char *extra, const struct sess_headers *sh, const char *ctype,
+    const char *extra, const struct visit_headers *sh, const char *ctype,
     const char *body, size_t blen)
 {
 	const char *reason = http_reason(status);

@@ -10,8 +10,8 @@
 #include "bounds.h"
 #include "cgi_response.h"
 #include "config.h"
-#include "sessions.h"
 #include "transport.h"
+#include "visit.h"
 
 enum rstate {
 	R_HEAD,                  /* the child's header block is coming in */
@@ -25,7 +25,7 @@ struct response {
 	const struct config *cfg;
 	struct transport *t;
 	const char *script;          /* names it in log lines */
-	struct sess_request *sr;     /* NULL when sessions are off */
+	struct visit *visit;         /* NULL when sessions are off */
 	char *head;                  /* MAX_HEADER_BLOCK bytes: the block */
 	int *warned_ignored;         /* said once per worker that a
 	                              * directive was dropped */
@@ -46,7 +46,7 @@ struct response {
 
 /* head: a buffer of MAX_HEADER_BLOCK bytes the caller keeps; *warned: the
  * caller's flag, set once a dropped directive has been logged.  The
- * caller sets script and sr when it knows them. */
+ * caller sets script and visit when it knows them. */
 void response_init(struct response *r, const struct config *cfg,
     struct transport *t, char *head, int *warned);
 
@@ -70,7 +70,7 @@ void response_error(struct response *r, int status);
  * by a cache, never framed by another site.  0, or -1 once the web
  * server is gone. */
 int response_own(struct response *r, int status, const char *location,
-    const char *extra, const struct sess_headers *sh, const char *ctype,
+    const char *extra, const struct visit_headers *sh, const char *ctype,
     const char *body, size_t blen);
 
 #endif

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "keeper.h"
 #include "log.h"
 #include "runas.h"
 #include "secret.h"
-#include "sessions.h"
 
 /* Become uid:gid for good (with name's supplementary groups, if named). */
 static int
@@ -67,7 +67,7 @@ become_store_owner(const struct config *cfg, const char **owner)
 	gid_t gid;
 
 	*owner = NULL;
-	if (geteuid() != 0 || sessions_store_owner(cfg, &uid, &gid, owner) < 0)
+	if (geteuid() != 0 || keeper_store_owner(cfg, &uid, &gid, owner) < 0)
 		return 0;
 	return become(uid, gid, NULL, *owner);
 }
@@ -89,18 +89,18 @@ check_failed(const struct config *cfg, int was_root, const char *owner,
 }
 
 int
-runas_open_sessions(struct config *cfg, const char *file, int test,
-    struct sessions **s)
+runas_open_keeper(struct config *cfg, const char *file, int test,
+    struct keeper **k)
 {
 	int was_root = geteuid() == 0, p;
 	const char *owner;
 	char err[512], perr[512], note[512];
 
-	*s = NULL;
+	*k = NULL;
 	if (runas_workers_user(cfg) < 0 || become_store_owner(cfg, &owner) < 0)
 		return -1;
 	if (test && cfg->secret_file &&
-	    (p = sessions_store_probe(cfg, note, sizeof(note), perr,
+	    (p = keeper_store_probe(cfg, note, sizeof(note), perr,
 	    sizeof(perr))) != 0) {
 		/* (The secret first, as a start would read it first.) */
 		int bad_secret = secrets_check(cfg, err, sizeof(err)) < 0;
@@ -113,7 +113,7 @@ runas_open_sessions(struct config *cfg, const char *file, int test,
 		printf("%s: %s\n", file, note);
 		return 1;
 	}
-	if (cfg->secret_file && sessions_open(s, cfg, err, sizeof(err)) < 0) {
+	if (cfg->secret_file && keeper_open(k, cfg, err, sizeof(err)) < 0) {
 		check_failed(cfg, was_root, owner, err, test ? file : NULL);
 		return -1;
 	}

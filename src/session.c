@@ -67,7 +67,7 @@ session_init(struct session *s)
 }
 
 static void
-flash_free(struct sess_flash *f)
+flash_free(struct session_flash *f)
 {
 	free(f->category);
 	free(f->message);
@@ -87,7 +87,7 @@ session_free(struct session *s)
 	session_init(s);
 }
 
-const struct sess_item *
+const struct session_item *
 session_get(const struct session *s, const char *key, size_t klen)
 {
 	int found;
@@ -114,7 +114,7 @@ session_set(struct session *s, const char *key, size_t klen, const char *value,
 	}
 	if (s->nitems == s->itemcap) {
 		size_t cap = s->itemcap ? 2 * s->itemcap : 8;
-		struct sess_item *grown = realloc(s->items, cap * sizeof(*grown));
+		struct session_item *grown = realloc(s->items, cap * sizeof(*grown));
 		if (grown == NULL)
 			goto fail;
 		s->items = grown;
@@ -124,7 +124,7 @@ session_set(struct session *s, const char *key, size_t klen, const char *value,
 		goto fail;
 	memmove(&s->items[i + 1], &s->items[i],
 	    (s->nitems - i) * sizeof(s->items[0]));
-	s->items[i] = (struct sess_item){ k, klen, v, vlen };
+	s->items[i] = (struct session_item){ k, klen, v, vlen };
 	s->nitems++;
 	return 0;
 fail:
@@ -161,11 +161,11 @@ int
 session_flash_append(struct session *s, uint64_t seq, const char *category,
     size_t clen, const char *message, size_t mlen)
 {
-	struct sess_flash f = { seq, NULL, clen, NULL, mlen };
+	struct session_flash f = { seq, NULL, clen, NULL, mlen };
 
 	if (s->nflashes == s->flashcap) {
 		size_t cap = s->flashcap ? 2 * s->flashcap : 4;
-		struct sess_flash *grown = realloc(s->flashes, cap * sizeof(*grown));
+		struct session_flash *grown = realloc(s->flashes, cap * sizeof(*grown));
 		if (grown == NULL)
 			return -1;
 		s->flashes = grown;
@@ -354,7 +354,7 @@ changelog_replay(const struct changelog *log, struct session *s, uint64_t now,
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < log->nchanges; i++) {
 		const struct change *c = &log->changes[i];
-		const struct sess_item *it;
+		const struct session_item *it;
 		size_t n;
 
 		switch (c->kind) {
@@ -395,7 +395,7 @@ changelog_replay(const struct changelog *log, struct session *s, uint64_t now,
 			out->changed |= s->nflashes != n;
 			break;
 		case CHANGE_REVOKE_OTHERS:
-			break;          /* (sessions.c does it after the commit) */
+			break;          /* (visit.c does it after the commit) */
 		}
 	}
 	return 0;

@@ -7,14 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct sess_item {
+struct session_item {
 	char *key;                /* NUL-terminated copies; no NUL inside */
 	size_t klen;
 	char *value;
 	size_t vlen;
 };
 
-struct sess_flash {
+struct session_flash {
 	uint64_t seq;             /* order of adding; consumed up to a seq */
 	char *category;
 	size_t clen;
@@ -23,9 +23,9 @@ struct sess_flash {
 };
 
 struct session {
-	struct sess_item *items;  /* sorted by key, bytewise */
+	struct session_item *items;  /* sorted by key, bytewise */
 	size_t nitems, itemcap;
-	struct sess_flash *flashes;   /* in order of seq */
+	struct session_flash *flashes;   /* in order of seq */
 	size_t nflashes, flashcap;
 	uint64_t next_flash_seq;
 	int permanent;
@@ -35,7 +35,7 @@ struct session {
 void session_init(struct session *s);
 void session_free(struct session *s);     /* leaves s initialised, empty */
 
-const struct sess_item *session_get(const struct session *s, const char *key,
+const struct session_item *session_get(const struct session *s, const char *key,
     size_t klen);
 /* 0, or -1 out of memory (s unchanged). */
 int session_set(struct session *s, const char *key, size_t klen,

@@ -12,8 +12,8 @@
 #include "checks.h"
 #include "config.h"
 #include "ctl.h"
+#include "keeper.h"
 #include "runas.h"
-#include "sessions.h"
 
 #define DEFAULT_CONFIG "/etc/sessionwrap/sessionwrap.ini"
 
@@ -71,9 +71,9 @@ run(const struct ctl_cmd *cmd, struct ctl *c, int argc, char **argv)
 	c->cfg = &cfg;
 	rc = CTL_ERROR;
 	if (cmd->needs == CTL_STORE) {
-		if (runas_open_sessions(&cfg, c->file, 0, &c->sessions) < 0)
+		if (runas_open_keeper(&cfg, c->file, 0, &c->keeper) < 0)
 			goto out;
-		if (!c->sessions) {
+		if (!c->keeper) {
 			fprintf(stderr, "%s: sessions are off (no [session] "
 			    "secret_file)\n", c->file);
 			goto out;
@@ -81,8 +81,8 @@ run(const struct ctl_cmd *cmd, struct ctl *c, int argc, char **argv)
 	}
 	rc = cmd->run(c, argc, argv);
 out:
-	if (c->sessions)
-		sessions_close(c->sessions);
+	if (c->keeper)
+		keeper_close(c->keeper);
 	config_free(&cfg);
 	return rc;
 }

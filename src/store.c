@@ -296,7 +296,7 @@ fail:
 const char *
 session_login(const struct config *cfg, const struct session *s, size_t *len)
 {
-	const struct sess_item *it = cfg->login_key == NULL ? NULL :
+	const struct session_item *it = cfg->login_key == NULL ? NULL :
 	    session_get(s, cfg->login_key, strlen(cfg->login_key));
 
 	if (it == NULL || it->vlen == 0)

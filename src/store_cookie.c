@@ -248,7 +248,7 @@ cookie_commit(struct store *st, const struct record_ref *ref,
 	}
 	if (plan->alive && !plan->write_new && !plan->write_same) {
 		/* The session as it is goes into the plan all the same:
-		 * sessions.c may send the cookie again (a permanent session's
+		 * visit.c may send the cookie again (a permanent session's
 		 * refresh), and only the whole session can make it. */
 		plan->result = cur.sess;
 		session_init(&cur.sess);

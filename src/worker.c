@@ -21,6 +21,7 @@
 #include "login.h"
 #include "response.h"
 #include "script.h"
+#include "visit.h"
 
 /* One request's run: the answer, and the child's stderr passed on to the
  * web server's log a line at a time. */
@@ -35,13 +36,13 @@ struct job {
 
 int
 worker_init(struct worker_ctx *w, const struct config *cfg,
-    struct sessions *sessions)
+    struct keeper *keeper)
 {
 	char why[300];
 
 	memset(w, 0, sizeof(*w));
 	w->cfg = cfg;
-	w->sessions = sessions;
+	w->keeper = keeper;
 	w->head = malloc(MAX_HEADER_BLOCK);
 	if ((w->login = malloc(sizeof(*w->login))) == NULL ||
 	    login_init(w->login, cfg, why, sizeof(why)) < 0) {
@@ -103,10 +104,10 @@ on_stdout(void *ctx, const char *buf, size_t n)
 }
 
 static int
-build_env(struct worker_ctx *w, struct transport *t, struct sess_request *sr,
+build_env(struct worker_ctx *w, struct transport *t, struct visit *visit,
     struct envbuf *env)
 {
-	struct env_policy pol = { sr != NULL };
+	struct env_policy pol = { visit != NULL };
 
 	if (env_add_params(env, t->envp, &pol) < 0)
 		return -1;
@@ -117,7 +118,7 @@ build_env(struct worker_ctx *w, struct transport *t, struct sess_request *sr,
 		if (v && env_add(env, w->cfg->pass_env[i], v, strlen(v)) < 0)
 			return -1;
 	}
-	if (sr && sess_env(sr, env_add_cb, env) != 0)
+	if (visit && visit_env(visit, env_add_cb, env) != 0)
 		return -1;
 	return 0;
 }
@@ -145,7 +146,7 @@ cross_site(const struct config *cfg, const struct request *req,
  * transport_body_peek keeps for the child).  0, or the status to answer
  * after a log line naming the script, the method and the fault. */
 static int
-token_check(struct transport *t, struct sess_request *sr, const char *script)
+token_check(struct transport *t, struct visit *visit, const char *script)
 {
 	const struct request *req = &t->req;
 	const char *given = req->csrf_token, *body;
@@ -155,13 +156,13 @@ token_check(struct transport *t, struct sess_request *sr, const char *script)
 
 	if (csrf_method_safe(req->method))
 		return 0;
-	if (!sr) {
+	if (!visit) {
 		snprintf(fault, sizeof(fault), "sessions are off: no token");
-	} else if (sess_csrf_check(sr, "", 0) < 0) {    /* -1 whatever given */
+	} else if (visit_csrf_check(visit, "", 0) < 0) {    /* -1 whatever given */
 		snprintf(fault, sizeof(fault), "no session (no session cookie, or "
 		    "one of a session that ended): no token to compare");
 	} else if (given) {
-		if (sess_csrf_check(sr, given, strlen(given)) != 1)
+		if (visit_csrf_check(visit, given, strlen(given)) != 1)
 			snprintf(fault, sizeof(fault), "the X-CSRF-Token header is "
 			    "not the session's token");
 	} else if (!csrf_form_type(req->content_type)) {
@@ -182,7 +183,7 @@ token_check(struct transport *t, struct sess_request *sr, const char *script)
 		switch (csrf_form_token(body, (size_t)n, n == req->content_length,
 		    value, sizeof(value), &len)) {
 		case CSRF_FOUND:
-			if (sess_csrf_check(sr, value, len) != 1)
+			if (visit_csrf_check(visit, value, len) != 1)
 				snprintf(fault, sizeof(fault), "the form field csrf_token "
 				    "is not the session's token");
 			break;
@@ -322,17 +323,17 @@ finish(struct job *j, struct child *c, enum pump_result pr,
 		*j->w->child_group = 0;
 }
 
-/* The request's session (sessions.h sess_begin) into r->sr: 0, or -1
+/* The request's session (visit.h visit_begin) into r->visit: 0, or -1
  * after answering the status it failed with. */
 static int
-session_begin(struct worker_ctx *w, const struct request *req,
+begin_visit(struct worker_ctx *w, const struct request *req,
     struct response *r)
 {
 	int status;
 
-	r->sr = sess_begin(w->sessions, req->cookie, req->https, r->script,
+	r->visit = visit_begin(w->keeper, req->cookie, req->https, r->script,
 	    time(NULL), &status);
-	if (!r->sr) {
+	if (!r->visit) {
 		response_error(r, status);
 		return -1;
 	}
@@ -370,14 +371,14 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 		goto out;
 	}
 	/* The login form and logout are ours: no script. */
-	if (login_serve(w->login, w->sessions, t, r))
+	if (login_serve(w->login, w->keeper, t, r))
 		goto out;
 	/* [access]: the child runs only for whom the rules allow, and
 	 * before a file is looked for, so that whether a protected script
 	 * exists is not told to someone who may not run it. */
-	if (w->sessions && w->login->nrules > 0) {
-		if (session_begin(w, req, r) < 0 ||
-		    login_gate(w->login, r->sr, t, r))
+	if (w->keeper && w->login->nrules > 0) {
+		if (begin_visit(w, req, r) < 0 ||
+		    login_gate(w->login, r->visit, t, r))
 			goto out;
 	}
 	st = script_resolve(w->cfg, req->script_filename, req->document_root,
@@ -399,14 +400,14 @@ worker_handle(struct worker_ctx *w, struct transport *t)
 		response_error(r, 413);
 		goto out;
 	}
-	if (w->sessions && !r->sr && session_begin(w, req, r) < 0)
+	if (w->keeper && !r->visit && begin_visit(w, req, r) < 0)
 		goto out;
 	if (w->cfg->csrf == CSRF_MODE_TOKEN &&
-	    (st = token_check(t, r->sr, r->script)) != 0) {
+	    (st = token_check(t, r->visit, r->script)) != 0) {
 		response_error(r, st);
 		goto out;
 	}
-	if (build_env(w, t, r->sr, &env) < 0) {
+	if (build_env(w, t, r->visit, &env) < 0) {
 		log_error("script %s: cannot build its environment: %s", r->script,
 		    env.err);
 		response_error(r, 500);
@@ -449,8 +450,8 @@ out:
 		log_error("script %s: timed out after %lds: the web server did not "
 		    "take the answer; cut short", r->script, w->cfg->timeout);
 	env_free(&env);
-	if (r->sr)
-		sess_end(r->sr);
+	if (r->visit)
+		visit_end(r->visit);
 	free(path);
 	free(cwd);
 }

@@ -5,12 +5,12 @@
 #include <sys/types.h>
 
 #include "config.h"
-#include "sessions.h"
+#include "keeper.h"
 #include "transport.h"
 
 struct worker_ctx {
 	const struct config *cfg;
-	struct sessions *sessions;   /* NULL when sessions are off */
+	struct keeper *keeper;       /* NULL when sessions are off */
 	char *head;                  /* MAX_HEADER_BLOCK bytes, reused: the
 	                                child's header block (response.c) */
 	int warned_ignored_directive; /* said once that one was dropped */
@@ -22,7 +22,7 @@ struct worker_ctx {
 };
 
 int worker_init(struct worker_ctx *w, const struct config *cfg,
-    struct sessions *sessions);
+    struct keeper *keeper);
 void worker_free(struct worker_ctx *w);
 
 /* Serve one request on t.  Never fails: every problem becomes an HTTP

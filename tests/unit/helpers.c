@@ -3,10 +3,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -21,7 +23,7 @@ set(struct session *s, const char *k, const char *v)
 void
 assert_value(const struct session *s, const char *k, const char *v)
 {
-	const struct sess_item *it = session_get(s, k, strlen(k));
+	const struct session_item *it = session_get(s, k, strlen(k));
 
 	if (v == NULL) {
 		assert_null(it);
@@ -96,6 +98,54 @@ file_fixture_teardown(void **state)
 	struct file_fixture *f = *state;
 
 	f->st->ops->close(f->st);
+	remove_tree(f->dir);
+	config_free(&f->cfg);
+	free(f);
+	return 0;
+}
+
+static void
+write_secret(const char *path, char fill)
+{
+	char buf[64];             /* 'a' and 'b' are hex: 64 digits needed */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	memset(buf, fill, sizeof(buf));
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	close(fd);
+}
+
+int
+keeper_fixture_setup(void **state)
+{
+	struct keeper_fixture *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	config_defaults(&f->cfg);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/sw-sessions-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->secret_a, sizeof(f->secret_a), "%s/a.key", f->dir);
+	snprintf(f->secret_b, sizeof(f->secret_b), "%s/b.key", f->dir);
+	write_secret(f->secret_a, 'a');
+	write_secret(f->secret_b, 'b');
+	f->cfg.secret_file = strdup(f->secret_a);
+	f->cfg.dir = malloc(strlen(f->dir) + 8);
+	sprintf(f->cfg.dir, "%s/store", f->dir);
+	f->cfg.fsync = 0;
+	f->cfg.refresh_each_request = 0;
+	if (keeper_open(&f->k, &f->cfg, err, sizeof(err)) != 0)
+		fail_msg("keeper_open: %s", err);
+	*state = f;
+	return 0;
+}
+
+int
+keeper_fixture_teardown(void **state)
+{
+	struct keeper_fixture *f = *state;
+
+	keeper_close(f->k);
 	remove_tree(f->dir);
 	config_free(&f->cfg);
 	free(f);

@@ -1,6 +1,7 @@
 /* helpers.h — what several unit tests share: setting and checking
  * session values, and adding changes to a change log, each asserting
- * that it worked (cmocka). */
+ * that it worked (cmocka); a file store, and a keeper, in a fresh
+ * temporary directory. */
 #ifndef SW_TEST_HELPERS_H
 #define SW_TEST_HELPERS_H
 
@@ -8,6 +9,7 @@
 
 #include "config.h"
 #include "crypto.h"
+#include "keeper.h"
 #include "session.h"
 #include "store.h"
 
@@ -36,5 +38,18 @@ void remove_tree(const char *dir);
 
 int file_fixture_setup(void **state);
 int file_fixture_teardown(void **state);
+
+/* A keeper (keeper_open) of a file store in a fresh temporary directory,
+ * sealing with the secret file secret_a; secret_b is a second one, for
+ * rotation (both 0600): cmocka setup and teardown. */
+struct keeper_fixture {
+	struct config cfg;
+	char dir[64];
+	char secret_a[128], secret_b[128];
+	struct keeper *k;
+};
+
+int keeper_fixture_setup(void **state);
+int keeper_fixture_teardown(void **state);
 
 #endif

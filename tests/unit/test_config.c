@@ -12,7 +12,7 @@
 
 #include "checks.h"
 #include "config.h"
-#include "sessions.h"
+#include "keeper.h"
 
 static char path[64];
 

@@ -114,7 +114,7 @@ test_unset_clear_regenerate_permanent(void **state)
 }
 
 /* X-Session-Revoke-Others: 1, and only 1; replayed, it changes nothing
- * in the session (sessions.c acts on it after the commit). */
+ * in the session (visit.c acts on it after the commit). */
 static void
 test_revoke_others(void **state)
 {

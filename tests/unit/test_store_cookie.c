@@ -187,7 +187,7 @@ refused(struct store *st, const struct keyset *keys, const char *value,
 }
 
 /* A commit that writes nothing (no change, no touch due) still lets the
- * caller send the cookie again, as sessions.c does for a permanent
+ * caller send the cookie again, as visit.c does for a permanent
  * session on each request: that cookie holds the whole session. */
 static void
 test_refresh_without_change(void **state)

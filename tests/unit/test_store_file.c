@@ -434,7 +434,7 @@ test_parallel_commits(void **state)
 	for (int w = 0; w < WORKERS; w++) {
 		char key[16];
 		snprintf(key, sizeof(key), "w%d", w);
-		const struct sess_item *it = session_get(&s.sess, key, strlen(key));
+		const struct session_item *it = session_get(&s.sess, key, strlen(key));
 		assert_non_null(it);
 		assert_int_equal(atoi(it->value), ROUNDS - 1);
 	}
@@ -787,7 +787,7 @@ loaded_value(struct file_fixture *f, struct record_ref *ref, const char *key,
     time_t now, char *out, size_t outlen)
 {
 	struct stored s;
-	const struct sess_item *it;
+	const struct session_item *it;
 
 	assert_int_equal(f->st->ops->load(f->st, ref, now, &s), 0);
 	if (s.state != STORED_LIVE) {

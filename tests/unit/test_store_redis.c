@@ -189,7 +189,7 @@ get_key(struct fixture *f, const uint8_t *id, const char *k, time_t now)
 {
 	static char buf[256];
 	struct record_ref ref = ref_of(f, id);
-	const struct sess_item *it;
+	const struct session_item *it;
 	struct stored s;
 
 	assert_int_equal(f->st->ops->load(f->st, &ref, now, &s), 0);

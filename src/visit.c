@@ -1,7 +1,8 @@
-/* sessions.c — the worker's view of sessions (sessions.h): glue of the
- * cookie, crypto, store, directive and session modules, and the choice of
- * the child's variables and the Set-Cookie.  No parsing of its own. */
-#include "sessions.h"
+/* visit.c — one request's session as the worker sees it (visit.h): glue
+ * of the cookie, crypto, store, directive and session modules through the
+ * worker's keeper, and the choice of the child's variables and the
+ * Set-Cookie.  No parsing of its own. */
+#include "visit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,20 +12,11 @@
 #include "cookie.h"
 #include "crypto.h"
 #include "directive.h"
-#include "secret.h"
+#include "keeper.h"
 #include "session.h"
 #include "store.h"
 
-_Static_assert(SESS_TOKEN_LEN == CSRF_TOKEN_LEN, "sessions.h's token length");
-
-struct sessions {
-	const struct config *cfg;
-	char *set_cookie;         /* the last commit's Set-Cookie value */
-	size_t set_cookie_cap;    /* our longest one, + NUL */
-	const struct keyset *keys;
-	struct keyset *own_keys;  /* what sessions_open() loaded, or NULL */
-	struct store *store;
-};
+_Static_assert(VISIT_TOKEN_LEN == CSRF_TOKEN_LEN, "visit.h's token length");
 
 enum request_state {
 	REQ_NEW,                  /* no usable session: a new one, id made */
@@ -32,8 +24,8 @@ enum request_state {
 	REQ_BLOCKED,              /* the cookie's session is a tombstone */
 };
 
-struct sess_request {
-	struct sessions *s;
+struct visit {
+	struct keeper *k;         /* the worker's: keys, store */
 	char *script;
 	int https;
 	enum request_state state;
@@ -53,261 +45,18 @@ cookie_is_secure(const struct config *cfg, int https)
 	    (cfg->cookie_secure == TRI_AUTO && https);
 }
 
-/* Format our Set-Cookie: value "" expires the cookie, max_age -1 makes a
- * browser-session cookie. */
-static int
-set_cookie_format(const struct config *cfg, int secure, const char *value,
-    long max_age, time_t now, char *dst, size_t cap)
-{
-	struct set_cookie sc = {
-		.name = cfg->cookie_name,
-		.value = value,
-		.path = cfg->cookie_path,
-		.domain = cfg->cookie_domain,
-		.max_age = max_age,
-		.expires = now + (max_age > 0 ? max_age : 0),
-		.secure = secure,
-		.httponly = cfg->cookie_httponly,
-		.samesite = cfg->cookie_samesite,
-		.partitioned = cfg->cookie_partitioned,
-	};
-
-	if (value[0] == '\0') {
-		sc.max_age = 0;
-		sc.expires = 0;           /* Thu, 01 Jan 1970 00:00:00 GMT */
-	}
-	return cookie_format(dst, cap, &sc);
-}
-
-void
-sessions_config_check(const struct config *cfg, config_report_fn *report,
-    void *ctx)
-{
-	store_config_check(cfg, report, ctx);
-}
-
-int
-sessions_store_probe(const struct config *cfg, char *note, size_t notelen,
-    char *err, size_t errlen)
-{
-	const struct store_ops *ops = store_find(cfg->store);
-
-	return ops && ops->probe ? ops->probe(cfg, note, notelen, err, errlen) :
-	    0;
-}
-
-int
-sessions_store_owner(const struct config *cfg, uid_t *uid, gid_t *gid,
-    const char **what)
-{
-	const struct store_ops *ops = store_find(cfg->store);
-
-	return ops && ops->owner ? ops->owner(cfg, uid, gid, what) : -1;
-}
-
-int
-sessions_open(struct sessions **out, const struct config *cfg, char *err,
-    size_t errlen)
-{
-	struct keyset *ks = secrets_load(cfg, err, errlen);
-
-	*out = NULL;
-	if (ks == NULL)
-		return -1;
-	if (sessions_open_keys(out, cfg, ks, err, errlen) < 0) {
-		keyset_free(ks);
-		return -1;
-	}
-	(*out)->own_keys = ks;
-	return 0;
-}
-
-int
-sessions_open_keys(struct sessions **out, const struct config *cfg,
-    const struct keyset *keys, char *err, size_t errlen)
-{
-	const struct store_ops *ops;
-	struct sessions *s;
-	char *value = NULL, *probe = NULL, why[512];
-	size_t cap;
-	int n;
-
-	*out = NULL;
-	if (crypto_setup() < 0) {
-		snprintf(err, errlen, "libsodium cannot be initialised");
-		return -1;
-	}
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	s->cfg = cfg;
-	s->keys = keys;
-	if ((ops = store_find(cfg->store ? cfg->store : "file")) == NULL) {
-		snprintf(err, errlen, "[session] store: unknown store '%s'",
-		    cfg->store);
-		goto fail;
-	}
-	/* (The backend's message names its own keys.) */
-	if (ops->open(&s->store, cfg, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "%s: %s", config_file_name(cfg), why);
-		goto fail;
-	}
-	/* Our longest Set-Cookie: the backend's longest value and the
-	 * attributes; the cookie checks of config.c bound these. */
-	cap = s->store->cookie_max + MAX_SET_COOKIE_ATTRS + 1;
-	if ((value = malloc(s->store->cookie_max + 1)) == NULL ||
-	    (probe = malloc(cap)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	memset(value, 'A', s->store->cookie_max);
-	value[s->store->cookie_max] = '\0';
-	if ((n = set_cookie_format(cfg, 1, value, 999999999L, 0, probe,
-	        cap)) < 0) {
-		snprintf(err, errlen, "[cookie] name, path and domain make a "
-		    "Set-Cookie longer than %zu bytes", cap - 1);
-		goto fail;
-	}
-	s->set_cookie_cap = (size_t)n + 1;
-	s->set_cookie = probe;
-	free(value);
-	*out = s;
-	return 0;
-fail:
-	free(value);
-	free(probe);
-	sessions_close(s);
-	return -1;
-}
-
-void
-sessions_close(struct sessions *s)
-{
-	if (s == NULL)
-		return;
-	if (s->store != NULL)
-		s->store->ops->close(s->store);
-	keyset_free(s->own_keys);
-	free(s->set_cookie);
-	free(s);
-}
-
-struct store *
-sessions_store(struct sessions *s)
-{
-	return s->store;
-}
-
-long
-sessions_gc(struct sessions *s, time_t now)
-{
-	long n = s->store->ops->gc(s->store, now, NULL, NULL);
-
-	if (n < 0)
-		log_error("session store gc failed (see above)");
-	else
-		log_info("session store gc: %ld removed", n);
-	return n;
-}
-
-int
-sessions_can_revoke(const struct sessions *s)
-{
-	return s->store->ops->revoke_user != NULL;
-}
-
-/* The index's names of user under every key of s. */
-static void
-user_hashes_of(const struct sessions *s, const char *user, size_t ulen,
-    struct user_hashes *u)
-{
-	u->n = 0;
-	user_hash(&s->keys->primary, user, ulen, u->h[u->n++]);
-	for (int i = 0; i < s->keys->nfallback; i++)
-		user_hash(&s->keys->fallback[i], user, ulen, u->h[u->n++]);
-}
-
-long
-sessions_revoke_user(struct sessions *s, const char *user, size_t ulen,
-    time_t now)
-{
-	struct user_hashes u;
-	long n;
-
-	if (!sessions_can_revoke(s))
-		return -1;
-	user_hashes_of(s, user, ulen, &u);
-	n = s->store->ops->revoke_user(s->store, &u, NULL, now);
-	return n < 0 ? -1 : n;
-}
-
-long
-sessions_revoke_all(struct sessions *s, time_t now)
-{
-	long n;
-
-	if (!sessions_can_revoke(s))
-		return -1;
-	n = s->store->ops->revoke_all(s->store, now);
-	return n < 0 ? -1 : n;
-}
-
-struct list_ctx {
-	sess_info_fn *fn;
-	void *ctx;
-};
-
-static int
-list_one(void *ctx, const struct user_session *us)
-{
-	struct list_ctx *lc = ctx;
-	struct sess_info si = {
-		(long long)us->created, (long long)us->last_seen,
-		(long long)us->deadline, us->permanent,
-	};
-
-	return lc->fn(lc->ctx, &si);
-}
-
-int
-sessions_list_user(struct sessions *s, const char *user, size_t ulen,
-    time_t now, sess_info_fn *fn, void *ctx)
-{
-	struct list_ctx lc = { fn, ctx };
-	struct user_hashes u;
-	int rc;
-
-	if (!sessions_can_revoke(s))
-		return -1;
-	user_hashes_of(s, user, ulen, &u);
-	rc = s->store->ops->list_user(s->store, &u, now, list_one, &lc);
-	return rc == STORE_UNAVAILABLE ? -1 : rc;
-}
-
-long
-sessions_user_count(struct sessions *s, time_t now)
-{
-	long n;
-
-	if (!sessions_can_revoke(s))
-		return -1;
-	n = s->store->ops->user_count(s->store, now);
-	return n < 0 ? -1 : n;
-}
-
 /* Whether the request asks for X-Session-Revoke-Others where the store
  * cannot do it (checked before the commit: nothing is stored then). */
 static int
-revoke_others_impossible(const struct sess_request *r, char *err,
+revoke_others_impossible(const struct visit *r, char *err,
     size_t errlen)
 {
 	for (size_t i = 0; i < r->log.nchanges; i++)
 		if (r->log.changes[i].kind == CHANGE_REVOKE_OTHERS &&
-		    !sessions_can_revoke(r->s)) {
+		    !keeper_can_revoke(r->k)) {
 			snprintf(err, errlen, "header X-Session-Revoke-Others: the "
 			    "%s store keeps no sessions of its own: it cannot end "
-			    "the other ones", r->s->cfg->store);
+			    "the other ones", r->k->cfg->store);
 			return 1;
 		}
 	return 0;
@@ -317,10 +66,10 @@ revoke_others_impossible(const struct sess_request *r, char *err,
  * session of the user logged in to this one.  0, or -1 / -2 (503) with
  * err set. */
 static int
-revoke_others(struct sess_request *r, const struct commit_plan *plan,
+revoke_others(struct visit *r, const struct commit_plan *plan,
     const struct commit_in *in, time_t now, char *err, size_t errlen)
 {
-	const struct config *cfg = r->s->cfg;
+	const struct config *cfg = r->k->cfg;
 	const struct session *sess = plan->write_new || plan->write_same ?
 	    &plan->result : &r->loaded.sess;
 	char keep[RECORD_NAME_LEN + 1];
@@ -340,10 +89,10 @@ revoke_others(struct sess_request *r, const struct commit_plan *plan,
 		    r->script, cfg->login_key ? cfg->login_key : "");
 		return 0;
 	}
-	record_name(&r->s->keys->primary, plan->id_changed ? in->fresh_id :
+	record_name(&r->k->keys->primary, plan->id_changed ? in->fresh_id :
 	    r->ref.id, keep);
-	user_hashes_of(r->s, user, ulen, &u);
-	n = r->s->store->ops->revoke_user(r->s->store, &u, keep, now);
+	keeper_user_hashes(r->k, user, ulen, &u);
+	n = r->k->store->ops->revoke_user(r->k->store, &u, keep, now);
 	if (n < 0) {
 		snprintf(err, errlen, "header X-Session-Revoke-Others: the other "
 		    "sessions could not be ended (see the log)");
@@ -358,9 +107,9 @@ revoke_others(struct sess_request *r, const struct commit_plan *plan,
  * paths or domains): the first that verifies and names a live record
  * wins.  A tombstone seen and nothing live: the request is blocked. */
 static int
-request_load(struct sess_request *r, time_t now)
+request_load(struct visit *r, time_t now)
 {
-	const struct config *cfg = r->s->cfg;
+	const struct config *cfg = r->k->cfg;
 	struct cookie_pair pairs[MAX_SESSION_COOKIES];
 	int n, saw_tombstone = 0;
 
@@ -375,9 +124,9 @@ request_load(struct sess_request *r, time_t now)
 		return -2;
 	}
 	for (int i = 0; i < n; i++) {
-		struct record_ref ref = { .keys = &r->s->keys->primary };
+		struct record_ref ref = { .keys = &r->k->keys->primary };
 		struct stored st;
-		int rc = r->s->store->ops->cookie_load(r->s->store, r->s->keys,
+		int rc = r->k->store->ops->cookie_load(r->k->store, r->k->keys,
 		    pairs[i].value, pairs[i].vlen, now, &ref, &st);
 
 		if (rc < 0)
@@ -400,11 +149,11 @@ request_load(struct sess_request *r, time_t now)
 	return 0;
 }
 
-struct sess_request *
-sess_begin(struct sessions *s, const char *cookie_header, int https,
+struct visit *
+visit_begin(struct keeper *k, const char *cookie_header, int https,
     const char *script, time_t now, int *status)
 {
-	struct sess_request *r = calloc(1, sizeof(*r));
+	struct visit *r = calloc(1, sizeof(*r));
 
 	*status = 500;
 	if (r == NULL) {
@@ -412,11 +161,11 @@ sess_begin(struct sessions *s, const char *cookie_header, int https,
 		    script ? script : "?");
 		return NULL;
 	}
-	r->s = s;
+	r->k = k;
 	r->https = https;
 	session_init(&r->loaded.sess);
 	changelog_init(&r->log);
-	r->ref.keys = &s->keys->primary;
+	r->ref.keys = &k->keys->primary;
 	r->script = strdup(script ? script : "?");
 	r->cookie_len = cookie_header ? strlen(cookie_header) : 0;
 	r->cookie_header = strdup(cookie_header ? cookie_header : "");
@@ -446,12 +195,12 @@ sess_begin(struct sessions *s, const char *cookie_header, int https,
 	}
 	return r;
 fail:
-	sess_end(r);
+	visit_end(r);
 	return NULL;
 }
 
 int
-sess_csrf_check(const struct sess_request *r, const char *given, size_t len)
+visit_csrf_check(const struct visit *r, const char *given, size_t len)
 {
 	if (r->state != REQ_LOADED)
 		return -1;
@@ -481,7 +230,7 @@ add_str(env_add_fn add, void *ctx, const char *name, const char *value)
 
 /* Add name=value where value is made by a form writer of len bytes. */
 static int
-add_form(const struct sess_request *r, env_add_fn add, void *ctx,
+add_form(const struct visit *r, env_add_fn add, void *ctx,
     const char *name, size_t len,
     void (*write_form)(const struct session *, char *))
 {
@@ -500,7 +249,7 @@ add_form(const struct sess_request *r, env_add_fn add, void *ctx,
 
 /* HTTP_COOKIE: the Cookie header as sent, minus our cookie. */
 static int
-add_other_cookies(const struct sess_request *r, env_add_fn add, void *ctx)
+add_other_cookies(const struct visit *r, env_add_fn add, void *ctx)
 {
 	char *buf;
 	size_t len;
@@ -514,7 +263,7 @@ add_other_cookies(const struct sess_request *r, env_add_fn add, void *ctx)
 		return -1;
 	}
 	len = cookie_strip(r->cookie_header, r->cookie_len,
-	    r->s->cfg->cookie_name, buf);
+	    r->k->cfg->cookie_name, buf);
 	if (len > 0)
 		rc = add(ctx, "HTTP_COOKIE", buf, len);
 	free(buf);
@@ -542,11 +291,11 @@ login_name_ok(const char *v, size_t len)
 }
 
 int
-sess_env(struct sess_request *r, env_add_fn add, void *ctx)
+visit_env(struct visit *r, env_add_fn add, void *ctx)
 {
-	const struct config *cfg = r->s->cfg;
+	const struct config *cfg = r->k->cfg;
 	const struct session *sess = &r->loaded.sess;
-	const struct sess_item *user;
+	const struct session_item *user;
 	char name[sizeof("SESSION_") + ENV_KEY_MAX];
 	char token[CSRF_TOKEN_LEN + 1];
 	size_t len = session_data_form_len(sess);
@@ -558,7 +307,7 @@ sess_env(struct sess_request *r, env_add_fn add, void *ctx)
 	        "HTTP_SESSION", len, session_data_form)) != 0)
 		return rc;
 	for (size_t i = 0; i < sess->nitems; i++) {
-		const struct sess_item *it = &sess->items[i];
+		const struct session_item *it = &sess->items[i];
 		if (!env_key_ok(it->key, it->klen))
 			continue;
 		snprintf(name, sizeof(name), "SESSION_%s", it->key);
@@ -596,9 +345,9 @@ sess_env(struct sess_request *r, env_add_fn add, void *ctx)
 		    cfg->login_key, (int)(user->vlen > 64 ? 64 : user->vlen),
 		    user->value, user->vlen > 64 ? "..." : "");
 	} else if (user != NULL && user->vlen > 0) {
-		/* "Form" when the built-in login set it (sess_login). */
-		const struct sess_item *how = session_get(sess, SESS_AUTH_KEY,
-		    strlen(SESS_AUTH_KEY));
+		/* "Form" when the built-in login set it (visit_login). */
+		const struct session_item *how = session_get(sess, VISIT_AUTH_KEY,
+		    strlen(VISIT_AUTH_KEY));
 		int form = how && how->vlen == 4 && memcmp(how->value, "Form", 4) == 0;
 
 		if ((rc = add(ctx, "REMOTE_USER", user->value, user->vlen)) != 0 ||
@@ -609,20 +358,20 @@ sess_env(struct sess_request *r, env_add_fn add, void *ctx)
 }
 
 int
-sess_directive(struct sess_request *r, const char *name, size_t nlen,
+visit_directive(struct visit *r, const char *name, size_t nlen,
     const char *value, size_t vlen, char *err, size_t errlen)
 {
 	int rc = directive_parse(&r->log, name, nlen, value, vlen,
-	    r->s->cfg->compat_mod_session, err, errlen);
+	    r->k->cfg->compat_mod_session, err, errlen);
 
-	/* The worker logs err with the script (sessions.h): not twice here. */
+	/* The worker logs err with the script (visit.h): not twice here. */
 	if (rc < 0)
 		r->failed = 1;
 	return rc;
 }
 
 void
-sess_headers_nocommit(struct sess_request *r, struct sess_headers *h)
+visit_headers_nocommit(struct visit *r, struct visit_headers *h)
 {
 	(void)r;
 	memset(h, 0, sizeof(*h));
@@ -651,7 +400,7 @@ permanent_max_age(const struct config *cfg, uint64_t created, time_t now)
  * Changes it asked for are dropped, which an operator should be able to
  * see; a read-only request is routine. */
 static void
-log_blocked(const struct sess_request *r)
+log_blocked(const struct visit *r)
 {
 	if (r->log.nchanges > 0)
 		log_info("script %s: the session was cleared or regenerated by "
@@ -663,29 +412,29 @@ log_blocked(const struct sess_request *r)
 }
 
 int
-sess_is_directive(const char *name, size_t nlen)
+visit_is_directive(const char *name, size_t nlen)
 {
 	return directive_is_session_header(name, nlen);
 }
 
 int
-sess_sets_our_cookie(const struct sess_request *r, const char *value,
+visit_sets_our_cookie(const struct visit *r, const char *value,
     size_t vlen)
 {
-	return cookie_sets_name(value, vlen, r->s->cfg->cookie_name);
+	return cookie_sets_name(value, vlen, r->k->cfg->cookie_name);
 }
 
 int
-sess_changes_pending(const struct sess_request *r)
+visit_changes_pending(const struct visit *r)
 {
 	return r->log.nchanges > 0;
 }
 
 int
-sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
+visit_commit(struct visit *r, time_t now, struct visit_headers *h,
     char *err, size_t errlen)
 {
-	const struct config *cfg = r->s->cfg;
+	const struct config *cfg = r->k->cfg;
 	int secure = cookie_is_secure(cfg, r->https);
 	struct commit_in in = {
 		.loaded = r->state == REQ_LOADED,
@@ -699,7 +448,7 @@ sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
 	const uint8_t *id;
 	int send, crc, rc = -1;
 
-	sess_headers_nocommit(r, h);
+	visit_headers_nocommit(r, h);
 	if (r->failed) {
 		snprintf(err, errlen, "a session directive was malformed");
 		return -1;
@@ -718,7 +467,7 @@ sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
 		memcpy(in.fresh_id, r->ref.id, SESSION_ID_LEN);
 	else if (r->log.nchanges > 0)
 		session_id_generate(in.fresh_id);
-	if ((crc = r->s->store->ops->commit(r->s->store, &r->ref, &in, now,
+	if ((crc = r->k->store->ops->commit(r->k->store, &r->ref, &in, now,
 	        &plan, err, errlen)) < 0) {
 		log_error("script %s: session not committed%s: %s", r->script,
 		    crc == STORE_UNAVAILABLE ? " (answered 503)" : "", err);
@@ -739,25 +488,25 @@ sess_commit(struct sess_request *r, time_t now, struct sess_headers *h,
 	if (plan.blocked) {
 		log_blocked(r);
 	} else if (plan.expire_cookie || send) {
-		struct store *st = r->s->store;
+		struct store *st = r->k->store;
 
 		if (plan.expire_cookie) {
-			set_cookie_format(cfg, secure, "", 0, now, r->s->set_cookie,
-			    r->s->set_cookie_cap);
+			keeper_cookie_format(cfg, secure, "", 0, now, r->k->set_cookie,
+			    r->k->set_cookie_cap);
 		} else {
 			id = plan.id_changed ? in.fresh_id : r->ref.id;
 			if ((value = malloc(st->cookie_max + 1)) == NULL) {
 				snprintf(err, errlen, "out of memory");
 				goto out;
 			}
-			if (st->ops->cookie_value(st, &r->s->keys->primary, id,
+			if (st->ops->cookie_value(st, &r->k->keys->primary, id,
 			        &plan, value, st->cookie_max + 1, err, errlen) < 0)
 				goto out;
-			set_cookie_format(cfg, secure, value, plan.permanent ?
+			keeper_cookie_format(cfg, secure, value, plan.permanent ?
 			    permanent_max_age(cfg, plan.created, now) : -1, now,
-			    r->s->set_cookie, r->s->set_cookie_cap);
+			    r->k->set_cookie, r->k->set_cookie_cap);
 		}
-		h->set_cookie = r->s->set_cookie;
+		h->set_cookie = r->k->set_cookie;
 	}
 	h->no_store = h->set_cookie[0] != '\0';
 	rc = 0;
@@ -770,7 +519,7 @@ out:
 }
 
 void
-sess_end(struct sess_request *r)
+visit_end(struct visit *r)
 {
 	if (r == NULL)
 		return;
@@ -783,10 +532,10 @@ sess_end(struct sess_request *r)
 }
 
 const char *
-sess_get(const struct sess_request *r, const char *key, size_t klen,
+visit_get(const struct visit *r, const char *key, size_t klen,
     size_t *vlen)
 {
-	const struct sess_item *it = session_get(&r->loaded.sess, key, klen);
+	const struct session_item *it = session_get(&r->loaded.sess, key, klen);
 
 	if (it == NULL)
 		return NULL;
@@ -795,22 +544,22 @@ sess_get(const struct sess_request *r, const char *key, size_t klen,
 }
 
 const char *
-sess_user(const struct sess_request *r, size_t *len)
+visit_user(const struct visit *r, size_t *len)
 {
-	const char *k = r->s->cfg->login_key;
-	const char *v = k ? sess_get(r, k, strlen(k), len) : NULL;
+	const char *key = r->k->cfg->login_key;
+	const char *v = key ? visit_get(r, key, strlen(key), len) : NULL;
 
 	return v && *len > 0 && login_name_ok(v, *len) ? v : NULL;
 }
 
 int
-sess_loaded(const struct sess_request *r)
+visit_loaded(const struct visit *r)
 {
 	return r->state == REQ_LOADED;
 }
 
 int
-sess_csrf_ok(const struct sess_request *r, const char *tok, size_t len)
+visit_csrf_ok(const struct visit *r, const char *tok, size_t len)
 {
 	char want[CSRF_TOKEN_LEN + 1];
 	int ok;
@@ -824,7 +573,7 @@ sess_csrf_ok(const struct sess_request *r, const char *tok, size_t len)
 }
 
 void
-sess_csrf(const struct sess_request *r, char *out, size_t cap)
+visit_csrf(const struct visit *r, char *out, size_t cap)
 {
 	char tok[CSRF_TOKEN_LEN + 1];
 
@@ -834,7 +583,7 @@ sess_csrf(const struct sess_request *r, char *out, size_t cap)
 }
 
 static int
-log_change(struct sess_request *r, enum change_kind kind, const char *key,
+log_change(struct visit *r, enum change_kind kind, const char *key,
     const char *value, size_t vlen)
 {
 	if (changelog_add(&r->log, kind, key, key ? strlen(key) : 0, value,
@@ -846,7 +595,7 @@ log_change(struct sess_request *r, enum change_kind kind, const char *key,
 }
 
 int
-sess_keep(struct sess_request *r)
+visit_keep(struct visit *r)
 {
 	/* A cookie that names an ended session (revoked, logged out in
 	 * another tab) blocks every commit until its tombstone's grace
@@ -855,15 +604,15 @@ sess_keep(struct sess_request *r)
 	 * cookie replaces it, and the ended session stays ended. */
 	if (r->state == REQ_BLOCKED)
 		r->state = REQ_NEW;
-	return log_change(r, CHANGE_SET, SESS_FORM_KEY, "1", 1);
+	return log_change(r, CHANGE_SET, VISIT_FORM_KEY, "1", 1);
 }
 
 int
-sess_login(struct sess_request *r, const char *user, size_t len)
+visit_login(struct visit *r, const char *user, size_t len)
 {
-	const char *k = r->s->cfg->login_key;
+	const char *key = r->k->cfg->login_key;
 	size_t plen = 0;
-	const char *prev = k ? sess_get(r, k, strlen(k), &plen) : NULL;
+	const char *prev = key ? visit_get(r, key, strlen(key), &plen) : NULL;
 
 	/* Another user logs in without a logout first: nothing of the
 	 * previous user's session (a role a script gave them) is carried
@@ -872,40 +621,16 @@ sess_login(struct sess_request *r, const char *user, size_t len)
 	if (prev && (plen != len || memcmp(prev, user, len) != 0) &&
 	    log_change(r, CHANGE_CLEAR, NULL, NULL, 0) < 0)
 		return -1;
-	if (log_change(r, CHANGE_UNSET, SESS_FORM_KEY, NULL, 0) < 0 ||
-	    log_change(r, CHANGE_SET, r->s->cfg->login_key, user, len) < 0 ||
-	    log_change(r, CHANGE_SET, SESS_AUTH_KEY, "Form", 4) < 0 ||
+	if (log_change(r, CHANGE_UNSET, VISIT_FORM_KEY, NULL, 0) < 0 ||
+	    log_change(r, CHANGE_SET, r->k->cfg->login_key, user, len) < 0 ||
+	    log_change(r, CHANGE_SET, VISIT_AUTH_KEY, "Form", 4) < 0 ||
 	    log_change(r, CHANGE_REGENERATE, NULL, NULL, 0) < 0)
 		return -1;
 	return 0;
 }
 
 int
-sess_logout(struct sess_request *r)
+visit_logout(struct visit *r)
 {
 	return log_change(r, CHANGE_CLEAR, NULL, NULL, 0);
-}
-
-int
-sessions_can_count(const struct config *cfg)
-{
-	const struct store_ops *ops = store_find(cfg->store ? cfg->store :
-	    "file");
-
-	return ops && ops->fail_count;
-}
-
-int
-sessions_fail_count(struct sessions *s, const char *what, size_t len,
-    int how, time_t now, long ttl, long *count, time_t *last)
-{
-	char name[RECORD_NAME_LEN + 1];
-
-	*count = 0;
-	*last = 0;
-	if (!s->store->ops->fail_count)
-		return -1;
-	fail_name(&s->keys->primary, what, len, name);
-	return s->store->ops->fail_count(s->store, name, how, now, ttl, count,
-	    last);
 }

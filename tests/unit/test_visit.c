@@ -1,4 +1,4 @@
-/* test_sessions.c — the session layer end to end through sessions.h, as
+/* test_visit.c — one request's session end to end through visit.h, as
  * the worker drives it: cookie in, variables out, directives, commit,
  * Set-Cookie.  Each test is one or more requests with an explicit clock. */
 #include <setjmp.h>
@@ -8,25 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "config.h"
 #include "crypto.h"
-#include "sessions.h"
+#include "keeper.h"
+#include "visit.h"
 #include "helpers.h"
 
 #define T0 ((time_t)1700000000)
-
-struct fixture {
-	struct config cfg;
-	char dir[64];
-	char secret_a[128], secret_b[128];
-	struct sessions *s;
-};
 
 /* The variables a request gave the child. */
 struct env {
@@ -67,54 +59,6 @@ env_free(struct env *e)
 	e->n = 0;
 }
 
-static void
-write_secret(const char *path, char fill)
-{
-	char buf[64];             /* 'a' and 'b' are hex: 64 digits needed */
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	memset(buf, fill, sizeof(buf));
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
-	close(fd);
-}
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	char err[256];
-
-	config_defaults(&f->cfg);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sw-sessions-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->secret_a, sizeof(f->secret_a), "%s/a.key", f->dir);
-	snprintf(f->secret_b, sizeof(f->secret_b), "%s/b.key", f->dir);
-	write_secret(f->secret_a, 'a');
-	write_secret(f->secret_b, 'b');
-	f->cfg.secret_file = strdup(f->secret_a);
-	f->cfg.dir = malloc(strlen(f->dir) + 8);
-	sprintf(f->cfg.dir, "%s/store", f->dir);
-	f->cfg.fsync = 0;
-	f->cfg.refresh_each_request = 0;
-	if (sessions_open(&f->s, &f->cfg, err, sizeof(err)) != 0)
-		fail_msg("sessions_open: %s", err);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	sessions_close(f->s);
-	remove_tree(f->dir);
-	config_free(&f->cfg);
-	free(f);
-	return 0;
-}
-
 /* One header the child sends: "Name: value". */
 struct hdr {
 	const char *name;
@@ -122,36 +66,36 @@ struct hdr {
 };
 
 /* Run one request: begin with cookie, collect the env into *e, offer the
- * headers, commit (unless no_commit).  Returns sess_commit's result (or
+ * headers, commit (unless no_commit).  Returns visit_commit's result (or
  * the first directive error), the headers in *h. */
 static int
-request(struct fixture *f, const char *cookie, time_t now, struct env *e,
-    const struct hdr *hdrs, struct sess_headers *h, int no_commit)
+request(struct keeper_fixture *f, const char *cookie, time_t now, struct env *e,
+    const struct hdr *hdrs, struct visit_headers *h, int no_commit)
 {
-	struct sess_request *r;
+	struct visit *r;
 	char err[512];
 	int rc = 0, status;
 
-	r = sess_begin(f->s, cookie, 0, "/cgi/test.sh", now, &status);
+	r = visit_begin(f->k, cookie, 0, "/cgi/test.sh", now, &status);
 	assert_non_null(r);
-	assert_int_equal(sess_env(r, env_add, e), 0);
+	assert_int_equal(visit_env(r, env_add, e), 0);
 	for (; hdrs && hdrs->name; hdrs++) {
-		rc = sess_directive(r, hdrs->name, strlen(hdrs->name), hdrs->value,
+		rc = visit_directive(r, hdrs->name, strlen(hdrs->name), hdrs->value,
 		    strlen(hdrs->value), err, sizeof(err));
 		if (rc < 0)
 			break;
 	}
 	if (rc >= 0 && !no_commit)
-		rc = sess_commit(r, now, h, err, sizeof(err));
+		rc = visit_commit(r, now, h, err, sizeof(err));
 	else
-		sess_headers_nocommit(r, h);
-	sess_end(r);
+		visit_headers_nocommit(r, h);
+	visit_end(r);
 	return rc;
 }
 
 /* "session=VALUE; ..." → "session=VALUE" into out. */
 static void
-cookie_from(const struct sess_headers *h, char *out, size_t len)
+cookie_from(const struct visit_headers *h, char *out, size_t len)
 {
 	const char *semi = strchr(h->set_cookie, ';');
 
@@ -162,9 +106,9 @@ cookie_from(const struct sess_headers *h, char *out, size_t len)
 static void
 test_new_then_loaded(void **state)
 {
-	struct fixture *f = *state;
+	struct keeper_fixture *f = *state;
 	struct env e = { .n = 0 };
-	struct sess_headers h;
+	struct visit_headers h;
 	char cookie[256], header[512], csrf[64];
 	const struct hdr set[] = {
 		{ "X-Session-Set", "user=alice&cart=3%2C7&a-b=x" }, { NULL, NULL } };
@@ -211,10 +155,10 @@ test_new_then_loaded(void **state)
 static void
 test_csrf_check(void **state)
 {
-	struct fixture *f = *state;
+	struct keeper_fixture *f = *state;
 	struct env e = { .n = 0 };
-	struct sess_headers h;
-	struct sess_request *r;
+	struct visit_headers h;
+	struct visit *r;
 	char cookie[256], token[64];
 	const struct hdr set[] = { { "X-Session-Set", "a=1" }, { NULL, NULL } };
 	int status;
@@ -224,24 +168,24 @@ test_csrf_check(void **state)
 	env_free(&e);
 	cookie_from(&h, cookie, sizeof(cookie));
 
-	r = sess_begin(f->s, cookie, 0, "/cgi/test.sh", T0 + 1, &status);
+	r = visit_begin(f->k, cookie, 0, "/cgi/test.sh", T0 + 1, &status);
 	assert_non_null(r);
-	assert_int_equal(sess_csrf_check(r, token, strlen(token)), 1);
-	assert_int_equal(sess_csrf_check(r, token, strlen(token) - 1), 0);
+	assert_int_equal(visit_csrf_check(r, token, strlen(token)), 1);
+	assert_int_equal(visit_csrf_check(r, token, strlen(token) - 1), 0);
 	token[0] ^= 1;
-	assert_int_equal(sess_csrf_check(r, token, strlen(token)), 0);
+	assert_int_equal(visit_csrf_check(r, token, strlen(token)), 0);
 	token[0] ^= 1;
-	sess_end(r);
+	visit_end(r);
 
-	r = sess_begin(f->s, NULL, 0, "/cgi/test.sh", T0 + 1, &status);
+	r = visit_begin(f->k, NULL, 0, "/cgi/test.sh", T0 + 1, &status);
 	assert_non_null(r);
-	assert_int_equal(sess_env(r, env_add, &e), 0);
-	assert_int_equal(sess_csrf_check(r, token, strlen(token)), -1);
+	assert_int_equal(visit_env(r, env_add, &e), 0);
+	assert_int_equal(visit_csrf_check(r, token, strlen(token)), -1);
 	/* Not even the token the new session's child is given. */
-	assert_int_equal(sess_csrf_check(r, env_get(&e, "SESSIONWRAP_CSRF_TOKEN"),
+	assert_int_equal(visit_csrf_check(r, env_get(&e, "SESSIONWRAP_CSRF_TOKEN"),
 	    43), -1);
 	env_free(&e);
-	sess_end(r);
+	visit_end(r);
 }
 
 /* A login value with a control byte is no name a server checked: no
@@ -249,7 +193,7 @@ test_csrf_check(void **state)
 static void
 test_login_with_control_bytes(void **state)
 {
-	struct fixture *f = *state;
+	struct keeper_fixture *f = *state;
 	static const struct { const char *set, *user, *remote; } cases[] = {
 		{ "user=al%0Aice", "al\nice", NULL },
 		{ "user=a%0Db", "a\rb", NULL },
@@ -268,7 +212,7 @@ test_login_with_control_bytes(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct env e = { .n = 0 };
-		struct sess_headers h;
+		struct visit_headers h;
 		char cookie[256];
 		const struct hdr set[] = {
 			{ "X-Session-Set", cases[i].set }, { NULL, NULL } };
@@ -293,9 +237,9 @@ test_login_with_control_bytes(void **state)
 static void
 test_empty_session_is_no_session(void **state)
 {
-	struct fixture *f = *state;
+	struct keeper_fixture *f = *state;
 	struct env e = { .n = 0 };
-	struct sess_headers h;
+	struct visit_headers h;
 	const struct hdr setunset[] = { { "X-Session-Set", "k=v" },
 		{ "X-Session-Unset", "k" }, { NULL, NULL } };
 	struct stat st;
@@ -317,9 +261,9 @@ test_empty_session_is_no_session(void **state)
 static void
 test_bad_and_unknown_cookies(void **state)
 {
-	struct fixture *f = *state;
+	struct keeper_fixture *f = *state;
 	struct env e = { .n = 0 };
-	struct sess_headers h;
+	struct visit_headers h;
 	char cookie[256], bad[512], unknown[128], value[COOKIE_VALUE_LEN + 1];
 	const struct hdr set[] = { { "X-Session-Set", "k=v" }, { NULL, NULL } };
 	struct keys k;
@@ -369,7 +313,7 @@ test_bad_and_unknown_cookies(void **state)
 	huge[MAX_COOKIE_HEADER + 1] = '\0';
 	memcpy(huge, cookie, strlen(cookie));
 	huge[strlen(cookie)] = ';';
-	assert_null(sess_begin(f->s, huge, 0, "/cgi/test.sh", T0 + 2, &status));
+	assert_null(visit_begin(f->k, huge, 0, "/cgi/test.sh", T0 + 2, &status));
 	assert_int_equal(status, 431);
 	/* At the limit: read. */
 	huge[MAX_COOKIE_HEADER] = '\0';
@@ -382,9 +326,9 @@ test_bad_and_unknown_cookies(void **state)
 static void
 test_flash_once(void **state)
 {
-	struct fixture *f = *state;
+	struct keeper_fixture *f = *state;
 	struct env e = { .n = 0 };
-	struct sess_headers h;
+	struct visit_headers h;
 	char cookie[256];
 	const struct hdr flash[] = { { "X-Session-Flash", "info=Saved!" },
 		{ "X-Session-Flash", "Hello" }, { NULL, NULL } };
@@ -414,9 +358,9 @@ test_flash_once(void **state)
 static void
 test_permanent_cookie(void **state)
 {
-	struct fixture *f = *state;
+	struct keeper_fixture *f = *state;
 	struct env e = { .n = 0 };
-	struct sess_headers h;
+	struct visit_headers h;
 	char cookie[256], expect[128];
 	const struct hdr perm[] = { { "X-Session-Set", "k=v" },
 		{ "X-Session-Permanent", "1" }, { NULL, NULL } };
@@ -455,9 +399,9 @@ test_permanent_cookie(void **state)
 static void
 test_clear_and_tombstone(void **state)
 {
-	struct fixture *f = *state;
+	struct keeper_fixture *f = *state;
 	struct env e = { .n = 0 };
-	struct sess_headers h;
+	struct visit_headers h;
 	char cookie[256];
 	const struct hdr set[] = { { "X-Session-Set", "user=bob" }, { NULL, NULL } };
 	const struct hdr clear[] = { { "X-Session-Clear", "1" }, { NULL, NULL } };
@@ -502,9 +446,9 @@ test_clear_and_tombstone(void **state)
 static void
 test_regenerate(void **state)
 {
-	struct fixture *f = *state;
+	struct keeper_fixture *f = *state;
 	struct env e = { .n = 0 };
-	struct sess_headers h;
+	struct visit_headers h;
 	char cookie[256], cookie2[256], csrf[64];
 	const struct hdr set[] = { { "X-Session-Set", "cart=1" }, { NULL, NULL } };
 	const struct hdr login[] = { { "X-Session-Regenerate", "1" },
@@ -531,9 +475,9 @@ test_regenerate(void **state)
 static void
 test_errors_change_nothing(void **state)
 {
-	struct fixture *f = *state;
+	struct keeper_fixture *f = *state;
 	struct env e = { .n = 0 };
-	struct sess_headers h;
+	struct visit_headers h;
 	char cookie[256], *bigval;
 	const struct hdr set[] = { { "X-Session-Set", "k=v" }, { NULL, NULL } };
 	const struct hdr bad[] = { { "X-Session-Set", "x=1" },
@@ -565,10 +509,10 @@ test_errors_change_nothing(void **state)
 static void
 test_compat_and_secure(void **state)
 {
-	struct fixture *f = *state;
+	struct keeper_fixture *f = *state;
 	struct env e = { .n = 0 };
-	struct sess_headers h;
-	struct sess_request *r;
+	struct visit_headers h;
+	struct visit *r;
 	char cookie[256], err[256];
 	int status;
 	const struct hdr replace[] = { { "X-Replace-Session", "a=1&b=2" },
@@ -588,29 +532,29 @@ test_compat_and_secure(void **state)
 	env_free(&e);
 	/* Without compat, X-Replace-Session is an ordinary header. */
 	f->cfg.compat_mod_session = 0;
-	r = sess_begin(f->s, NULL, 1, "/x", T0, &status);
-	assert_int_equal(sess_directive(r, "X-Replace-Session", 17, "a=1", 3, err,
+	r = visit_begin(f->k, NULL, 1, "/x", T0, &status);
+	assert_int_equal(visit_directive(r, "X-Replace-Session", 17, "a=1", 3, err,
 	    sizeof(err)), 0);
-	assert_int_equal(sess_directive(r, "X-Session-Set", 13, "a=1", 3, err,
+	assert_int_equal(visit_directive(r, "X-Session-Set", 13, "a=1", 3, err,
 	    sizeof(err)), 1);
 	/* https with secure = auto: Secure. */
-	assert_int_equal(sess_commit(r, T0, &h, err, sizeof(err)), 0);
+	assert_int_equal(visit_commit(r, T0, &h, err, sizeof(err)), 0);
 	assert_non_null(strstr(h.set_cookie, "; Secure; HttpOnly"));
-	sess_end(r);
+	visit_end(r);
 	f->cfg.cookie_secure = TRI_OFF;
-	r = sess_begin(f->s, NULL, 1, "/x", T0, &status);
-	sess_directive(r, "X-Session-Set", 13, "a=1", 3, err, sizeof(err));
-	assert_int_equal(sess_commit(r, T0, &h, err, sizeof(err)), 0);
+	r = visit_begin(f->k, NULL, 1, "/x", T0, &status);
+	visit_directive(r, "X-Session-Set", 13, "a=1", 3, err, sizeof(err));
+	assert_int_equal(visit_commit(r, T0, &h, err, sizeof(err)), 0);
 	assert_null(strstr(h.set_cookie, "Secure"));
-	sess_end(r);
+	visit_end(r);
 }
 
 static void
 test_rotation(void **state)
 {
-	struct fixture *f = *state;
+	struct keeper_fixture *f = *state;
 	struct env e = { .n = 0 };
-	struct sess_headers h;
+	struct visit_headers h;
 	char cookie[256], cookie2[256], err[256];
 	const struct hdr set[] = { { "X-Session-Set", "user=dave" }, { NULL, NULL } };
 
@@ -618,21 +562,21 @@ test_rotation(void **state)
 	env_free(&e);
 	cookie_from(&h, cookie, sizeof(cookie));
 	/* Rotate: B signs, A still verifies. */
-	sessions_close(f->s);
+	keeper_close(f->k);
 	free(f->cfg.secret_file);
 	f->cfg.secret_file = strdup(f->secret_b);
 	f->cfg.secret_fallbacks[0] = strdup(f->secret_a);
 	f->cfg.nsecret_fallbacks = 1;
-	assert_int_equal(sessions_open(&f->s, &f->cfg, err, sizeof(err)), 0);
+	assert_int_equal(keeper_open(&f->k, &f->cfg, err, sizeof(err)), 0);
 	assert_int_equal(request(f, cookie, T0 + 1, &e, NULL, &h, 0), 0);
 	assert_string_equal(env_get(&e, "SESSION"), "user=dave");
 	env_free(&e);
 	cookie_from(&h, cookie2, sizeof(cookie2));
 	assert_string_not_equal(cookie, cookie2);
 	/* Drop A: the new cookie still works, the old one no more. */
-	sessions_close(f->s);
+	keeper_close(f->k);
 	f->cfg.nsecret_fallbacks = 0;
-	assert_int_equal(sessions_open(&f->s, &f->cfg, err, sizeof(err)), 0);
+	assert_int_equal(keeper_open(&f->k, &f->cfg, err, sizeof(err)), 0);
 	assert_int_equal(request(f, cookie2, T0 + 2, &e, NULL, &h, 0), 0);
 	assert_string_equal(env_get(&e, "SESSION"), "user=dave");
 	env_free(&e);
@@ -642,72 +586,22 @@ test_rotation(void **state)
 	f->cfg.nsecret_fallbacks = 1;           /* for config_free */
 }
 
-static void
-test_open_errors_and_gc(void **state)
-{
-	struct fixture *f = *state;
-	struct sessions *s;
-	struct env e = { .n = 0 };
-	struct sess_headers h;
-	char err[256], *saved = f->cfg.secret_file;
-	const struct hdr set[] = { { "X-Session-Set", "k=v" }, { NULL, NULL } };
-
-	f->cfg.secret_file = f->dir;
-	assert_int_equal(sessions_open(&s, &f->cfg, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, f->dir));
-	chmod(f->secret_b, 0640);
-	f->cfg.secret_file = f->secret_b;
-	assert_int_equal(sessions_open(&s, &f->cfg, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, f->secret_b));
-	chmod(f->secret_b, 0600);
-	f->cfg.secret_file = saved;
-
-	/* Our Set-Cookie is the store's longest value plus at most
-	 * MAX_SET_COOKIE_ATTRS bytes: a cookie path that makes it longer is
-	 * refused at open, naming the [cookie] keys; one just within works. */
-	{
-		char *path_saved = f->cfg.cookie_path;
-		size_t room = MAX_SET_COOKIE_ATTRS - strlen("session=; Path=; "
-		    "Max-Age=999999999; Expires=Sun, 09 Sep 2001 01:46:39 GMT; "
-		    "Secure; HttpOnly; SameSite=Lax");
-		char *path = malloc(room + 2);
-
-		memset(path, 'p', room + 1);
-		path[0] = '/';
-		path[room + 1] = '\0';
-		f->cfg.cookie_path = path;
-		assert_int_equal(sessions_open(&s, &f->cfg, err, sizeof(err)), -1);
-		assert_non_null(strstr(err, "[cookie] name, path and domain"));
-		path[room] = '\0';
-		assert_int_equal(sessions_open(&s, &f->cfg, err, sizeof(err)), 0);
-		sessions_close(s);
-		f->cfg.cookie_path = path_saved;
-		free(path);
-	}
-
-	assert_int_equal(request(f, NULL, T0, &e, set, &h, 0), 0);
-	env_free(&e);
-	assert_int_equal(sessions_gc(f->s, T0 + 1), 0);
-	assert_int_equal(sessions_gc(f->s, T0 + f->cfg.idle_timeout), 1);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_csrf_check, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_new_then_loaded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_login_with_control_bytes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_session_is_no_session, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_and_unknown_cookies, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flash_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_permanent_cookie, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_clear_and_tombstone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_regenerate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors_change_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_compat_and_secure, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_errors_and_gc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_csrf_check, keeper_fixture_setup, keeper_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_new_then_loaded, keeper_fixture_setup, keeper_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_login_with_control_bytes, keeper_fixture_setup, keeper_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_empty_session_is_no_session, keeper_fixture_setup, keeper_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_and_unknown_cookies, keeper_fixture_setup, keeper_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_flash_once, keeper_fixture_setup, keeper_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_permanent_cookie, keeper_fixture_setup, keeper_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_clear_and_tombstone, keeper_fixture_setup, keeper_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_regenerate, keeper_fixture_setup, keeper_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_errors_change_nothing, keeper_fixture_setup, keeper_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_compat_and_secure, keeper_fixture_setup, keeper_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_rotation, keeper_fixture_setup, keeper_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
