@@ -85,21 +85,16 @@ gc_run(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "sessionctl gc: unexpected argument '%s'\n", argv[1]);
 		return CTL_USAGE;
 	}
-	if (strcmp(c->cfg->store, "redis") == 0) {
-		/* Every record carries its TTL: only the per-user index's
-		 * stale entries are left for us. */
-		st = keeper_store(c->keeper);
+	st = keeper_store(c->keeper);
+	if (st->ops->expires_itself) {
+		/* Records carry their own expiry (Redis TTLs, cookies): what
+		 * the store's gc does is quick (Redis: the per-user index's
+		 * stale entries), and it says so itself. */
 		if (st->ops->gc(st, time(NULL), NULL, NULL) < 0) {
 			log_error("session store gc failed (see above)");
 			return CTL_ERROR;
 		}
-		printf("store = redis: Redis expires records and tombstones "
-		    "itself; the per-user index is cleaned\n");
-		return CTL_OK;
-	}
-	if (strcmp(c->cfg->store, "cookie") == 0) {
-		printf("store = cookie: sessions live in the cookies; nothing on "
-		    "the server to remove\n");
+		printf("store = %s: %s\n", st->ops->name, st->ops->gc_note);
 		return CTL_OK;
 	}
 	if (isatty(STDERR_FILENO))
@@ -115,7 +110,6 @@ gc_run(struct ctl *c, int argc, char **argv)
 	/* The first look at the clock draws: a line at once. */
 	p.drawn = p.start;
 	p.drawn.tv_sec--;
-	st = keeper_store(c->keeper);
 	n = st->ops->gc(st, time(NULL), gc_progress, &p);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	sigaction(SIGINT, &old_int, NULL);

@@ -52,25 +52,25 @@ utc(uint64_t t, char *out, size_t len)
 }
 
 static void
-print_text(const struct config *cfg, const struct counts *c)
+print_text(const struct config *cfg, const struct store_ops *ops,
+    const struct counts *c)
 {
-	int redis = strcmp(cfg->store, "redis") == 0;
 	char when[64];
 
-	printf("store                 %s %s\n", cfg->store,
-	    redis ? (cfg->redis_address ? cfg->redis_address : "") :
-	    cfg->dir);
+	printf("store                 %s %s\n", ops->name, ops->where(cfg));
 	printf("live sessions         %lu\n", c->live);
 	printf("  of them permanent   %lu\n", c->permanent);
 	printf("logged-in users       %ld\n", c->users);
 	printf("tombstones            %lu\n", c->tombstones);
-	printf("expired, awaiting gc  %lu%s\n", c->expired, redis ?
-	    " (Redis removes expired records itself)" : "");
+	if (ops->expires_itself)
+		printf("expired, awaiting gc  %lu (%s)\n", c->expired,
+		    ops->expires_itself);
+	else
+		printf("expired, awaiting gc  %lu\n", c->expired);
 	printf("broken records        %lu\n", c->broken);
-	if (!redis)
+	if (ops->temp_files)
 		printf("temporary files       %lu\n", c->temp);
-	printf("%-22s%" PRIu64 "\n", redis ? "bytes of values" : "bytes on disk",
-	    c->bytes);
+	printf("%-22s%" PRIu64 "\n", ops->bytes_counted, c->bytes);
 	if (c->live > 0) {
 		utc(c->oldest, when, sizeof(when));
 		printf("oldest session        %s (created)\n", when);
@@ -80,15 +80,13 @@ print_text(const struct config *cfg, const struct counts *c)
 }
 
 static void
-print_json(const struct config *cfg, const struct counts *c)
+print_json(const struct store_ops *ops, const struct counts *c)
 {
-	int redis = strcmp(cfg->store, "redis") == 0;
-
 	printf("{\"store\": \"%s\", \"live\": %lu, \"permanent\": %lu, "
 	    "\"users\": %ld, \"tombstones\": %lu, \"expired\": %lu, "
-	    "\"broken\": %lu, ", redis ? "redis" : "file", c->live,
+	    "\"broken\": %lu, ", ops->name, c->live,
 	    c->permanent, c->users, c->tombstones, c->expired, c->broken);
-	if (!redis)
+	if (ops->temp_files)
 		printf("\"temp_files\": %lu, ", c->temp);
 	printf("\"bytes\": %" PRIu64 ", ", c->bytes);
 	if (c->live > 0)
@@ -121,13 +119,13 @@ stats_run(struct ctl *c, int argc, char **argv)
 	}
 	st = keeper_store(c->keeper);
 	if (st->ops->walk == NULL) {
-		/* The cookie store. */
+		/* A store that keeps nothing on a server (cookie). */
 		if (json)
 			printf("{\"store\": \"%s\", \"server_state\": false}\n",
-			    c->cfg->store);
+			    st->ops->name);
 		else
-			printf("store = %s: the sessions live in the cookies; the "
-			    "server holds nothing to count\n", c->cfg->store);
+			printf("store = %s: the server holds nothing to count\n",
+			    st->ops->name);
 		return CTL_OK;
 	}
 	if (st->ops->walk(st, time(NULL), count, &n) < 0 ||
@@ -137,9 +135,9 @@ stats_run(struct ctl *c, int argc, char **argv)
 		return CTL_ERROR;
 	}
 	if (json)
-		print_json(c->cfg, &n);
+		print_json(st->ops, &n);
 	else
-		print_text(c->cfg, &n);
+		print_text(c->cfg, st->ops, &n);
 	return CTL_OK;
 }
 

@@ -220,6 +220,17 @@ struct store {
 
 struct store_ops {
 	const char *name;
+	/* How sessionctl speaks of this store.  where: after its name in
+	 * stats (its directory, its server).  bytes_counted: what stats'
+	 * byte count is; temp_files: whether stats counts temporary files.
+	 * expires_itself (NULL for a store whose records gc removes): why
+	 * stats' "expired" stays 0; gc then runs without a progress line and
+	 * prints gc_note instead of a count. */
+	const char *(*where)(const struct config *cfg);
+	const char *bytes_counted;
+	int temp_files;
+	const char *expires_itself;
+	const char *gc_note;
 	/* Problems with this backend's part of cfg (its own keys), each
 	 * handed to report; config_load runs it through store_config_check. */
 	void (*check)(const struct config *cfg, config_report_fn *report,

@@ -323,6 +323,9 @@ cookie_close(struct store *st)
 
 const struct store_ops store_cookie_ops = {
 	.name = "cookie",
+	.gc_note = "sessions live in the cookies; nothing on the server to "
+	    "remove",
+	.expires_itself = "the cookies carry their own timeouts",
 	.check = cookie_check,
 	.open = cookie_open,
 	.load = cookie_load_ref,

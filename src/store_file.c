@@ -1340,8 +1340,17 @@ file_close(struct store *st)
 	free(fs);
 }
 
+static const char *
+file_where(const struct config *cfg)
+{
+	return cfg->dir;
+}
+
 const struct store_ops store_file_ops = {
 	.name = "file",
+	.where = file_where,
+	.bytes_counted = "bytes on disk",
+	.temp_files = 1,
 	.check = file_check,
 	.probe = file_probe,
 	.owner = file_owner,

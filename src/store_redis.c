@@ -1761,8 +1761,19 @@ redis_open(struct store **out, const struct config *cfg, char *err,
 	return 0;
 }
 
+static const char *
+redis_where(const struct config *cfg)
+{
+	return cfg->redis_address ? cfg->redis_address : "";
+}
+
 const struct store_ops store_redis_ops = {
 	.name = "redis",
+	.where = redis_where,
+	.bytes_counted = "bytes of values",
+	.expires_itself = "Redis removes expired records itself",
+	.gc_note = "Redis expires records and tombstones itself; the per-user "
+	    "index is cleaned",
 	.check = redis_check,
 	.probe = redis_probe,
 	.open = redis_open,
