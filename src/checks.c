@@ -5,7 +5,7 @@
 #include "login.h"
 
 void
-server_config_check(const struct config *cfg, config_report_fn *report,
+server_config_check(struct config *cfg, config_report_fn *report,
     void *ctx)
 {
 	keeper_config_check(cfg, report, ctx);

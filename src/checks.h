@@ -8,7 +8,7 @@
 #include "config.h"
 
 /* A config_check_fn. */
-void server_config_check(const struct config *cfg, config_report_fn *report,
+void server_config_check(struct config *cfg, config_report_fn *report,
     void *ctx);
 
 #endif

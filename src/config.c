@@ -614,7 +614,7 @@ config_load(struct config *cfg, const char *file, config_check_fn *more,
 	/* Walk every entry: a section (no value), or "section:key" with a
 	 * value.  A section name may itself hold ':' ("[session:sub]"), so
 	 * a key belongs to the longest section that prefixes it. */
-	cfg->absolute_timeout = -1;          /* not given: derived below */
+	cfg->absolute_timeout = -1;          /* not given: the store's default */
 	for (int i = 0; i < d->size; i++) {
 		const char *name = d->key[i];
 		const struct keydef *k;
@@ -661,14 +661,12 @@ config_load(struct config *cfg, const char *file, config_check_fn *more,
 		set_value(cfg, &e, k, d->val[i]);
 	}
 	iniparser_freedict(d);
-	/* A cookie store cannot revoke a copied cookie: it ends at the
-	 * latest one day after login, unless the file says otherwise. */
-	if (cfg->absolute_timeout < 0)
-		cfg->absolute_timeout = cfg->store &&
-		    strcmp(cfg->store, "cookie") == 0 ? 86400 : 0;
 	check_whole(cfg, &e);
 	if (more)
 		more(cfg, report_problem, &e);
+	/* Not given, and no store gave its default (an unknown store). */
+	if (cfg->absolute_timeout < 0)
+		cfg->absolute_timeout = 0;
 	return e.count;
 }
 

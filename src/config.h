@@ -87,11 +87,13 @@ void config_defaults(struct config *cfg);
 
 /* A check of what config.c does not know itself (a store backend's own
  * keys: store.h's store_config_check), run after config.c's own checks
- * on the whole configuration: each problem is handed to report. */
+ * on the whole configuration: each problem is handed to report.  It also
+ * settles what depends on those layers: a key the file left unset for
+ * the store to decide (absolute_timeout < 0) gets the store's default. */
 typedef void config_report_fn(void *ctx, const char *section,
     const char *key, const char *msg);
-typedef void config_check_fn(const struct config *cfg,
-    config_report_fn *report, void *ctx);
+typedef void config_check_fn(struct config *cfg, config_report_fn *report,
+    void *ctx);
 
 /* Load FILE over the defaults, then run more (if not NULL).  Every
  * problem found is written to errs (one line each, "FILE: [section] key:

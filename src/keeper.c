@@ -39,7 +39,7 @@ keeper_cookie_format(const struct config *cfg, int secure,
 }
 
 void
-keeper_config_check(const struct config *cfg, config_report_fn *report,
+keeper_config_check(struct config *cfg, config_report_fn *report,
     void *ctx)
 {
 	store_config_check(cfg, report, ctx);

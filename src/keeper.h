@@ -30,7 +30,7 @@ struct keeper {
 /* The check config_load runs for the session store's part of the
  * configuration: [session] store names a backend, and that backend's own
  * keys are right (a config_check_fn). */
-void keeper_config_check(const struct config *cfg, config_report_fn *report,
+void keeper_config_check(struct config *cfg, config_report_fn *report,
     void *ctx);
 
 /* What -t and --gc ask of the session store of cfg ([session] store

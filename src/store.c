@@ -21,14 +21,15 @@ store_find(const char *name)
 }
 
 void
-store_config_check(const struct config *cfg, config_report_fn *report,
-    void *ctx)
+store_config_check(struct config *cfg, config_report_fn *report, void *ctx)
 {
 	const struct store_ops *ops = store_find(cfg->store);
 	char msg[256];
 	size_t n;
 
 	if (ops != NULL) {
+		if (cfg->absolute_timeout < 0)
+			cfg->absolute_timeout = ops->absolute_timeout_default;
 		ops->check(cfg, report, ctx);
 		return;
 	}

@@ -231,6 +231,8 @@ struct store_ops {
 	int temp_files;
 	const char *expires_itself;
 	const char *gc_note;
+	/* [session] absolute_timeout when the file does not give it. */
+	long absolute_timeout_default;
 	/* Problems with this backend's part of cfg (its own keys), each
 	 * handed to report; config_load runs it through store_config_check. */
 	void (*check)(const struct config *cfg, config_report_fn *report,
@@ -332,8 +334,9 @@ long store_id_cookie_value(struct store *st, const struct keys *k,
 const struct store_ops *store_find(const char *name);
 
 /* A config_check_fn: [session] store names a backend, and that backend's
- * own keys are right. */
-void store_config_check(const struct config *cfg, config_report_fn *report,
+ * own keys are right; what the file left to the backend gets its
+ * default (absolute_timeout_default). */
+void store_config_check(struct config *cfg, config_report_fn *report,
     void *ctx);
 
 extern const struct store_ops store_file_ops;

@@ -323,6 +323,9 @@ cookie_close(struct store *st)
 
 const struct store_ops store_cookie_ops = {
 	.name = "cookie",
+	/* A cookie store cannot revoke a copied cookie: it ends at the
+	 * latest one day after login, unless the file says otherwise. */
+	.absolute_timeout_default = 86400,
 	.gc_note = "sessions live in the cookies; nothing on the server to "
 	    "remove",
 	.expires_itself = "the cookies carry their own timeouts",
