@@ -17,6 +17,7 @@
 
 #include "crypto.h"
 #include "ctl.h"
+#include "privfile.h"
 #include "pwfile.h"
 
 /* One line of f into buf (cap bytes), its "\n" or "\r\n" dropped: its
@@ -190,7 +191,8 @@ passwd_run(struct ctl *c, int argc, char **argv)
 	if (lstat(file, &st) < 0 && errno == ENOENT) {
 		n = 0;
 		existed = 0;
-	} else if ((n = pwfile_read(file, old, MAX_PASSWORD_FILE + 1, err,
+	} else if ((n = privfile_read("password file", file, old,
+	    MAX_PASSWORD_FILE, err,
 	        sizeof(err))) < 0) {
 		fprintf(stderr, "sessionctl passwd: %s\n", err);
 		goto out;

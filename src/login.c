@@ -18,6 +18,7 @@
 #include "crypto.h"
 #include "form.h"
 #include "log.h"
+#include "privfile.h"
 #include "pwfile.h"
 
 /* The messages of the form: fixed, so that two failures for different
@@ -131,8 +132,8 @@ login_config_check(const struct config *cfg, config_report_fn *report,
 			report(ctx, "access", "password_file", "must be an absolute path");
 		else if (!buf)
 			report(ctx, "access", "password_file", "out of memory");
-		else if ((n = pwfile_read(cfg->password_file, buf,
-		        MAX_PASSWORD_FILE + 1, err, sizeof(err))) < 0)
+		else if ((n = privfile_read("password file", cfg->password_file, buf,
+	    MAX_PASSWORD_FILE, err, sizeof(err))) < 0)
 			report(ctx, "access", "password_file", err);
 		else if (pwfile_find(buf, (size_t)n, "", 0, &e, err + 300,
 		        sizeof(err) - 300) < 0) {
@@ -460,7 +461,8 @@ password_ok(struct login *l, const char *user, size_t ulen, const char *pw,
 		log_error("%s: out of memory", l->cfg->login_path);
 		return 0;
 	}
-	n = pwfile_read(l->cfg->password_file, buf, MAX_PASSWORD_FILE + 1, err,
+	n = privfile_read("password file", l->cfg->password_file, buf,
+	    MAX_PASSWORD_FILE, err,
 	    sizeof(err));
 	if (n < 0) {
 		log_error("%s: [access] password_file: %s", l->cfg->login_path, err);

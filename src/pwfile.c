@@ -3,12 +3,8 @@
  * checks. */
 #include "pwfile.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "crypto.h"
 
@@ -106,58 +102,4 @@ pwfile_find(const char *buf, size_t len, const char *name, size_t nlen,
 		pos = end;
 	}
 	return found;
-}
-
-long
-pwfile_read(const char *path, char *buf, size_t cap, char *err,
-    size_t errlen)
-{
-	struct stat st;
-	size_t len = 0;
-	long rc = -1;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		snprintf(err, errlen, "password file %s: %s%s", path,
-		    strerror(errno), errno == ELOOP ? " (symlinks are refused)" : "");
-		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "password file %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "password file %s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_mode & 077) {
-		snprintf(err, errlen, "password file %s: group or others may access "
-		    "it (mode %04o); chmod 600 it", path,
-		    (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, cap - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "password file %s: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == cap) {
-			snprintf(err, errlen, "password file %s: longer than %zu bytes",
-			    path, cap - 1);
-			goto out;
-		}
-	}
-	rc = (long)len;
-out:
-	close(fd);
-	return rc;
 }

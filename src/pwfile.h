@@ -35,11 +35,4 @@ int pwfile_name_ok(const char *name, size_t len);
 int pwfile_find(const char *buf, size_t len, const char *name, size_t nlen,
     struct pw_entry *out, char *err, size_t errlen);
 
-/* Read the file at path into buf (cap bytes).  Refused, with err naming
- * the file: a symlink, not a regular file, a file that group or others
- * may access (as the secret file), more than MAX_PASSWORD_FILE bytes.
- * Its length, or -1. */
-long pwfile_read(const char *path, char *buf, size_t cap, char *err,
-    size_t errlen);
-
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "privfile.h"
 
 /* Not isxdigit(): that one follows the locale. */
 static int
@@ -80,60 +81,19 @@ secret_read(const char *path, uint8_t buf[SECRET_MAX_LEN], char *err,
     size_t errlen)
 {
 	enum secret_kind kind;
-	struct stat st;
-	size_t len = 0;
-	long rc = -1;
 	char why[128];
-	int fd;
+	long rc;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		snprintf(err, errlen, "secret file %s: %s%s", path, strerror(errno),
-		    errno == ELOOP ? " (symlinks are refused)" : "");
-		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "secret file %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "secret file %s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_mode & 077) {
-		snprintf(err, errlen, "secret file %s: group or others may access it "
-		    "(mode %04o); chmod 600 it", path, (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	while (len < SECRET_MAX_LEN) {
-		ssize_t n = read(fd, buf + len, SECRET_MAX_LEN - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "secret file %s: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len == SECRET_MAX_LEN) {
-		uint8_t extra;
-		if (read(fd, &extra, 1) != 0) {
-			snprintf(err, errlen, "secret file %s: longer than %d bytes",
-			    path, SECRET_MAX_LEN);
-			goto out;
-		}
-	}
-	rc = secret_measure(buf, len, &kind, why, sizeof(why));
-	if (rc < 0)
+	rc = privfile_read("secret file", path, (char *)buf, SECRET_MAX_LEN, err,
+	    errlen);
+	if (rc >= 0 && (rc = secret_measure(buf, (size_t)rc, &kind, why,
+	    sizeof(why))) < 0)
 		snprintf(err, errlen, "secret file %s: %s (make one with "
 		    "sessionwrap --keygen)", path, why);
-out:
-	if (rc < 0)
+	if (rc < 0) {
 		wipe(buf, SECRET_MAX_LEN);
-	close(fd);
+		return -1;
+	}
 	return rc;
 }
 

@@ -70,6 +70,7 @@ const struct store_ops store_redis_ops = {
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "privfile.h"
 #include "record.h"
 
 #define COMMIT_ATTEMPTS    16        /* reads and tries of one commit */
@@ -1553,45 +1554,24 @@ redis_walk(struct store *st, time_t now, store_walk_fn *fn, void *ctx)
 	return rc;
 }
 
-/* [redis] password_file, read as secret.c reads a secret: a symlink, a
- * non-regular file, one that group or others may access are refused.
- * The password is the file less one final newline. */
+/* [redis] password_file, read as a secret is (privfile.c).  The
+ * password is the file less one final newline (CRLF too). */
 static int
 password_read(const char *path, char **out, char *err, size_t errlen)
 {
 	char buf[MAX_REDIS_PASSWORD + 3];
-	struct stat st;
-	ssize_t n;
-	size_t len = 0;
-	int fd, rc = -1;
+	long n;
+	size_t len;
+	int rc = -1;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		snprintf(err, errlen, "[redis] password_file: %s: %s%s", path,
-		    strerror(errno), errno == ELOOP ? " (symlinks are refused)" : "");
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "[redis] password_file: %s: not a regular "
-		    "file", path);
-		goto out;
-	}
-	if (st.st_mode & 077) {
-		snprintf(err, errlen, "[redis] password_file: %s: group or others "
-		    "may access it (mode %04o); chmod 600 it", path,
-		    (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	if (st.st_size > MAX_REDIS_PASSWORD + 2) {     /* (+ "\r\n") */
+	n = privfile_read("[redis] password_file:", path, buf,
+	    MAX_REDIS_PASSWORD + 2, err, errlen);
+	if (n == -2)      /* past the password and a CRLF: say the limit */
 		snprintf(err, errlen, "[redis] password_file: %s: longer than "
 		    XSTR(MAX_REDIS_PASSWORD) " bytes", path);
+	if (n < 0)
 		goto out;
-	}
-	while (len < sizeof(buf) - 1 &&
-	    ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0 ||
-	    (n < 0 && errno == EINTR)))
-		if (n > 0)
-			len += (size_t)n;
+	len = (size_t)n;
 	if (len > 0 && buf[len - 1] == '\n')
 		len--;
 	if (len > 0 && buf[len - 1] == '\r')
@@ -1610,7 +1590,6 @@ password_read(const char *path, char **out, char *err, size_t errlen)
 	rc = 0;
 out:
 	wipe(buf, sizeof(buf));
-	close(fd);
 	return rc;
 }
 
