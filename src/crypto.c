@@ -332,12 +332,6 @@ password_verify(const char *hash, size_t hlen, const char *pw, size_t pwlen)
 	return crypto_pwhash_str_verify(h, pw, pwlen) == 0;
 }
 
-int
-bytes_equal(const void *a, const void *b, size_t n)
-{
-	return sodium_memcmp(a, b, n) == 0;
-}
-
 void
 fail_name(const struct keys *k, const char *what, size_t len,
     char out[RECORD_NAME_LEN + 1])

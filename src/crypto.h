@@ -150,8 +150,4 @@ extern const char password_dummy_hash[];
 void fail_name(const struct keys *k, const char *what, size_t len,
     char out[RECORD_NAME_LEN + 1]);
 
-/* Whether a and b (n bytes each) are equal, in time independent of
- * their contents. */
-int bytes_equal(const void *a, const void *b, size_t n);
-
 #endif

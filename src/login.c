@@ -614,7 +614,7 @@ login_post(struct login *l, struct keeper *k, struct visit *visit,
 		goto out;
 	pick_next(body, (size_t)blen, next, sizeof(next), cfg->login_path);
 	tl = form_field(body, (size_t)blen, "csrf_token", tok, sizeof(tok));
-	if (tl < 0 || !visit_csrf_ok(visit, tok, (size_t)tl)) {
+	if (tl < 0 || visit_csrf_check(visit, tok, (size_t)tl) != 1) {
 		log_warn("%s: login form from %s without its session's token "
 		    "(expired, or another site's): refused", cfg->login_path,
 		    client(&t->req));
@@ -682,7 +682,7 @@ logout_post(struct login *l, struct visit *visit, struct transport *t,
 	if ((blen = read_body(t, r, cfg->logout_path, body)) < 0)
 		return;
 	tl = form_field(body, (size_t)blen, "csrf_token", tok, sizeof(tok));
-	if (tl < 0 || !visit_csrf_ok(visit, tok, (size_t)tl)) {
+	if (tl < 0 || visit_csrf_check(visit, tok, (size_t)tl) != 1) {
 		log_warn("%s: logout from %s without its session's token: "
 		    "refused", cfg->logout_path, client(&t->req));
 		visit_headers_nocommit(visit, &sh);

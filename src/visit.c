@@ -558,20 +558,6 @@ visit_loaded(const struct visit *r)
 	return r->state == REQ_LOADED;
 }
 
-int
-visit_csrf_ok(const struct visit *r, const char *tok, size_t len)
-{
-	char want[CSRF_TOKEN_LEN + 1];
-	int ok;
-
-	if (r->state != REQ_LOADED || len != CSRF_TOKEN_LEN)
-		return 0;
-	csrf_token(r->ref.id, want);
-	ok = bytes_equal(want, tok, CSRF_TOKEN_LEN);
-	wipe(want, sizeof(want));
-	return ok;
-}
-
 void
 visit_csrf(const struct visit *r, char *out, size_t cap)
 {

@@ -104,9 +104,6 @@ const char *visit_get(const struct visit *r, const char *key,
 const char *visit_user(const struct visit *r, size_t *len);
 /* Whether a live session came with the request. */
 int visit_loaded(const struct visit *r);
-/* Whether tok is the session's CSRF token (constant time); a session
- * that was not loaded has none a client could know. */
-int visit_csrf_ok(const struct visit *r, const char *tok, size_t len);
 /* The session's CSRF token into out (cap > VISIT_TOKEN_LEN). */
 #define VISIT_TOKEN_LEN 43
 void visit_csrf(const struct visit *r, char *out, size_t cap);
