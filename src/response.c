@@ -31,17 +31,23 @@ response_init(struct response *r, const struct config *cfg,
 	r->script = "(no script)";
 }
 
+/* Whether the body is held for the commit (head_done set HOLD_COMMIT). */
+static int
+holding(const struct response *r)
+{
+	return (r->t->holds & HOLD_COMMIT) != 0;
+}
+
 /* The body held for the commit is given up (this answer replaces it), or
  * it may go out behind our headers (released). */
 static void
 unhold(struct response *r, int drop)
 {
-	if (!r->holding)
+	if (!holding(r))
 		return;
 	if (drop)
 		transport_drop_held(r->t);
 	transport_release(r->t, HOLD_COMMIT);
-	r->holding = 0;
 }
 
 /* One header line "name: value", of any length: written in pieces from
@@ -308,7 +314,7 @@ emit_ahead(struct response *r, const struct visit_headers *sh)
 {
 	int rc;
 
-	if (!r->holding)
+	if (!holding(r))
 		return emit_headers(r, sh);
 	transport_ahead(r->t, 1);
 	rc = emit_headers(r, sh);
@@ -352,7 +358,6 @@ head_done(struct response *r, const char *body, size_t n)
 	 * session's changes; without changes it streams. */
 	if (r->visit && r->status < 500 && visit_changes_pending(r->visit)) {
 		r->state = R_HOLD;
-		r->holding = 1;
 		transport_hold(r->t, HOLD_COMMIT);
 		return n ? response_write(r, body, n) : 0;
 	}

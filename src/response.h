@@ -40,7 +40,6 @@ struct response {
 	size_t rlen;
 	int fail_status;             /* error decided while the child ran */
 	int sent_headers;
-	int holding;                 /* R_HOLD: HOLD_COMMIT is set */
 	size_t held;                 /* body bytes it holds: <= COMMIT_HOLD */
 };
 
